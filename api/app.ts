@@ -1,0 +1,65 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Bot } from '../bot/bot'
+import type { SandboxWorld } from '../bot/sandbox/sandbox-world'
+import type { Deps } from '../core/shared/deps'
+import { type ApiEnv, requireStaff } from './auth'
+import { createDocsRoutes } from './docs'
+import { createErrorHandler, errorBody, validationError } from './errors'
+import { registerAdminRoutes } from './routes/admin.routes'
+import { registerRequestRoutes } from './routes/requests.routes'
+import { createSandboxRoutes } from './sandbox/sandbox.routes'
+
+export interface ApiOptions {
+  /** Absent in API-only tests; /readyz then reports the bot as not required. */
+  bot?: Pick<Bot, 'status'>
+  sandbox?: SandboxWorld
+}
+
+export function createApi(deps: Deps, options: ApiOptions = {}) {
+  const onError = createErrorHandler(deps.log)
+  const defaultHook = (
+    result: { success: boolean; error?: unknown },
+    c: Parameters<typeof validationError>[0],
+  ) => {
+    if (!result.success) return validationError(c, result.error as never)
+  }
+  const app = new OpenAPIHono({ defaultHook })
+  app.onError(onError)
+  app.notFound((c) => c.json(errorBody('not_found', `没有这个地址：${c.req.method} ${c.req.path}`), 404))
+
+  app.get('/', (c) => c.redirect(options.sandbox ? '/sandbox' : '/api/docs'))
+  app.get('/healthz', (c) => c.json({ ok: true }))
+  app.get('/readyz', async (c) => {
+    const database = await deps.database.ping().then(
+      () => true,
+      () => false,
+    )
+    const bot = options.bot ? options.bot.status() : undefined
+    const ready = database && (bot ? bot.loggedIn : true)
+    return c.json({ ready, database, bot: bot ?? null }, ready ? 200 : 503)
+  })
+
+  const v1 = new OpenAPIHono<ApiEnv>({ defaultHook })
+  v1.onError(onError)
+  v1.use('*', requireStaff(deps))
+  registerRequestRoutes(v1, deps)
+  registerAdminRoutes(v1, deps)
+  v1.get('/bot', (c) => c.json(options.bot?.status() ?? null))
+  app.route('/api/v1', v1)
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' })
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: '改造助手 Gaizao API',
+      version: '1.0.0',
+      description: '老旧小区综合整治协同：诉求、工作人员、小区与群。',
+    },
+    servers: [{ url: '/' }],
+  })
+  app.route('/api/docs', createDocsRoutes('/api/openapi.json'))
+  if (options.sandbox) app.route('/sandbox', createSandboxRoutes(deps, options.sandbox))
+  return app
+}
+
+export type Api = ReturnType<typeof createApi>

@@ -1,0 +1,74 @@
+import { z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ZodError } from 'zod'
+import { isAppError } from '../core/shared/errors'
+import type { Log } from '../core/shared/log'
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'requests.not_found' }),
+      message: z.string().openapi({ example: '没有找到诉求 Q9999。' }),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error')
+
+const errorDescriptions = {
+  400: '请求参数不合法',
+  401: '未提供或无效的令牌',
+  403: '超出权限或管辖范围',
+  404: '对象不存在',
+  409: '状态冲突',
+} as const
+
+type ErrorStatus = keyof typeof errorDescriptions
+
+/** The error responses a route lists in the OpenAPI document, all with the one envelope. */
+export function errorResponses(...statuses: ErrorStatus[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: errorDescriptions[s], content: { 'application/json': { schema: ErrorSchema } } },
+    ]),
+  ) as {
+    [K in ErrorStatus]: {
+      description: string
+      content: { 'application/json': { schema: typeof ErrorSchema } }
+    }
+  }
+}
+
+export const errorBody = (code: string, message: string, details?: unknown) => ({
+  error: details === undefined ? { code, message } : { code, message, details },
+})
+
+export function validationError(c: Context, error: ZodError) {
+  const fields = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+  return c.json(
+    errorBody(
+      'validation',
+      `参数不合法：${fields.map((f) => `${f.path || '(body)'} ${f.message}`).join('；')}`,
+      { fields },
+    ),
+    400,
+  )
+}
+
+/** Every error leaves through here: known ones with their code, anything else as a bare 500. */
+export function createErrorHandler(log: Log) {
+  return (error: Error, c: Context) => {
+    if (isAppError(error)) {
+      return c.json(errorBody(error.code, error.message, error.details), error.status as ContentfulStatusCode)
+    }
+    if (error instanceof HTTPException) {
+      const status = error.status as ContentfulStatusCode
+      const message = status === 400 ? '请求格式不正确（请检查 JSON）。' : error.message || '请求失败'
+      return c.json(errorBody(`http.${status}`, message), status)
+    }
+    log.error('unhandled API error', { err: error, path: c.req.path })
+    return c.json(errorBody('internal', '服务器内部错误，请稍后重试。'), 500)
+  }
+}

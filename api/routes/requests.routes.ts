@@ -1,0 +1,221 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
+import { requestNotFound } from '../../core/requests/requests.errors'
+import * as repo from '../../core/requests/requests.repository'
+import * as useCases from '../../core/requests/requests.usecases'
+import { scopeCovers } from '../../core/shared/actor'
+import type { Deps } from '../../core/shared/deps'
+import { forbidden } from '../../core/shared/errors'
+import { getStaff } from '../../core/staff/staff.usecases'
+import type { DbOrTx } from '../../db/client'
+import { residents } from '../../db/schema'
+import { type ApiEnv, staffActor } from '../auth'
+import { errorResponses } from '../errors'
+import * as s from './requests.schemas'
+
+const tags = ['诉求 requests']
+const security = [{ Bearer: [] }]
+const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } })
+
+const list = createRoute({
+  method: 'get',
+  path: '/requests',
+  tags,
+  security,
+  summary: 'List requests (newest first, keyset pagination)',
+  request: { query: s.ListQuery },
+  responses: {
+    200: { description: 'A page of requests', ...json(s.RequestListSchema) },
+    ...errorResponses(400, 401),
+  },
+})
+const get = createRoute({
+  method: 'get',
+  path: '/requests/{number}',
+  tags,
+  security,
+  summary: 'Get a request by its number',
+  request: { params: s.NumberParam },
+  responses: {
+    200: { description: 'The request', ...json(s.RequestSchema) },
+    ...errorResponses(400, 401, 403, 404),
+  },
+})
+const create = createRoute({
+  method: 'post',
+  path: '/requests',
+  tags,
+  security,
+  summary: "File a request on a resident's behalf (phone call, visit)",
+  request: { body: { required: true, ...json(s.CreateRequestBody) } },
+  responses: {
+    201: { description: 'Filed', ...json(s.RequestSchema) },
+    ...errorResponses(400, 401, 403, 404),
+  },
+})
+const action = <B extends z.ZodType>(verb: string, summary: string, body: B) =>
+  createRoute({
+    method: 'post',
+    path: `/requests/{number}/${verb}`,
+    tags,
+    security,
+    summary,
+    request: { params: s.NumberParam, body: { required: true, ...json(body) } },
+    responses: {
+      200: { description: 'Updated', ...json(s.RequestSchema) },
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
+  })
+const accept = action('accept', 'Accept (first response)', s.NoteBody)
+const assign = action('assign', 'Reassign to a staff member', s.AssignBody)
+const resolve = action('resolve', 'Resolve; the resident is asked to rate', s.ResolveBody)
+const reclassify = action('reclassify', 'Change category or urgency (audited)', s.ReclassifyBody)
+const events = createRoute({
+  method: 'get',
+  path: '/requests/{number}/events',
+  tags,
+  security,
+  summary: 'The history of a request',
+  request: { params: s.NumberParam },
+  responses: {
+    200: { description: 'Events, oldest first', ...json(z.object({ items: z.array(s.EventSchema) })) },
+    ...errorResponses(400, 401, 403, 404),
+  },
+})
+
+export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
+  const { db, clock } = deps
+  const ctxOf = (tx: DbOrTx) => ({ ...deps, db: tx })
+
+  /** Loads a request the caller may see; property staff see only what they hold. */
+  const visible = async (staff: ApiEnv['Variables']['staff'], number: string) => {
+    const request = await repo.findRequestByNumber(db, number)
+    if (!request) throw requestNotFound(number)
+    const context = await repo.loadRequestContext(db, request)
+    const allowed =
+      staff.role === 'property_staff'
+        ? request.assigneeStaffId === staff.id
+        : scopeCovers(staff.scopePath, context.xiaoqu?.path)
+    if (!allowed) throw forbidden('auth.out_of_scope', `诉求 ${number} 不在您的管辖范围内。`)
+    return { request, context }
+  }
+  const render = async (staff: ApiEnv['Variables']['staff'], number: string) => {
+    const { request, context } = await visible(staff, number)
+    return s.toRequestDto(request, {
+      xiaoquName: context.xiaoqu?.name,
+      authorName: context.author?.name,
+      showPhone: true,
+      now: clock.now(),
+    })
+  }
+  const mutate = async <T>(work: (ctx: ReturnType<typeof ctxOf>) => Promise<T>) => {
+    const result = await db.transaction((tx) => work(ctxOf(tx)))
+    deps.outboxSignal.notify()
+    return result
+  }
+
+  return app
+    .openapi(list, async (c) => {
+      const q = c.req.valid('query')
+      const staff = c.get('staff')
+      const rows = await repo.listRequests(db, {
+        ...q,
+        before: q.cursor ? Number(q.cursor) : undefined,
+        limit: q.limit + 1,
+        assigneeStaffId: staff.role === 'property_staff' ? staff.id : undefined,
+        scopePath: staff.role === 'property_staff' ? null : staff.scopePath,
+        now: clock.now(),
+      })
+      const page = rows.slice(0, q.limit)
+      const now = clock.now()
+      return c.json(
+        {
+          items: page.map((r) =>
+            s.toRequestDto(r.request, {
+              xiaoquName: r.xiaoquName,
+              authorName: r.authorName,
+              showPhone: false,
+              now,
+            }),
+          ),
+          nextCursor: rows.length > q.limit ? String(page.at(-1)!.request.id) : null,
+        },
+        200,
+      )
+    })
+    .openapi(get, async (c) => c.json(await render(c.get('staff'), c.req.valid('param').number), 200))
+    .openapi(create, async (c) => {
+      const body = c.req.valid('json')
+      const actor = staffActor(c.get('staff'))
+      const request = await mutate(async (ctx) => {
+        await getXiaoquForStaff(ctx.db, actor, body.xiaoquId)
+        const [resident] = await ctx.db
+          .insert(residents)
+          .values({ name: body.residentName, phone: body.phone ?? null, createdAt: clock.now() })
+          .returning()
+        const filed = await useCases.fileRequest(ctx, {
+          text: body.text,
+          xiaoquId: body.xiaoquId,
+          channel: body.channel,
+          resident: resident!,
+          location: body.location,
+          contactPhone: body.phone,
+          filedBy: actor,
+        })
+        return filed.request
+      })
+      return c.json(await render(c.get('staff'), request.number), 201)
+    })
+    .openapi(accept, async (c) => {
+      const { number } = c.req.valid('param')
+      await mutate((ctx) =>
+        useCases.acceptRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json').note),
+      )
+      return c.json(await render(c.get('staff'), number), 200)
+    })
+    .openapi(assign, async (c) => {
+      const { number } = c.req.valid('param')
+      const body = c.req.valid('json')
+      await mutate(async (ctx) =>
+        useCases.assignRequest(
+          ctx,
+          staffActor(c.get('staff')),
+          number,
+          await getStaff(ctx.db, body.staffId),
+          body.note,
+        ),
+      )
+      return c.json(await render(c.get('staff'), number), 200)
+    })
+    .openapi(resolve, async (c) => {
+      const { number } = c.req.valid('param')
+      await mutate((ctx) =>
+        useCases.resolveRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json').note),
+      )
+      return c.json(await render(c.get('staff'), number), 200)
+    })
+    .openapi(reclassify, async (c) => {
+      const { number } = c.req.valid('param')
+      await mutate((ctx) =>
+        useCases.reclassifyRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json')),
+      )
+      return c.json(await render(c.get('staff'), number), 200)
+    })
+    .openapi(events, async (c) => {
+      const { request } = await visible(c.get('staff'), c.req.valid('param').number)
+      const rows = await repo.listRequestEvents(db, request.id)
+      return c.json(
+        {
+          items: rows.map((e) => ({
+            kind: e.kind,
+            actorKind: e.actorKind,
+            actorName: e.actorName,
+            note: e.note,
+            data: e.data ?? undefined,
+            at: e.at.toISOString(),
+          })),
+        },
+        200,
+      )
+    })
+}

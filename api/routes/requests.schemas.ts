@@ -1,0 +1,131 @@
+import { z } from '@hono/zod-openapi'
+import { categoryCodes } from '../../core/classify/categories'
+import { maskPhone } from '../../core/people/residents'
+import type { RequestRow } from '../../core/requests/requests.repository'
+import { requestChannels, requestStatuses } from '../../db/schema'
+
+export const NumberParam = z.object({
+  number: z
+    .string()
+    .regex(/^[Qq]?\d{1,9}$/, '诉求编号形如 Q1024')
+    .transform((n) => `Q${n.replace(/^[Qq]/, '')}`)
+    .openapi({ param: { name: 'number', in: 'path' }, example: 'Q1024' }),
+})
+
+export const ListQuery = z.object({
+  status: z.enum(requestStatuses).optional(),
+  category: z.enum(categoryCodes).optional(),
+  xiaoquId: z.coerce.number().int().positive().optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^\d+$/, 'cursor 应为上一页返回的 nextCursor').optional(),
+})
+
+export const RequestSchema = z
+  .object({
+    number: z.string(),
+    status: z.enum(requestStatuses),
+    category: z.string(),
+    menuItem: z.string().openapi({ description: '六治七补三规范 item' }),
+    urgency: z.enum(['urgent', 'normal']),
+    text: z.string(),
+    location: z.string().nullable(),
+    channel: z.enum(requestChannels),
+    xiaoquId: z.number().nullable(),
+    xiaoquName: z.string().nullable(),
+    authorName: z.string().nullable(),
+    contactPhone: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Masked unless the caller handles the request' }),
+    assigneeStaffId: z.number().nullable(),
+    responseDueAt: z.string(),
+    resolutionDueAt: z.string(),
+    respondedAt: z.string().nullable(),
+    resolvedAt: z.string().nullable(),
+    resolutionNote: z.string().nullable(),
+    rating: z.enum(['satisfied', 'unsatisfied']).nullable(),
+    supportCount: z.number(),
+    overdue: z.boolean(),
+    createdAt: z.string(),
+  })
+  .openapi('Request')
+
+export const RequestListSchema = z
+  .object({ items: z.array(RequestSchema), nextCursor: z.string().nullable() })
+  .openapi('RequestList')
+
+export const CreateRequestBody = z
+  .object({
+    xiaoquId: z.number().int().positive(),
+    text: z.string().trim().min(1, '请填写诉求内容').max(2000, '诉求内容不超过 2000 字'),
+    channel: z.enum(['phone', 'visit']),
+    residentName: z.string().trim().min(1).max(50),
+    phone: z
+      .string()
+      .regex(/^1\d{10}$|^0\d{2,3}-?\d{7,8}$/, '手机号 11 位或座机号')
+      .optional(),
+    location: z.string().max(100).optional(),
+  })
+  .openapi('CreateRequest')
+
+export const NoteBody = z.object({ note: z.string().trim().max(500).optional() })
+export const ResolveBody = z.object({ note: z.string().trim().min(1, '请写明办理结果').max(1000) })
+export const AssignBody = z.object({
+  staffId: z.number().int().positive(),
+  note: z.string().trim().max(500).optional(),
+})
+export const ReclassifyBody = z.object({
+  category: z.enum(categoryCodes),
+  urgency: z.enum(['urgent', 'normal']).optional(),
+  reason: z.string().trim().min(1, '请写明重新分类的原因').max(500),
+})
+
+export const EventSchema = z
+  .object({
+    kind: z.string(),
+    actorKind: z.string(),
+    actorName: z.string().nullable(),
+    note: z.string().nullable(),
+    data: z.unknown().optional(),
+    at: z.string(),
+  })
+  .openapi('RequestEvent')
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null)
+
+export function toRequestDto(
+  row: RequestRow,
+  extra: { xiaoquName?: string | null; authorName?: string | null; showPhone: boolean; now: Date },
+) {
+  const open = row.status === 'submitted' || row.status === 'accepted'
+  const overdue =
+    (row.status === 'submitted' && row.responseDueAt < extra.now) || (open && row.resolutionDueAt < extra.now)
+  return {
+    number: row.number,
+    status: row.status,
+    category: row.category,
+    menuItem: row.menuItem,
+    urgency: row.urgency,
+    text: row.text,
+    location: row.location,
+    channel: row.channel,
+    xiaoquId: row.xiaoquId,
+    xiaoquName: extra.xiaoquName ?? null,
+    authorName: extra.authorName ?? null,
+    contactPhone: extra.showPhone ? row.contactPhone : maskPhone(row.contactPhone),
+    assigneeStaffId: row.assigneeStaffId,
+    responseDueAt: row.responseDueAt.toISOString(),
+    resolutionDueAt: row.resolutionDueAt.toISOString(),
+    respondedAt: iso(row.respondedAt),
+    resolvedAt: iso(row.resolvedAt),
+    resolutionNote: row.resolutionNote,
+    rating: row.rating,
+    supportCount: row.supportCount,
+    overdue,
+    createdAt: row.createdAt.toISOString(),
+  }
+}

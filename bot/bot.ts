@@ -1,0 +1,62 @@
+import { qrcodeValueToImageUrl, WechatyBuilder } from 'wechaty'
+import { startOutboxSender } from '../core/outbox/outbox.sender'
+import type { Deps } from '../core/shared/deps'
+import { createMessageHandler } from './on-message'
+import { realPuppetOptions } from './puppet'
+import type { SandboxWorld } from './sandbox/sandbox-world'
+import { createWechatyTransport } from './transport'
+
+type WechatyInterface = ReturnType<typeof WechatyBuilder.build>
+
+export interface BotStatus {
+  puppet: string
+  loggedIn: boolean
+  self?: { id: string; name: string }
+  /** While waiting for a scan: the login QR code as a value and as an image URL. */
+  qr?: { value: string; imageUrl: string; status: string }
+}
+
+export interface Bot {
+  wechaty: WechatyInterface
+  status(): BotStatus
+  stop(): Promise<void>
+}
+
+/** Starts wechaty with the configured puppet (or the sandbox's mock) and the outbox sender. */
+export async function createBot(deps: Deps, options: { sandbox?: SandboxWorld } = {}): Promise<Bot> {
+  const { config, log } = deps
+  const wechaty = options.sandbox
+    ? WechatyBuilder.build({ puppet: options.sandbox.puppet })
+    : WechatyBuilder.build(realPuppetOptions(config))
+  const status: BotStatus = { puppet: options.sandbox ? 'sandbox' : config.puppet, loggedIn: false }
+
+  // Without an error listener wechaty throws on any puppet hiccup.
+  wechaty.on('error', (error) => log.error('wechaty error', { err: error }))
+  wechaty.on('scan', (value, scanStatus) => {
+    status.qr = { value, imageUrl: qrcodeValueToImageUrl(value), status: String(scanStatus) }
+    log.info('scan the QR code to log in', { imageUrl: status.qr.imageUrl })
+  })
+  wechaty.on('login', (user) => {
+    status.loggedIn = true
+    status.self = { id: user.id, name: user.name() }
+    status.qr = undefined
+    log.info('bot logged in', { id: user.id, name: user.name() })
+  })
+  wechaty.on('logout', () => {
+    status.loggedIn = false
+    log.warn('bot logged out')
+  })
+  wechaty.on('message', createMessageHandler(deps))
+
+  await wechaty.start()
+  options.sandbox?.login()
+  const sender = startOutboxSender(deps, createWechatyTransport(wechaty))
+  return {
+    wechaty,
+    status: () => ({ ...status }),
+    async stop() {
+      await sender.stop()
+      await wechaty.stop().catch((error: unknown) => log.warn('wechaty stop failed', { err: error }))
+    },
+  }
+}

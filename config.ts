@@ -1,0 +1,121 @@
+import { z } from 'zod'
+import { defaultSlaConfig, type SlaConfig, slaConfigSchema } from './core/sla/deadlines'
+
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes')
+
+const jsonFromEnv = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' })
+        return z.NEVER
+      }
+    })
+    .pipe(schema)
+
+export const puppetNames = [
+  'sandbox',
+  'wechaty-puppet-mock',
+  'wechaty-puppet-wechat4u',
+  'wechaty-puppet-service',
+] as const
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  WECHATY_PUPPET: z.enum(puppetNames).default('sandbox'),
+  WECHATY_PUPPET_SERVICE_TOKEN: z.string().min(1).optional(),
+  WECHATY_PUPPET_SERVICE_ENDPOINT: z.string().min(1).optional(),
+  WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: boolFromEnv.optional(),
+  BOT_NAME: z.string().min(1).max(32).default('改造助手'),
+  GAIZAO_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  SANDBOX_SEED: boolFromEnv.default(true),
+  SEND_MIN_GAP_MS: z.coerce.number().int().min(0).optional(),
+  SEND_RATE_PER_MINUTE: z.coerce.number().int().min(0).optional(),
+  SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  SEND_RETRY_BASE_MS: z.coerce.number().int().min(0).default(5_000),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  SLA_CONFIG: jsonFromEnv(slaConfigSchema).optional(),
+  BIND_CODE_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(60 * 24),
+})
+
+export interface Config {
+  port: number
+  host: string
+  databaseUrl: string | undefined
+  dataDir: string
+  databasePoolSize: number
+  puppet: (typeof puppetNames)[number]
+  puppetServiceToken: string | undefined
+  puppetServiceEndpoint: string | undefined
+  puppetServiceNoTls: boolean
+  botName: string
+  adminToken: string | undefined
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  sandboxSeed: boolean
+  send: { minGapMs: number; ratePerMinute: number; maxAttempts: number; retryBaseMs: number; pollMs: number }
+  sla: SlaConfig
+  bindCodeTtlMinutes: number
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = envSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`)
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  const isSandbox = e.WECHATY_PUPPET === 'sandbox' || e.WECHATY_PUPPET === 'wechaty-puppet-mock'
+  if (e.WECHATY_PUPPET === 'wechaty-puppet-service' && !e.WECHATY_PUPPET_SERVICE_TOKEN) {
+    throw new ConfigError(
+      'Invalid configuration:\n  WECHATY_PUPPET_SERVICE_TOKEN: required when WECHATY_PUPPET=wechaty-puppet-service',
+    )
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    puppet: e.WECHATY_PUPPET,
+    puppetServiceToken: e.WECHATY_PUPPET_SERVICE_TOKEN,
+    puppetServiceEndpoint: e.WECHATY_PUPPET_SERVICE_ENDPOINT,
+    puppetServiceNoTls: e.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT ?? false,
+    botName: e.BOT_NAME,
+    adminToken: e.GAIZAO_ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    sandboxSeed: e.SANDBOX_SEED,
+    send: {
+      // The sandbox talks to no real account, so it need not be paced; real accounts get banned without it.
+      minGapMs: e.SEND_MIN_GAP_MS ?? (isSandbox ? 0 : 3_000),
+      ratePerMinute: e.SEND_RATE_PER_MINUTE ?? (isSandbox ? 0 : 20),
+      maxAttempts: e.SEND_MAX_ATTEMPTS,
+      retryBaseMs: e.SEND_RETRY_BASE_MS,
+      pollMs: e.OUTBOX_POLL_MS,
+    },
+    sla: e.SLA_CONFIG ?? defaultSlaConfig,
+    bindCodeTtlMinutes: e.BIND_CODE_TTL_MINUTES,
+  }
+}

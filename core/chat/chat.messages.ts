@@ -1,0 +1,62 @@
+import { excerpt, statusNames } from '../requests/requests.messages'
+import type { RequestRow } from '../requests/requests.repository'
+import { formatShanghai } from '../shared/time'
+
+export function helpText(botName: string, who: { staff: boolean; inRoom: boolean }) {
+  const lines = who.inRoom
+    ? [
+        `我是${botName}，可以这样和我说：`,
+        `· @${botName} 问题描述（或"报事 问题描述"）：提交诉求，例如"@${botName} 3号楼2单元楼道灯坏了"`,
+        '· 进度 Q1024：查看诉求进度',
+        '· 我的诉求：查看我提交的未完结诉求',
+        '· 同求 Q1024：我也遇到同样的问题',
+        '· 满意 Q1024 / 不满意 Q1024 原因：评价已办结的诉求',
+      ]
+    : [
+        `我是${botName}，可以这样和我说：`,
+        '· 报事 问题描述：提交诉求（也可在小区居民群里 @我）',
+        '· 进度 Q1024 · 我的诉求 · 同求 Q1024',
+        '· 满意 Q1024 / 不满意 Q1024 原因',
+      ]
+  if (who.staff) {
+    lines.push(
+      '工作人员：',
+      '· 待办：我的待办诉求，超时的在前',
+      '· 受理 Q1024 · 转派 Q1024 姓名 · 办结 Q1024 办理结果',
+      '· 绑定小区 绑定码（在群里）：把本群绑定到小区',
+    )
+  } else if (!who.inRoom) {
+    lines.push('工作人员：发送"绑定 绑定码"绑定账号。')
+  }
+  return lines.join('\n')
+}
+
+export const unknownHint = (botName: string, inRoom: boolean) =>
+  inRoom
+    ? `没听懂这条指令。提交诉求请发"@${botName} 问题描述"，发"帮助"查看全部用法。`
+    : '没听懂。提交诉求请发"报事 问题描述"，查进度发"进度 Q1024"，发"帮助"查看全部用法。'
+
+export const missingArgument = (command: string, example: string) =>
+  `"${command}"后面缺少内容，请这样发：${example}`
+
+export const needGroupToFile = (botName: string) =>
+  `请在您小区的居民群里发"@${botName} 问题描述"提交诉求，这样我们才知道是哪个小区。`
+
+export const notStaff =
+  '这条指令只有绑定过的工作人员可以使用。工作人员请先私聊我发送"绑定 绑定码"（绑定码向管理员索取）。'
+
+export const notInOfficersUse = `工作群里不受理居民诉求。请在小区居民群里提交，或通过管理后台代录。`
+
+export const genericFailure = '抱歉，处理这条消息时出错了，消息已保存，请稍后再试或联系社区工作人员。'
+
+export function requestLines(
+  rows: readonly { request: RequestRow; xiaoquName?: string | null }[],
+  now: Date,
+) {
+  return rows.map(({ request, xiaoquName }) => {
+    const due = request.status === 'submitted' ? request.responseDueAt : request.resolutionDueAt
+    const overdue = (request.status === 'submitted' || request.status === 'accepted') && due < now
+    const place = xiaoquName ? `${xiaoquName} ` : ''
+    return `${request.number}【${request.category}】${statusNames[request.status]} ${place}${excerpt(request.text, 18)}${request.status === 'resolved' || request.status === 'closed' ? '' : ` 时限${formatShanghai(due)}`}${overdue ? ' ⚠已超时' : ''}`
+  })
+}

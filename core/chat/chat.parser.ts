@@ -1,0 +1,133 @@
+/** What a chat message asks for. Pure: no database, no WeChat. */
+export type Command =
+  | { kind: 'file'; text: string }
+  | { kind: 'progress'; number: string }
+  | { kind: 'mine' }
+  | { kind: 'support'; number: string }
+  | { kind: 'rate'; number: string; rating: 'satisfied' | 'unsatisfied'; reason: string }
+  | { kind: 'help' }
+  | { kind: 'bind'; code: string }
+  | { kind: 'bindGroup'; code: string }
+  | { kind: 'todo' }
+  | { kind: 'accept'; number: string; note: string }
+  | { kind: 'assign'; number: string; target: string; note: string }
+  | { kind: 'resolve'; number: string; note: string }
+  | { kind: 'missingArgument'; command: string; usage: string }
+  | { kind: 'unknown'; text: string }
+  | { kind: 'ignore' }
+
+export interface ParseContext {
+  botName: string
+  inRoom: boolean
+  /** The puppet said the bot was @mentioned (real puppets); the mock only keeps the `@Name` text. */
+  mentionsSelf: boolean
+}
+
+const usage: Record<string, string> = {
+  进度: '进度 Q1024',
+  同求: '同求 Q1024',
+  满意: '满意 Q1024',
+  不满意: '不满意 Q1024 原因',
+  绑定: '绑定 绑定码',
+  绑定小区: '绑定小区 绑定码',
+  受理: '受理 Q1024',
+  转派: '转派 Q1024 对象姓名',
+  办结: '办结 Q1024 办理结果',
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** Full-width letters, digits, '#' and spaces as people type them on phones → plain ones; punctuation stays. */
+export function normalizeChat(text: string) {
+  return text
+    .replace(/[\uff03\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g, (c) =>
+      String.fromCharCode(c.charCodeAt(0) - 0xfee0),
+    )
+    .replace(/[\u3000\u2005\u00a0]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+}
+
+// Longest first, so 不满意 wins over 满意 and 绑定小区 over 绑定.
+const commandWords = [
+  '绑定小区',
+  '我的诉求',
+  '不满意',
+  '#诉求',
+  '报事',
+  '进度',
+  '同求',
+  '满意',
+  '帮助',
+  '绑定',
+  '待办',
+  '受理',
+  '转派',
+  '办结',
+]
+
+export function startsWithCommand(text: string) {
+  const t = normalizeChat(text)
+  return commandWords.some((w) => t.startsWith(w)) || t === '?' || t === '？'
+}
+
+const numberPattern = /^([qQ]?\d{1,9})(?:\s+|$)([\s\S]*)$/
+
+export function parseCommand(raw: string, ctx: ParseContext): Command {
+  const mentionPattern = new RegExp(`@${escapeRegExp(ctx.botName)}`, 'g')
+  const mentioned = ctx.mentionsSelf || mentionPattern.test(raw)
+  const text = normalizeChat(raw.replace(mentionPattern, ' '))
+  const word = commandWords.find((w) => text.startsWith(w))
+  if (!word) {
+    if (text === '?' || text === '？') return { kind: 'help' }
+    if (ctx.inRoom && !mentioned) return { kind: 'ignore' }
+    if (ctx.inRoom) return { kind: 'file', text }
+    return { kind: 'unknown', text }
+  }
+  const rest = text
+    .slice(word.length)
+    .replace(/^[:：,，\s]+/, '')
+    .trim()
+  const withNumber = (make: (number: string, tail: string) => Command): Command => {
+    const match = numberPattern.exec(rest)
+    if (!match) return { kind: 'missingArgument', command: word, usage: usage[word] ?? word }
+    const number = `Q${match[1]!.replace(/^[qQ]/, '')}`
+    return make(number, (match[2] ?? '').trim())
+  }
+  switch (word) {
+    case '报事':
+    case '#诉求':
+      return { kind: 'file', text: rest }
+    case '我的诉求':
+      return { kind: 'mine' }
+    case '帮助':
+      return { kind: 'help' }
+    case '待办':
+      return { kind: 'todo' }
+    case '进度':
+      return withNumber((number) => ({ kind: 'progress', number }))
+    case '同求':
+      return withNumber((number) => ({ kind: 'support', number }))
+    case '满意':
+      return withNumber((number) => ({ kind: 'rate', number, rating: 'satisfied', reason: '' }))
+    case '不满意':
+      return withNumber((number, reason) => ({ kind: 'rate', number, rating: 'unsatisfied', reason }))
+    case '受理':
+      return withNumber((number, note) => ({ kind: 'accept', number, note }))
+    case '办结':
+      return withNumber((number, note) => ({ kind: 'resolve', number, note }))
+    case '转派':
+      return withNumber((number, tail) => {
+        const [target = '', ...noteParts] = tail.split(' ')
+        if (!target) return { kind: 'missingArgument', command: word, usage: usage[word]! }
+        return { kind: 'assign', number, target, note: noteParts.join(' ') }
+      })
+    case '绑定':
+    case '绑定小区':
+      return rest
+        ? { kind: word === '绑定' ? 'bind' : 'bindGroup', code: rest.split(' ')[0]! }
+        : { kind: 'missingArgument', command: word, usage: usage[word]! }
+    default:
+      return { kind: 'unknown', text }
+  }
+}

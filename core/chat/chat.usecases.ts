@@ -1,0 +1,290 @@
+import { eq } from 'drizzle-orm'
+import type { DbOrTx } from '../../db/client'
+import { chatGroups, inboundMessages, staff as staffTable } from '../../db/schema'
+import type { OutboxMention } from '../../db/schema/messaging.table'
+import { enqueueMessages } from '../outbox/outbox.repository'
+import { findStaffByWechat, upsertResident } from '../people/residents'
+import { requestNotFound } from '../requests/requests.errors'
+import { filedReply, progressReply } from '../requests/requests.messages'
+import * as repo from '../requests/requests.repository'
+import * as requestsUseCases from '../requests/requests.usecases'
+import { type Actor, roleNames, type StaffRow } from '../shared/actor'
+import type { Deps } from '../shared/deps'
+import { forbidden, isAppError } from '../shared/errors'
+import { bindGroup, bindStaffWechat } from '../staff/staff.usecases'
+import * as text from './chat.messages'
+import { type Command, parseCommand } from './chat.parser'
+
+/** A chat message as the bot adapter hands it over: plain data, no wechaty objects. */
+export interface Inbound {
+  id: string
+  roomId?: string
+  roomTopic?: string
+  senderId: string
+  senderName: string
+  text: string
+  mentionsSelf: boolean
+  sentAt?: Date
+}
+
+export type InboundOutcome = { duplicate: true } | { duplicate: false; outcome: string }
+
+type ChatDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'classifier' | 'calendar' | 'log' | 'outboxSignal'>
+type Group = typeof chatGroups.$inferSelect
+
+/**
+ * Handles one inbound message exactly once: the message row, the change it causes and the reply are
+ * committed together. A replayed message id finds its row and does nothing.
+ */
+export async function handleInbound(deps: ChatDeps, inbound: Inbound): Promise<InboundOutcome> {
+  const result = await deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    const stored = await tx
+      .insert(inboundMessages)
+      .values({
+        messageId: inbound.id,
+        roomId: inbound.roomId ?? null,
+        senderId: inbound.senderId,
+        senderName: inbound.senderName,
+        text: inbound.text,
+        sentAt: inbound.sentAt ?? null,
+        receivedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning({ id: inboundMessages.messageId })
+    if (stored.length === 0) return { duplicate: true as const }
+    const outcome = await respond(deps, tx, inbound)
+    await tx.update(inboundMessages).set({ outcome }).where(eq(inboundMessages.messageId, inbound.id))
+    return { duplicate: false as const, outcome }
+  })
+  if (!result.duplicate) deps.outboxSignal.notify()
+  return result
+}
+
+async function respond(deps: ChatDeps, tx: DbOrTx, inbound: Inbound): Promise<string> {
+  const inRoom = Boolean(inbound.roomId)
+  const command = parseCommand(inbound.text, {
+    botName: deps.config.botName,
+    inRoom,
+    mentionsSelf: inbound.mentionsSelf,
+  })
+  if (command.kind === 'ignore') return 'ignored'
+  const [group] = inbound.roomId
+    ? await tx.select().from(chatGroups).where(eq(chatGroups.roomId, inbound.roomId))
+    : []
+  const staff = await findStaffByWechat(tx, inbound.senderId)
+  // Unbound groups get silence: only staff binding them is answered.
+  if (inRoom && !group && !(command.kind === 'bindGroup' && staff)) return 'unbound-room'
+  const now = deps.clock.now()
+  const reply = async (message: string) => {
+    const mentions: OutboxMention[] = inRoom ? [{ id: inbound.senderId, name: inbound.senderName }] : []
+    await enqueueMessages(
+      tx,
+      [
+        {
+          conversationId: inbound.roomId ?? inbound.senderId,
+          isRoom: inRoom,
+          text: message,
+          mentions,
+          dedupeKey: `reply:${inbound.id}`,
+        },
+      ],
+      now,
+    )
+  }
+  try {
+    // A failed command rolls back to this savepoint: the inbound row and the explanation still commit.
+    const { outcome, message } = await tx.transaction((sp) =>
+      runCommand(deps, sp, inbound, command, { group, staff }),
+    )
+    if (message) await reply(message)
+    return outcome
+  } catch (error) {
+    if (!isAppError(error)) {
+      deps.log.error('chat command failed', { err: error, messageId: inbound.id })
+      await reply(text.genericFailure)
+      return `error:${error instanceof Error ? error.message : String(error)}`.slice(0, 200)
+    }
+    await reply(error.message)
+    return `refused:${error.code}`
+  }
+}
+
+interface Who {
+  group: Group | undefined
+  staff: StaffRow | undefined
+}
+
+async function runCommand(
+  deps: ChatDeps,
+  tx: DbOrTx,
+  inbound: Inbound,
+  command: Command,
+  who: Who,
+): Promise<{ outcome: string; message?: string }> {
+  const ctx = { ...deps, db: tx }
+  const now = deps.clock.now()
+  const inRoom = Boolean(inbound.roomId)
+  const botName = deps.config.botName
+  const staffActor = (): Actor & { kind: 'staff' } => {
+    if (!who.staff) throw forbidden('chat.not_staff', text.notStaff)
+    return { kind: 'staff', staff: who.staff, via: 'wechat' }
+  }
+  const resident = () => upsertResident(tx, inbound.senderId, inbound.senderName, now)
+  switch (command.kind) {
+    case 'help':
+      return { outcome: 'help', message: text.helpText(botName, { staff: Boolean(who.staff), inRoom }) }
+    case 'unknown':
+      return { outcome: 'unknown', message: text.unknownHint(botName, inRoom) }
+    case 'missingArgument':
+      return { outcome: 'missing-argument', message: text.missingArgument(command.command, command.usage) }
+    case 'file': {
+      if (who.group?.kind === 'officers')
+        return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
+      const author = await resident()
+      const xiaoquId = who.group?.xiaoquId ?? (await repo.lastXiaoquOf(tx, author.id))
+      if (!xiaoquId) return { outcome: 'refused:no-xiaoqu', message: text.needGroupToFile(botName) }
+      const filed = await requestsUseCases.fileRequest(ctx, {
+        text: command.text,
+        xiaoquId,
+        channel: 'wechat',
+        resident: author,
+        groupId: who.group?.id,
+        inboundMessageId: inbound.id,
+      })
+      return {
+        outcome: `request:${filed.request.number}`,
+        message: filedReply(filed.request, filed.truncated),
+      }
+    }
+    case 'progress': {
+      const request = await repo.findRequestByNumber(tx, command.number)
+      if (!request) throw requestNotFound(command.number)
+      const context = await repo.loadRequestContext(tx, request)
+      const events = await repo.listRequestEvents(tx, request.id)
+      return {
+        outcome: `progress:${request.number}`,
+        message: progressReply(request, events, context.assignee?.name ?? null),
+      }
+    }
+    case 'mine': {
+      const author = await resident()
+      const rows = await repo.openRequestsOf(tx, author.id, 10)
+      if (rows.length === 0)
+        return { outcome: 'mine:0', message: `您目前没有未完结的诉求。提交诉求请发"@${botName} 问题描述"。` }
+      return {
+        outcome: `mine:${rows.length}`,
+        message: ['您未完结的诉求：', ...text.requestLines(rows, now)].join('\n'),
+      }
+    }
+    case 'support': {
+      const { request, added } = await requestsUseCases.supportRequest(ctx, await resident(), command.number)
+      return {
+        outcome: `support:${request.number}`,
+        message: added
+          ? `已为诉求 ${request.number} 加上您的同求，目前共 ${request.supportCount} 人同求。办理进展会在群里告知。`
+          : `您已同求过 ${request.number}，不会重复计数。`,
+      }
+    }
+    case 'rate': {
+      const updated = await requestsUseCases.rateRequest(
+        ctx,
+        await resident(),
+        command.number,
+        command.rating,
+        command.reason,
+      )
+      return command.rating === 'satisfied'
+        ? {
+            outcome: `rated:${updated.number}:satisfied`,
+            message: `感谢评价！诉求 ${updated.number} 已完结。`,
+          }
+        : {
+            outcome: `rated:${updated.number}:unsatisfied`,
+            message: `已记录您的意见，诉求 ${updated.number} 已重新交办，会尽快处理。`,
+          }
+    }
+    case 'bind': {
+      if (inRoom)
+        return { outcome: 'refused:bind-in-room', message: '为保护账号安全，请私聊我发送"绑定 绑定码"。' }
+      const bound = await bindStaffWechat(tx, command.code, inbound.senderId, now)
+      return {
+        outcome: `bound:staff:${bound.id}`,
+        message: `绑定成功：${bound.name}（${roleNames[bound.role]}）。发"待办"查看您的工作，发"帮助"查看用法。`,
+      }
+    }
+    case 'bindGroup': {
+      if (!inRoom)
+        return { outcome: 'refused:bind-group-private', message: '请在要绑定的群里发送"绑定小区 绑定码"。' }
+      const { group, xiaoquName } = await bindGroup(
+        tx,
+        staffActor(),
+        { code: command.code, roomId: inbound.roomId!, topic: inbound.roomTopic ?? '' },
+        now,
+      )
+      const what =
+        group.kind === 'officers'
+          ? '工作群'
+          : `${xiaoquName ?? ''}${group.kind === 'building' ? '楼栋群' : '居民群'}`
+      const how =
+        group.kind === 'officers' ? '新诉求会推送到这里。' : `居民可发"@${botName} 问题描述"提交诉求。`
+      return { outcome: `bound:group:${group.id}`, message: `本群已绑定为${what}。${how}` }
+    }
+    case 'todo': {
+      const actor = staffActor()
+      const rows = await repo.todoForStaff(tx, actor.staff, 15)
+      if (rows.length === 0) return { outcome: 'todo:0', message: '您目前没有待办诉求。' }
+      return {
+        outcome: `todo:${rows.length}`,
+        message: [`您的待办（${rows.length} 条，时限早的在前）：`, ...text.requestLines(rows, now)].join(
+          '\n',
+        ),
+      }
+    }
+    case 'accept': {
+      const updated = await requestsUseCases.acceptRequest(
+        ctx,
+        staffActor(),
+        command.number,
+        command.note || undefined,
+      )
+      return {
+        outcome: `accepted:${updated.number}`,
+        message: `已受理 ${updated.number}，已告知居民。办结请发"办结 ${updated.number} 办理结果"。`,
+      }
+    }
+    case 'assign': {
+      const actor = staffActor()
+      const candidates = (
+        await tx.select().from(staffTable).where(eq(staffTable.name, command.target))
+      ).filter((s) => s.active)
+      if (candidates.length !== 1) {
+        const why =
+          candidates.length === 0
+            ? `没有找到名为"${command.target}"的工作人员`
+            : `有 ${candidates.length} 位名为"${command.target}"的工作人员，请在管理后台转派`
+        return {
+          outcome: 'refused:assign-target',
+          message: `${why}。请发"转派 ${command.number} 姓名"，姓名与系统中登记的一致。`,
+        }
+      }
+      const updated = await requestsUseCases.assignRequest(
+        ctx,
+        actor,
+        command.number,
+        candidates[0]!,
+        command.note || undefined,
+      )
+      return {
+        outcome: `assigned:${updated.number}`,
+        message: `已将 ${updated.number} 转派给 ${candidates[0]!.name}。`,
+      }
+    }
+    case 'resolve': {
+      const updated = await requestsUseCases.resolveRequest(ctx, staffActor(), command.number, command.note)
+      return { outcome: `resolved:${updated.number}`, message: `已办结 ${updated.number}，已请居民评价。` }
+    }
+    case 'ignore':
+      return { outcome: 'ignored' }
+  }
+}

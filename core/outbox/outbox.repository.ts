@@ -1,0 +1,130 @@
+import { and, eq, inArray, lt, sql } from 'drizzle-orm'
+import { type DbOrTx, rowsOf } from '../../db/client'
+import { type OutboxMention, outbox } from '../../db/schema'
+
+export interface OutgoingMessage {
+  conversationId: string
+  isRoom: boolean
+  text: string
+  mentions?: OutboxMention[]
+  /** The same logical message written twice is stored (and sent) once. */
+  dedupeKey?: string
+  notBefore?: Date
+}
+
+export type OutboxRow = typeof outbox.$inferSelect
+
+/** Writes replies in the caller's transaction, so a message exists exactly when its change does. */
+export async function enqueueMessages(db: DbOrTx, messages: readonly OutgoingMessage[], now: Date) {
+  if (messages.length === 0) return
+  await db
+    .insert(outbox)
+    .values(
+      messages.map((m) => ({
+        conversationId: m.conversationId,
+        isRoom: m.isRoom ? 1 : 0,
+        text: m.text,
+        mentions: m.mentions ?? [],
+        dedupeKey: m.dedupeKey ?? null,
+        notBefore: m.notBefore ?? now,
+        createdAt: now,
+      })),
+    )
+    .onConflictDoNothing({ target: outbox.dedupeKey })
+}
+
+export interface ClaimOptions {
+  now: Date
+  limit: number
+  leaseMs: number
+  minGapMs: number
+}
+
+/**
+ * Claims the next sendable rows. A row is sendable when it is due, no earlier message to the same
+ * conversation is still waiting (order per group holds), and the group has not been posted to within
+ * the minimum gap. `SKIP LOCKED` keeps two senders off the same row.
+ */
+export async function claimDue(
+  db: DbOrTx,
+  { now, limit, leaseMs, minGapMs }: ClaimOptions,
+): Promise<OutboxRow[]> {
+  const leaseUntil = new Date(now.getTime() + leaseMs)
+  const gapStart = new Date(now.getTime() - minGapMs)
+  const result = await db.execute(sql`
+    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}, attempts = attempts + 1
+    where id in (
+      select o.id from ${outbox} o
+      where o.status = 'pending' and o.not_before <= ${now}
+        and not exists (
+          select 1 from ${outbox} e
+          where e.conversation_id = o.conversation_id and e.id < o.id and e.status in ('pending', 'sending')
+        )
+        and (${minGapMs} = 0 or not exists (
+          select 1 from ${outbox} s
+          where s.conversation_id = o.conversation_id and s.status = 'sent' and s.sent_at > ${gapStart}
+        ))
+      order by o.not_before, o.id
+      limit ${limit}
+      for update skip locked
+    )
+    returning id`)
+  const ids = rowsOf<{ id: number | string }>(result).map((r) => Number(r.id))
+  if (ids.length === 0) return []
+  const rows = await db.select().from(outbox).where(inArray(outbox.id, ids))
+  return rows.sort((a, b) => a.id - b.id)
+}
+
+export async function countSentSince(db: DbOrTx, since: Date): Promise<number> {
+  const result = await db.execute(
+    sql`select count(*)::int as n from ${outbox} where status = 'sent' and sent_at > ${since}`,
+  )
+  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
+}
+
+export async function markSent(db: DbOrTx, id: number, now: Date) {
+  await db
+    .update(outbox)
+    .set({ status: 'sent', sentAt: now, leaseUntil: null, lastError: null })
+    .where(eq(outbox.id, id))
+}
+
+/** A failed send goes back to pending with exponential backoff, or to `failed` after the last attempt. */
+export async function markFailed(
+  db: DbOrTx,
+  row: OutboxRow,
+  error: string,
+  now: Date,
+  policy: { maxAttempts: number; retryBaseMs: number },
+) {
+  const exhausted = row.attempts >= policy.maxAttempts
+  const delay = Math.min(policy.retryBaseMs * 2 ** Math.max(0, row.attempts - 1), 3_600_000)
+  await db
+    .update(outbox)
+    .set({
+      status: exhausted ? 'failed' : 'pending',
+      notBefore: new Date(now.getTime() + delay),
+      leaseUntil: null,
+      lastError: error.slice(0, 500),
+    })
+    .where(eq(outbox.id, row.id))
+}
+
+/** Puts a claimed row back untouched (pacing said "not yet"); the attempt is not counted. */
+export async function release(db: DbOrTx, row: OutboxRow, notBefore: Date) {
+  await db
+    .update(outbox)
+    .set({ status: 'pending', attempts: row.attempts - 1, notBefore, leaseUntil: null })
+    .where(eq(outbox.id, row.id))
+}
+
+/**
+ * A row still `sending` after its lease ran out was in flight when a sender died: whether WeChat got it
+ * is unknown, so it is not resent automatically but marked `uncertain` for staff to decide.
+ */
+export async function markExpiredLeasesUncertain(db: DbOrTx, now: Date) {
+  await db
+    .update(outbox)
+    .set({ status: 'uncertain', leaseUntil: null })
+    .where(and(eq(outbox.status, 'sending'), lt(outbox.leaseUntil, now)))
+}

@@ -1,0 +1,86 @@
+import type { Deps } from '../shared/deps'
+import {
+  claimDue,
+  countSentSince,
+  markExpiredLeasesUncertain,
+  markFailed,
+  markSent,
+  type OutboxRow,
+  release,
+} from './outbox.repository'
+
+/** What actually delivers a message: wechaty in production, a fake in tests. */
+export interface Transport {
+  send(message: OutboxRow): Promise<void>
+}
+
+const leaseMs = 60_000
+
+/**
+ * Sends what is due, one message at a time, within the global rate. Returns how many were sent, so a
+ * loop can go straight on while there is work.
+ */
+export async function drainOutboxOnce(
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>,
+  transport: Transport,
+  limit = 20,
+): Promise<number> {
+  const { db, clock, config, log } = deps
+  const { minGapMs, ratePerMinute, maxAttempts, retryBaseMs } = config.send
+  await markExpiredLeasesUncertain(db, clock.now())
+  let budget = limit
+  if (ratePerMinute > 0) {
+    const sentLastMinute = await countSentSince(db, new Date(clock.now().getTime() - 60_000))
+    budget = Math.min(limit, ratePerMinute - sentLastMinute)
+    if (budget <= 0) return 0
+  }
+  const rows = await claimDue(db, { now: clock.now(), limit: budget, leaseMs, minGapMs })
+  let sent = 0
+  const postedNow = new Set<string>()
+  for (const row of rows) {
+    // One claim may hold two rows for different groups; only one message per group per gap.
+    if (minGapMs > 0 && postedNow.has(row.conversationId)) {
+      await release(db, row, new Date(clock.now().getTime() + minGapMs))
+      continue
+    }
+    try {
+      await transport.send(row)
+      await markSent(db, row.id, clock.now())
+      postedNow.add(row.conversationId)
+      sent++
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      log.warn('outbox send failed', { id: row.id, attempts: row.attempts, error: message })
+      await markFailed(db, row, message, clock.now(), { maxAttempts, retryBaseMs })
+    }
+  }
+  return sent
+}
+
+/** The long-running sender: drains, then sleeps until woken or the poll interval passes. */
+export function startOutboxSender(
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'outboxSignal'>,
+  transport: Transport,
+) {
+  let stopped = false
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        const sent = await drainOutboxOnce(deps, transport)
+        if (sent > 0) continue
+      } catch (error) {
+        if (stopped) break
+        deps.log.error('outbox sender error', { err: error })
+      }
+      await deps.outboxSignal.wait(deps.config.send.pollMs)
+    }
+  }
+  const done = loop()
+  return {
+    async stop() {
+      stopped = true
+      deps.outboxSignal.notify()
+      await done
+    },
+  }
+}

@@ -1,0 +1,89 @@
+import { formatShanghai } from '../shared/time'
+import { describeDuration } from '../sla/deadlines'
+import type { RequestRow } from './requests.repository'
+
+export const statusNames: Record<RequestRow['status'], string> = {
+  submitted: '待受理',
+  accepted: '办理中',
+  resolved: '已办结，待评价',
+  closed: '已完结',
+}
+
+export const excerpt = (text: string, length = 24) =>
+  text.length > length ? `${text.slice(0, length)}…` : text
+
+export const numberHint = '诉求编号形如 Q1024（字母 Q 加数字），可在提交时机器人的回复里找到。'
+
+export function filedReply(request: RequestRow, truncated: boolean) {
+  const lines = [
+    `已收到您的诉求，编号 ${request.number}。`,
+    `分类：${request.category}（${request.menuItem}）${request.urgency === 'urgent' ? '，已标为【紧急】' : ''}`,
+    `将于 ${formatShanghai(request.responseDueAt)} 前响应，${formatShanghai(request.resolutionDueAt)} 前办结。`,
+    `回复"进度 ${request.number}"可随时查询。`,
+  ]
+  if (truncated) lines.push('（您的留言较长，诉求中只保留了前 2000 字，原文已完整保存。）')
+  return lines.join('\n')
+}
+
+export function newRequestForOfficers(request: RequestRow, xiaoquName: string, authorName: string) {
+  return [
+    `${request.urgency === 'urgent' ? '【紧急】' : ''}新诉求 ${request.number}【${request.category}】${xiaoquName}`,
+    `${authorName}：${excerpt(request.text, 60)}`,
+    `响应时限 ${formatShanghai(request.responseDueAt)}，办结时限 ${formatShanghai(request.resolutionDueAt)}。`,
+    `回复"受理 ${request.number}"受理。`,
+  ].join('\n')
+}
+
+export function progressReply(
+  request: RequestRow,
+  events: readonly { kind: string; at: Date; actorName: string | null; note: string | null }[],
+  assigneeName: string | null,
+) {
+  const eventNames: Record<string, string> = {
+    filed: '提交',
+    accepted: '受理',
+    assigned: '转派',
+    resolved: '办结',
+    rated: '评价',
+    reopened: '重新办理',
+    supported: '同求',
+    reclassified: '重新分类',
+  }
+  const lines = [
+    `诉求 ${request.number}【${request.category}】${statusNames[request.status]}`,
+    `内容：${excerpt(request.text, 40)}`,
+  ]
+  if (assigneeName) lines.push(`承办人：${assigneeName}`)
+  if (request.status === 'submitted') lines.push(`响应时限：${formatShanghai(request.responseDueAt)}`)
+  if (request.status === 'submitted' || request.status === 'accepted') {
+    lines.push(`办结时限：${formatShanghai(request.resolutionDueAt)}`)
+  }
+  if (request.supportCount > 0) lines.push(`同求：${request.supportCount} 人`)
+  const shown = events.filter((e) => e.kind !== 'supported').slice(-5)
+  for (const e of shown) {
+    lines.push(
+      `· ${formatShanghai(e.at)} ${eventNames[e.kind] ?? e.kind}${e.note ? `：${excerpt(e.note, 30)}` : ''}`,
+    )
+  }
+  return lines.join('\n')
+}
+
+export const acceptedNotice = (request: RequestRow, officerName: string) =>
+  `您的诉求 ${request.number}（${excerpt(request.text, 16)}）已受理，承办人：${officerName}。将于 ${formatShanghai(request.resolutionDueAt)} 前办结。`
+
+export const assignedNotice = (request: RequestRow, assigneeName: string) =>
+  `您的诉求 ${request.number}（${excerpt(request.text, 16)}）已转交 ${assigneeName} 办理。`
+
+export const assignedToYou = (request: RequestRow, xiaoquName: string) =>
+  `您有一条转派的诉求 ${request.number}【${request.category}】${xiaoquName}：${excerpt(request.text, 60)}\n办结时限 ${formatShanghai(request.resolutionDueAt)}。回复"受理 ${request.number}"受理，"办结 ${request.number} 说明"办结。`
+
+export const resolvedNotice = (request: RequestRow, note: string) =>
+  `您的诉求 ${request.number}（${excerpt(request.text, 16)}）已办结：${note}\n请回复"满意 ${request.number}"或"不满意 ${request.number} 原因"评价。`
+
+export const reopenedNotice = (request: RequestRow, reason: string) =>
+  `诉求 ${request.number}【${request.category}】居民不满意：${reason}。已重新打开，请继续办理，办结时限 ${formatShanghai(request.resolutionDueAt)}。`
+
+export const slaSummary = (
+  response: Parameters<typeof describeDuration>[0],
+  resolution: Parameters<typeof describeDuration>[0],
+) => `${describeDuration(response)}内响应，${describeDuration(resolution)}内办结`

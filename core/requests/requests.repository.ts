@@ -1,0 +1,173 @@
+import { and, asc, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm'
+import type { DbOrTx } from '../../db/client'
+import { chatGroups, requestEvents, requests, residents, staff, xiaoqu } from '../../db/schema'
+
+export type RequestRow = typeof requests.$inferSelect
+export type NewRequest = typeof requests.$inferInsert
+export type RequestEventRow = typeof requestEvents.$inferSelect
+
+export const openStatuses = ['submitted', 'accepted'] as const
+
+export function normalizeNumber(raw: string): string | null {
+  const match = /^[qQＱｑ]?\s*(\d{1,9})$/.exec(raw.trim())
+  return match ? `Q${match[1]}` : null
+}
+
+export async function findRequestByNumber(db: DbOrTx, number: string, forUpdate = false) {
+  const query = db.select().from(requests).where(eq(requests.number, number))
+  const [row] = forUpdate ? await query.for('update') : await query
+  return row
+}
+
+export async function insertRequest(db: DbOrTx, values: NewRequest) {
+  const [row] = await db.insert(requests).values(values).returning()
+  return row!
+}
+
+export async function updateRequest(db: DbOrTx, id: number, values: Partial<NewRequest>) {
+  const [row] = await db.update(requests).set(values).where(eq(requests.id, id)).returning()
+  return row!
+}
+
+export async function addRequestEvent(db: DbOrTx, event: typeof requestEvents.$inferInsert) {
+  await db.insert(requestEvents).values(event)
+}
+
+export async function listRequestEvents(db: DbOrTx, requestId: number) {
+  return db
+    .select()
+    .from(requestEvents)
+    .where(eq(requestEvents.requestId, requestId))
+    .orderBy(asc(requestEvents.id))
+}
+
+/** The request's context: where it was filed, who filed it, who holds it. */
+export async function loadRequestContext(db: DbOrTx, request: RequestRow) {
+  const [place] = request.xiaoquId
+    ? await db.select().from(xiaoqu).where(eq(xiaoqu.id, request.xiaoquId))
+    : [undefined]
+  const [group] = request.groupId
+    ? await db.select().from(chatGroups).where(eq(chatGroups.id, request.groupId))
+    : [undefined]
+  const [author] = request.residentId
+    ? await db.select().from(residents).where(eq(residents.id, request.residentId))
+    : [undefined]
+  const [assignee] = request.assigneeStaffId
+    ? await db.select().from(staff).where(eq(staff.id, request.assigneeStaffId))
+    : [undefined]
+  return { xiaoqu: place, group, author, assignee }
+}
+
+/** Officers' groups whose scope covers the xiaoqu path. */
+export async function officerGroupsCovering(db: DbOrTx, xiaoquPath: string) {
+  return db
+    .select()
+    .from(chatGroups)
+    .where(
+      and(
+        eq(chatGroups.kind, 'officers'),
+        or(isNull(chatGroups.scopePath), sql`${xiaoquPath} like ${chatGroups.scopePath} || '%'`),
+      ),
+    )
+}
+
+export interface RequestFilters {
+  status?: RequestRow['status']
+  category?: string
+  xiaoquId?: number
+  overdue?: boolean
+  assigneeStaffId?: number
+  residentId?: number
+  scopePath?: string | null
+  before?: number
+  limit: number
+  now: Date
+}
+
+/** Newest first, keyset-paginated on id. */
+export async function listRequests(db: DbOrTx, f: RequestFilters) {
+  const conditions = [
+    f.status ? eq(requests.status, f.status) : undefined,
+    f.category ? eq(requests.category, f.category) : undefined,
+    f.xiaoquId ? eq(requests.xiaoquId, f.xiaoquId) : undefined,
+    f.assigneeStaffId ? eq(requests.assigneeStaffId, f.assigneeStaffId) : undefined,
+    f.residentId ? eq(requests.residentId, f.residentId) : undefined,
+    f.before ? lt(requests.id, f.before) : undefined,
+    f.overdue ? overdueCondition(f.now) : undefined,
+    f.scopePath ? like(xiaoqu.path, `${f.scopePath}%`) : undefined,
+  ].filter((c) => c !== undefined)
+  return db
+    .select({ request: requests, xiaoquName: xiaoqu.name, authorName: residents.name })
+    .from(requests)
+    .leftJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
+    .leftJoin(residents, eq(residents.id, requests.residentId))
+    .where(and(...conditions))
+    .orderBy(desc(requests.id))
+    .limit(f.limit)
+}
+
+export function overdueCondition(now: Date) {
+  return or(
+    and(eq(requests.status, 'submitted'), lt(requests.responseDueAt, now)),
+    and(inArray(requests.status, [...openStatuses]), lt(requests.resolutionDueAt, now)),
+  )
+}
+
+export function isOverdue(request: RequestRow, now: Date) {
+  if (request.status === 'submitted' && request.responseDueAt < now) return true
+  return (request.status === 'submitted' || request.status === 'accepted') && request.resolutionDueAt < now
+}
+
+/** 待办: open requests held by the staff member, or unheld ones in their scope; earliest deadline first. */
+export async function todoForStaff(
+  db: DbOrTx,
+  holder: { id: number; scopePath: string | null; role: string },
+  limit: number,
+) {
+  const unheldInScope =
+    holder.role === 'property_staff'
+      ? sql`false`
+      : and(
+          isNull(requests.assigneeStaffId),
+          holder.scopePath ? like(xiaoqu.path, `${holder.scopePath}%`) : undefined,
+        )
+  const due = sql`case when ${requests.status} = 'submitted' then ${requests.responseDueAt} else ${requests.resolutionDueAt} end`
+  return db
+    .select({ request: requests, xiaoquName: xiaoqu.name })
+    .from(requests)
+    .leftJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
+    .where(
+      and(
+        inArray(requests.status, [...openStatuses]),
+        or(eq(requests.assigneeStaffId, holder.id), unheldInScope),
+      ),
+    )
+    .orderBy(asc(due), asc(requests.id))
+    .limit(limit)
+}
+
+export async function openRequestsOf(db: DbOrTx, residentId: number, limit: number) {
+  return db
+    .select({ request: requests, xiaoquName: xiaoqu.name })
+    .from(requests)
+    .leftJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
+    .where(
+      and(
+        eq(requests.residentId, residentId),
+        inArray(requests.status, ['submitted', 'accepted', 'resolved']),
+      ),
+    )
+    .orderBy(desc(requests.id))
+    .limit(limit)
+}
+
+/** The xiaoqu a resident last filed in: lets them file privately afterwards. */
+export async function lastXiaoquOf(db: DbOrTx, residentId: number) {
+  const [row] = await db
+    .select({ xiaoquId: requests.xiaoquId })
+    .from(requests)
+    .where(eq(requests.residentId, residentId))
+    .orderBy(desc(requests.id))
+    .limit(1)
+  return row?.xiaoquId ?? undefined
+}

@@ -1,0 +1,423 @@
+import { eq } from 'drizzle-orm'
+import type { DbOrTx } from '../../db/client'
+import { requestSupporters, requests, staff as staffTable } from '../../db/schema'
+import { recordAudit } from '../audit/audit'
+import { type Category, categoryCodes, categoryInfo } from '../classify/categories'
+import { enqueueMessages, type OutgoingMessage } from '../outbox/outbox.repository'
+import { type Actor, assertRole, assertScope, type ResidentRow, type StaffRow } from '../shared/actor'
+import type { Deps } from '../shared/deps'
+import { AppError, invalid } from '../shared/errors'
+import { computeDeadlines } from '../sla/deadlines'
+import * as errors from './requests.errors'
+import * as messages from './requests.messages'
+import * as repo from './requests.repository'
+
+type Ctx = Pick<Deps, 'clock' | 'config' | 'classifier' | 'calendar'> & { db: DbOrTx }
+export const maxRequestLength = 2000
+
+export interface FileRequestInput {
+  text: string
+  xiaoquId: number
+  channel: repo.RequestRow['channel']
+  resident?: ResidentRow
+  groupId?: number
+  location?: string
+  contactPhone?: string
+  inboundMessageId?: string
+  /** Staff filing on a resident's behalf (phone call, visit). */
+  filedBy?: Actor
+}
+
+/** Files a request: classify, compute deadlines, store with its first event, tell the officers. */
+export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
+  const cleaned = input.text.trim()
+  if (cleaned.length === 0) throw errors.emptyDescription()
+  const truncated = cleaned.length > maxRequestLength
+  const text = truncated ? cleaned.slice(0, maxRequestLength) : cleaned
+  const now = ctx.clock.now()
+  const classification = ctx.classifier.classify(text)
+  const due = computeDeadlines({
+    at: now,
+    category: classification.category,
+    slaClass: classification.slaClass,
+    urgency: classification.urgency,
+    config: ctx.config.sla,
+    calendar: ctx.calendar,
+  })
+  const request = await repo.insertRequest(ctx.db, {
+    xiaoquId: input.xiaoquId,
+    groupId: input.groupId ?? null,
+    residentId: input.resident?.id ?? null,
+    channel: input.channel,
+    text,
+    location: input.location ?? null,
+    contactPhone: input.contactPhone ?? input.resident?.phone ?? null,
+    category: classification.category,
+    menuItem: classification.menuItem,
+    urgency: classification.urgency,
+    responseDueAt: due.responseDueAt,
+    resolutionDueAt: due.resolutionDueAt,
+    inboundMessageId: input.inboundMessageId ?? null,
+    createdAt: now,
+    updatedAt: now,
+  })
+  const filer = input.filedBy?.kind === 'staff' ? input.filedBy.staff : undefined
+  await repo.addRequestEvent(ctx.db, {
+    requestId: request.id,
+    kind: 'filed',
+    actorKind: filer ? 'staff' : 'resident',
+    actorId: filer?.id ?? input.resident?.id ?? null,
+    actorName: filer?.name ?? input.resident?.name ?? null,
+    note: truncated ? `原文 ${cleaned.length} 字，已截断为 ${maxRequestLength} 字` : null,
+    data: { matched: classification.matched, channel: input.channel },
+    at: now,
+  })
+  if (input.filedBy) {
+    await recordAudit(ctx.db, {
+      actor: input.filedBy,
+      action: 'request.create',
+      entity: 'request',
+      entityId: request.number,
+      after: request,
+      at: now,
+    })
+  }
+  const context = await repo.loadRequestContext(ctx.db, request)
+  if (context.xiaoqu) {
+    const groups = await repo.officerGroupsCovering(ctx.db, context.xiaoqu.path)
+    const authorName = input.resident?.name ?? '居民（代录）'
+    await enqueueMessages(
+      ctx.db,
+      groups.map((g) => ({
+        conversationId: g.roomId,
+        isRoom: true,
+        text: messages.newRequestForOfficers(request, context.xiaoqu!.name, authorName),
+        dedupeKey: `request:${request.number}:filed:room:${g.roomId}`,
+      })),
+      now,
+    )
+  }
+  return { request, truncated, xiaoquName: context.xiaoqu?.name ?? '' }
+}
+
+/** Loads a request for a staff action, checking role and scope. */
+async function loadForStaff(ctx: Ctx, actor: Actor & { kind: 'staff' }, number: string) {
+  const request = await repo.findRequestByNumber(ctx.db, number, true)
+  if (!request) throw errors.requestNotFound(number)
+  const context = await repo.loadRequestContext(ctx.db, request)
+  const holder = actor.staff
+  if (holder.role === 'property_staff') {
+    if (request.assigneeStaffId !== holder.id) throw errors.notYourRequest(number)
+  } else {
+    assertRole(holder, ['officer', 'community_worker'])
+    assertScope(holder, context.xiaoqu?.path)
+  }
+  return { request, context }
+}
+
+/** A message to the resident in the group the request came from, @mentioning them. */
+function toAuthor(
+  context: Awaited<ReturnType<typeof repo.loadRequestContext>>,
+  text: string,
+  dedupeKey: string,
+): OutgoingMessage[] {
+  const author = context.author
+  if (context.group) {
+    const mentions = author?.wechatId ? [{ id: author.wechatId, name: author.name }] : []
+    return [{ conversationId: context.group.roomId, isRoom: true, text, mentions, dedupeKey }]
+  }
+  if (author?.wechatId) return [{ conversationId: author.wechatId, isRoom: false, text, dedupeKey }]
+  return []
+}
+
+async function staffEvent(
+  ctx: Ctx,
+  actor: Actor & { kind: 'staff' },
+  request: repo.RequestRow,
+  kind: repo.RequestEventRow['kind'],
+  note: string | null,
+  data?: unknown,
+) {
+  await repo.addRequestEvent(ctx.db, {
+    requestId: request.id,
+    kind,
+    actorKind: 'staff',
+    actorId: actor.staff.id,
+    actorName: actor.staff.name,
+    note,
+    data: data ?? null,
+    at: ctx.clock.now(),
+  })
+}
+
+export async function acceptRequest(
+  ctx: Ctx,
+  actor: Actor & { kind: 'staff' },
+  number: string,
+  note?: string,
+) {
+  const { request, context } = await loadForStaff(ctx, actor, number)
+  if (request.status !== 'submitted') throw errors.wrongStatus(request, '受理')
+  const now = ctx.clock.now()
+  const updated = await repo.updateRequest(ctx.db, request.id, {
+    status: 'accepted',
+    respondedAt: request.respondedAt ?? now,
+    assigneeStaffId: request.assigneeStaffId ?? actor.staff.id,
+    updatedAt: now,
+  })
+  await staffEvent(ctx, actor, request, 'accepted', note ?? null)
+  await recordAudit(ctx.db, {
+    actor,
+    action: 'request.accept',
+    entity: 'request',
+    entityId: number,
+    before: { status: request.status },
+    after: { status: updated.status, assigneeStaffId: updated.assigneeStaffId },
+    at: now,
+  })
+  const holderName =
+    updated.assigneeStaffId === actor.staff.id
+      ? actor.staff.name
+      : (context.assignee?.name ?? actor.staff.name)
+  await enqueueMessages(
+    ctx.db,
+    toAuthor(
+      context,
+      messages.acceptedNotice(updated, holderName),
+      `request:${number}:accepted:${now.getTime()}`,
+    ),
+    now,
+  )
+  return updated
+}
+
+export async function assignRequest(
+  ctx: Ctx,
+  actor: Actor & { kind: 'staff' },
+  number: string,
+  assignee: StaffRow,
+  note?: string,
+) {
+  const { request, context } = await loadForStaff(ctx, actor, number)
+  if (!repo.openStatuses.includes(request.status as never)) throw errors.wrongStatus(request, '转派')
+  if (!assignee.active) throw invalid('requests.assignee_inactive', `${assignee.name} 已停用，不能接收转派。`)
+  if (assignee.role !== 'property_staff') assertScope(assignee, context.xiaoqu?.path)
+  const now = ctx.clock.now()
+  const updated = await repo.updateRequest(ctx.db, request.id, {
+    assigneeStaffId: assignee.id,
+    updatedAt: now,
+  })
+  await staffEvent(ctx, actor, request, 'assigned', note ?? `转派给 ${assignee.name}`, {
+    from: request.assigneeStaffId,
+    to: assignee.id,
+  })
+  await recordAudit(ctx.db, {
+    actor,
+    action: 'request.assign',
+    entity: 'request',
+    entityId: number,
+    before: { assigneeStaffId: request.assigneeStaffId },
+    after: { assigneeStaffId: assignee.id },
+    at: now,
+  })
+  const key = `request:${number}:assigned:${assignee.id}:${now.getTime()}`
+  const outgoing = toAuthor(context, messages.assignedNotice(updated, assignee.name), key)
+  if (assignee.wechatId) {
+    outgoing.push({
+      conversationId: assignee.wechatId,
+      isRoom: false,
+      text: messages.assignedToYou(updated, context.xiaoqu?.name ?? ''),
+      dedupeKey: `${key}:assignee`,
+    })
+  }
+  await enqueueMessages(ctx.db, outgoing, now)
+  return updated
+}
+
+export async function resolveRequest(
+  ctx: Ctx,
+  actor: Actor & { kind: 'staff' },
+  number: string,
+  note: string,
+) {
+  const trimmed = note.trim()
+  if (!trimmed)
+    throw invalid('requests.note_required', `请写明办理结果，例如："办结 ${number} 已更换楼道灯"。`)
+  const { request, context } = await loadForStaff(ctx, actor, number)
+  if (!repo.openStatuses.includes(request.status as never)) throw errors.wrongStatus(request, '办结')
+  const now = ctx.clock.now()
+  const updated = await repo.updateRequest(ctx.db, request.id, {
+    status: 'resolved',
+    resolvedAt: now,
+    respondedAt: request.respondedAt ?? now,
+    resolutionNote: trimmed,
+    assigneeStaffId: request.assigneeStaffId ?? actor.staff.id,
+    updatedAt: now,
+  })
+  await staffEvent(ctx, actor, request, 'resolved', trimmed)
+  await recordAudit(ctx.db, {
+    actor,
+    action: 'request.resolve',
+    entity: 'request',
+    entityId: number,
+    before: { status: request.status },
+    after: { status: 'resolved', note: trimmed },
+    at: now,
+  })
+  await enqueueMessages(
+    ctx.db,
+    toAuthor(
+      context,
+      messages.resolvedNotice(updated, trimmed),
+      `request:${number}:resolved:${now.getTime()}`,
+    ),
+    now,
+  )
+  return updated
+}
+
+export async function reclassifyRequest(
+  ctx: Ctx,
+  actor: Actor & { kind: 'staff' },
+  number: string,
+  change: { category: string; urgency?: 'urgent' | 'normal'; reason: string },
+) {
+  if (!categoryCodes.includes(change.category as Category)) {
+    throw invalid(
+      'requests.bad_category',
+      `没有"${change.category}"这个分类。可选：${categoryCodes.join('、')}。`,
+      { categories: categoryCodes },
+    )
+  }
+  const { request } = await loadForStaff(ctx, actor, number)
+  const info = categoryInfo(change.category as Category)
+  const now = ctx.clock.now()
+  const urgency = change.urgency ?? request.urgency
+  // Deadlines follow the new class from the original filing time, so a reclassification cannot reset the clock.
+  const due = computeDeadlines({
+    at: request.createdAt,
+    category: info.code,
+    slaClass: info.slaClass,
+    urgency,
+    config: ctx.config.sla,
+    calendar: ctx.calendar,
+  })
+  const updated = await repo.updateRequest(ctx.db, request.id, {
+    category: info.code,
+    menuItem: info.menuItem,
+    urgency,
+    ...due,
+    updatedAt: now,
+  })
+  const before = { category: request.category, menuItem: request.menuItem, urgency: request.urgency }
+  const after = { category: updated.category, menuItem: updated.menuItem, urgency: updated.urgency }
+  await staffEvent(ctx, actor, request, 'reclassified', change.reason, { before, after })
+  await recordAudit(ctx.db, {
+    actor,
+    action: 'request.reclassify',
+    entity: 'request',
+    entityId: number,
+    before,
+    after: { ...after, reason: change.reason },
+    at: now,
+  })
+  return updated
+}
+
+export async function rateRequest(
+  ctx: Ctx,
+  resident: ResidentRow,
+  number: string,
+  rating: 'satisfied' | 'unsatisfied',
+  reason?: string,
+) {
+  const request = await repo.findRequestByNumber(ctx.db, number, true)
+  if (!request) throw errors.requestNotFound(number)
+  if (request.residentId !== resident.id) throw errors.notAuthor(number)
+  if (request.status !== 'resolved') {
+    if (request.status === 'closed')
+      throw new AppError('requests.already_rated', 409, `诉求 ${number} 已评价过，谢谢您。`)
+    throw new AppError(
+      'requests.not_resolved',
+      409,
+      `诉求 ${number} 还没有办结（当前：${messages.statusNames[request.status]}），办结后才能评价。`,
+    )
+  }
+  if (rating === 'unsatisfied' && !reason?.trim()) {
+    throw invalid('requests.reason_required', `请说明不满意的原因，例如："不满意 ${number} 灯还是不亮"。`)
+  }
+  const now = ctx.clock.now()
+  const base = {
+    requestId: request.id,
+    actorKind: 'resident' as const,
+    actorId: resident.id,
+    actorName: resident.name,
+    at: now,
+  }
+  await repo.addRequestEvent(ctx.db, {
+    ...base,
+    kind: 'rated',
+    note: reason?.trim() || null,
+    data: { rating },
+  })
+  if (rating === 'satisfied') {
+    return repo.updateRequest(ctx.db, request.id, { status: 'closed', rating, ratedAt: now, updatedAt: now })
+  }
+  const updated = await repo.updateRequest(ctx.db, request.id, {
+    status: 'accepted',
+    rating,
+    ratedAt: now,
+    resolvedAt: null,
+    updatedAt: now,
+  })
+  await repo.addRequestEvent(ctx.db, { ...base, kind: 'reopened', note: reason!.trim() })
+  const context = await repo.loadRequestContext(ctx.db, updated)
+  const text = messages.reopenedNotice(updated, reason!.trim())
+  const key = `request:${number}:reopened:${now.getTime()}`
+  const outgoing: OutgoingMessage[] = []
+  if (context.assignee?.wechatId)
+    outgoing.push({ conversationId: context.assignee.wechatId, isRoom: false, text, dedupeKey: key })
+  else if (context.xiaoqu) {
+    for (const g of await repo.officerGroupsCovering(ctx.db, context.xiaoqu.path)) {
+      outgoing.push({ conversationId: g.roomId, isRoom: true, text, dedupeKey: `${key}:room:${g.roomId}` })
+    }
+  }
+  await enqueueMessages(ctx.db, outgoing, now)
+  return updated
+}
+
+/** 同求: one more resident has the same problem; counted once per resident. */
+export async function supportRequest(ctx: Ctx, resident: ResidentRow, number: string) {
+  const request = await repo.findRequestByNumber(ctx.db, number, true)
+  if (!request) throw errors.requestNotFound(number)
+  if (request.residentId === resident.id) {
+    throw new AppError('requests.own_request', 409, `诉求 ${number} 是您自己提交的，不需要同求。`)
+  }
+  if (request.status === 'closed') throw errors.wrongStatus(request, '同求')
+  const now = ctx.clock.now()
+  const inserted = await ctx.db
+    .insert(requestSupporters)
+    .values({ requestId: request.id, residentId: resident.id, at: now })
+    .onConflictDoNothing()
+    .returning()
+  if (inserted.length === 0) return { request, added: false }
+  const [updated] = await ctx.db
+    .update(requests)
+    .set({ supportCount: request.supportCount + 1, updatedAt: now })
+    .where(eq(requests.id, request.id))
+    .returning()
+  await repo.addRequestEvent(ctx.db, {
+    requestId: request.id,
+    kind: 'supported',
+    actorKind: 'resident',
+    actorId: resident.id,
+    actorName: resident.name,
+    note: null,
+    at: now,
+  })
+  return { request: updated!, added: true }
+}
+
+export async function findStaffByName(db: DbOrTx, name: string) {
+  return db.select().from(staffTable).where(eq(staffTable.name, name))
+}

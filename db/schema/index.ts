@@ -1,0 +1,5 @@
+export * from './areas.table'
+export * from './audit.table'
+export * from './messaging.table'
+export * from './people.table'
+export * from './requests.table'

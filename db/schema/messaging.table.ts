@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm'
+import { bigserial, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
+import { createdAt, instant } from './columns'
+
+/** Every message the bot receives, once by WeChat message id: a replayed id does nothing. */
+export const inboundMessages = pgTable('inbound_messages', {
+  messageId: text('message_id').primaryKey(),
+  roomId: text('room_id'),
+  senderId: text('sender_id').notNull(),
+  senderName: text('sender_name'),
+  text: text('text').notNull(),
+  sentAt: instant('sent_at'),
+  receivedAt: instant('received_at').notNull(),
+  outcome: text('outcome'),
+})
+
+export const outboxStatuses = ['pending', 'sending', 'sent', 'failed', 'uncertain'] as const
+
+export interface OutboxMention {
+  id: string
+  name: string
+}
+
+/** 待发消息: written in the same transaction as the change it reports; the sender drains it. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    dedupeKey: text('dedupe_key').unique(),
+    conversationId: text('conversation_id').notNull(),
+    isRoom: integer('is_room').notNull(),
+    text: text('text').notNull(),
+    mentions: jsonb('mentions').$type<OutboxMention[]>().notNull().default([]),
+    status: text('status', { enum: outboxStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    notBefore: instant('not_before').notNull().defaultNow(),
+    leaseUntil: instant('lease_until'),
+    lastError: text('last_error'),
+    sentAt: instant('sent_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('outbox_pending').on(t.notBefore, t.id).where(sql`status = 'pending'`),
+    index('outbox_conversation').on(t.conversationId, t.id),
+  ],
+)

@@ -1,0 +1,111 @@
+import { boolean, index, integer, pgTable, primaryKey, serial, text } from 'drizzle-orm/pg-core'
+import { areas, households, xiaoqu } from './areas.table'
+import { createdAt, instant } from './columns'
+
+/** 居民/业主, known by their WeChat contact id. */
+export const residents = pgTable('residents', {
+  id: serial('id').primaryKey(),
+  wechatId: text('wechat_id').unique(),
+  name: text('name').notNull(),
+  phone: text('phone'),
+  createdAt: createdAt(),
+})
+
+/** A household a resident claims; an officer verifies it before it can vote. */
+export const residentHouseholds = pgTable(
+  'resident_households',
+  {
+    residentId: integer('resident_id')
+      .notNull()
+      .references(() => residents.id),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
+    isOwner: boolean('is_owner').notNull().default(true),
+    verifiedAt: instant('verified_at'),
+    verifiedBy: integer('verified_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.residentId, t.householdId] })],
+)
+
+export const organisationKinds = [
+  'street_office',
+  'community_committee',
+  'implementing_entity',
+  'property_company',
+  'property_rights_unit',
+  'responsible_planner',
+  'construction_unit',
+] as const
+
+export const organisations = pgTable('organisations', {
+  id: serial('id').primaryKey(),
+  kind: text('kind', { enum: organisationKinds }).notNull(),
+  name: text('name').notNull().unique(),
+  areaId: integer('area_id').references(() => areas.id),
+  createdAt: createdAt(),
+})
+
+/** 业主委员会 / 物业管理委员会 per xiaoqu (组建率). */
+export const ownersOrganisations = pgTable('owners_organisations', {
+  xiaoquId: integer('xiaoqu_id')
+    .primaryKey()
+    .references(() => xiaoqu.id),
+  kind: text('kind', { enum: ['owners_committee', 'property_management_committee'] }).notNull(),
+  formedOn: text('formed_on'),
+})
+
+export const staffRoles = ['admin', 'officer', 'community_worker', 'property_staff'] as const
+
+/** 工作人员. `scopePath` is an area or xiaoqu path; null means the whole city (admins). */
+export const staff = pgTable(
+  'staff',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: staffRoles }).notNull(),
+    scopePath: text('scope_path'),
+    organisationId: integer('organisation_id').references(() => organisations.id),
+    supervisorId: integer('supervisor_id'),
+    phone: text('phone'),
+    wechatId: text('wechat_id').unique(),
+    tokenHash: text('token_hash').unique(),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [index('staff_scope').on(t.scopePath)],
+)
+
+/** One-time codes: a staff member sends `绑定 <码>` privately, or `绑定小区 <码>` in a group. */
+export const bindCodes = pgTable('bind_codes', {
+  code: text('code').primaryKey(),
+  purpose: text('purpose', { enum: ['staff', 'group'] }).notNull(),
+  staffId: integer('staff_id').references(() => staff.id),
+  xiaoquId: integer('xiaoqu_id').references(() => xiaoqu.id),
+  buildingId: integer('building_id'),
+  groupKind: text('group_kind', { enum: ['residents', 'building', 'officers'] }),
+  createdBy: integer('created_by'),
+  expiresAt: instant('expires_at').notNull(),
+  usedAt: instant('used_at'),
+  createdAt: createdAt(),
+})
+
+export const groupKinds = ['residents', 'building', 'officers'] as const
+
+/** 群: a WeChat room the bot is in. Unbound rooms (no xiaoqu, not officers) get silence. */
+export const chatGroups = pgTable(
+  'chat_groups',
+  {
+    id: serial('id').primaryKey(),
+    roomId: text('room_id').notNull().unique(),
+    topic: text('topic').notNull(),
+    kind: text('kind', { enum: groupKinds }).notNull(),
+    xiaoquId: integer('xiaoqu_id').references(() => xiaoqu.id),
+    buildingId: integer('building_id'),
+    scopePath: text('scope_path'),
+    boundBy: integer('bound_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('chat_groups_xiaoqu').on(t.xiaoquId)],
+)

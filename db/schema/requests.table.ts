@@ -1,0 +1,97 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text } from 'drizzle-orm/pg-core'
+import { xiaoqu } from './areas.table'
+import { createdAt, instant } from './columns'
+import { chatGroups, residents, staff } from './people.table'
+
+export const requestStatuses = ['submitted', 'accepted', 'resolved', 'closed'] as const
+export type RequestStatus = (typeof requestStatuses)[number]
+export const requestChannels = ['wechat', 'phone', 'visit', 'api'] as const
+
+/** Request numbers are short and speakable: Q1001, Q1002, … */
+export const requestNumberSeq = pgSequence('request_number_seq', { startWith: 1001 })
+
+/** 诉求. */
+export const requests = pgTable(
+  'requests',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique().default(sql`'Q' || nextval('request_number_seq')`),
+    xiaoquId: integer('xiaoqu_id').references(() => xiaoqu.id),
+    groupId: integer('group_id').references(() => chatGroups.id),
+    residentId: integer('resident_id').references(() => residents.id),
+    channel: text('channel', { enum: requestChannels }).notNull(),
+    text: text('text').notNull(),
+    location: text('location'),
+    contactPhone: text('contact_phone'),
+    category: text('category').notNull(),
+    menuItem: text('menu_item').notNull(),
+    urgency: text('urgency', { enum: ['urgent', 'normal'] }).notNull(),
+    status: text('status', { enum: requestStatuses }).notNull().default('submitted'),
+    assigneeStaffId: integer('assignee_staff_id').references(() => staff.id),
+    responseDueAt: instant('response_due_at').notNull(),
+    resolutionDueAt: instant('resolution_due_at').notNull(),
+    respondedAt: instant('responded_at'),
+    resolvedAt: instant('resolved_at'),
+    resolutionNote: text('resolution_note'),
+    rating: text('rating', { enum: ['satisfied', 'unsatisfied'] }),
+    ratedAt: instant('rated_at'),
+    supportCount: integer('support_count').notNull().default(0),
+    inboundMessageId: text('inbound_message_id'),
+    createdAt: createdAt(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('requests_status_id').on(t.status, t.id),
+    index('requests_xiaoqu_id').on(t.xiaoquId, t.id),
+    index('requests_resident').on(t.residentId),
+    index('requests_assignee').on(t.assigneeStaffId),
+    index('requests_resolution_due_open')
+      .on(t.resolutionDueAt)
+      .where(sql`status in ('submitted', 'accepted')`),
+  ],
+)
+
+export const requestEventKinds = [
+  'filed',
+  'accepted',
+  'assigned',
+  'resolved',
+  'rated',
+  'reopened',
+  'supported',
+  'reclassified',
+] as const
+
+export const requestEvents = pgTable(
+  'request_events',
+  {
+    id: serial('id').primaryKey(),
+    requestId: integer('request_id')
+      .notNull()
+      .references(() => requests.id),
+    kind: text('kind', { enum: requestEventKinds }).notNull(),
+    actorKind: text('actor_kind', { enum: ['resident', 'staff', 'system'] }).notNull(),
+    actorId: integer('actor_id'),
+    actorName: text('actor_name'),
+    note: text('note'),
+    data: jsonb('data'),
+    at: instant('at').notNull(),
+  },
+  (t) => [index('request_events_request').on(t.requestId, t.id)],
+)
+
+/** 同求: one row per supporter, so support is counted once per resident. */
+export const requestSupporters = pgTable(
+  'request_supporters',
+  {
+    requestId: integer('request_id')
+      .notNull()
+      .references(() => requests.id),
+    residentId: integer('resident_id')
+      .notNull()
+      .references(() => residents.id),
+    at: instant('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.requestId, t.residentId] })],
+)

@@ -1,0 +1,112 @@
+import { serve } from '@hono/node-server'
+import { createApi } from './api/app'
+import { createBot } from './bot/bot'
+import { createSandboxWorld, type SandboxWorld } from './bot/sandbox/sandbox-world'
+import { type Config, ConfigError, loadConfig } from './config'
+import { createClassifier } from './core/classify/classifier'
+import { seedDemoCommunity } from './core/demo/demo.seed'
+import { systemClock } from './core/shared/clock'
+import type { Deps } from './core/shared/deps'
+import { createLog } from './core/shared/log'
+import { createNotifier } from './core/shared/notifier'
+import { missingNextYearWarning } from './core/sla/calendar'
+import { loadCalendar } from './core/sla/calendar-store'
+import { ensureAdmin } from './core/staff/staff.usecases'
+import { openDatabase } from './db/client'
+import { startJobs } from './jobs'
+
+/** The one composition root: builds the dependencies and starts the bot, the API and the jobs. */
+export async function startGaizao(config: Config) {
+  const log = createLog(config.logLevel)
+  const clock = systemClock
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+  })
+  log.info('database ready', {
+    driver: database.driver,
+    where: config.databaseUrl ? 'DATABASE_URL' : config.dataDir,
+  })
+  const { db } = database
+  const admin = await db.transaction((tx) => ensureAdmin(tx, config.adminToken, clock.now()))
+  if (admin.printedToken) {
+    process.stdout.write(
+      `\n  Admin API token (shown once, keep it safe): ${admin.printedToken}\n  Set GAIZAO_ADMIN_TOKEN to choose your own.\n\n`,
+    )
+  }
+  const calendar = await loadCalendar(db)
+  const warning = missingNextYearWarning(calendar, clock.now())
+  if (warning) log.warn(warning)
+  const deps: Deps = {
+    db,
+    database,
+    clock,
+    log,
+    config,
+    classifier: createClassifier(),
+    calendar,
+    outboxSignal: createNotifier(),
+  }
+
+  let sandbox: SandboxWorld | undefined
+  if (config.puppet === 'sandbox' || config.puppet === 'wechaty-puppet-mock') {
+    sandbox = createSandboxWorld(config.botName)
+    if (config.sandboxSeed) {
+      const { seeded } = await seedDemoCommunity(db, clock.now())
+      if (seeded) log.info('seeded the demo community')
+    }
+  }
+  const bot = await createBot(deps, { sandbox })
+  const api = createApi(deps, { bot, sandbox })
+  const server = serve({ fetch: api.fetch, port: config.port, hostname: config.host })
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  log.info('gaizao is up', {
+    url: `http://localhost:${port}`,
+    sandbox: sandbox ? `http://localhost:${port}/sandbox` : undefined,
+    docs: `http://localhost:${port}/api/docs`,
+  })
+  const jobs = startJobs(deps)
+
+  return {
+    port,
+    async stop() {
+      await jobs.stop()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await bot.stop()
+      await database.close()
+    },
+  }
+}
+
+async function main() {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+  const app = await startGaizao(config)
+  let stopping = false
+  const shutdown = async () => {
+    if (stopping) return
+    stopping = true
+    await app.stop().catch(() => {})
+    process.exit(0)
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error) => {
+    process.stderr.write(`Gaizao failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
+    process.exit(1)
+  })
+}
