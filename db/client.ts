@@ -19,6 +19,8 @@ export type DbOrTx = Db | Tx
 export interface Database {
   db: Db
   driver: 'pglite' | 'postgres'
+  /** PGlite only: the whole data directory as a tarball. */
+  dump?: () => Promise<Blob | File>
   /** Runs `SELECT 1`; used by /readyz. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -34,22 +36,25 @@ export interface OpenDatabaseOptions {
   /** PGlite data directory; absent means in memory (tests). */
   dataDir?: string
   poolSize?: number
+  /** A PGlite data dump to start from (tests load an already migrated one). */
+  template?: Blob
 }
 
 /** Opens the store and brings its schema up to date. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url, options.poolSize ?? 10)
-  return openPglite(options.dataDir)
+  return openPglite(options.dataDir, options.template)
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, template: Blob | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
-  const client = dataDir ? new PGlite(dataDir) : new PGlite()
+  const client = new PGlite(dataDir, template ? { loadDataDir: template } : {})
   const db = drizzlePglite({ client, schema }) as unknown as Db
   await migratePglite(db as never, { migrationsFolder })
   return {
     db,
     driver: 'pglite',
+    dump: () => client.dumpDataDir('none'),
     ping: async () => {
       await client.query('select 1')
     },
