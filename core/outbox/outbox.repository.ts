@@ -49,23 +49,25 @@ export async function claimDue(
   db: DbOrTx,
   { now, limit, leaseMs, minGapMs }: ClaimOptions,
 ): Promise<OutboxRow[]> {
-  const leaseUntil = new Date(now.getTime() + leaseMs)
-  const gapStart = new Date(now.getTime() - minGapMs)
+  // Raw SQL gets ISO strings: the drivers disagree on how a Date parameter is sent.
+  const leaseUntil = new Date(now.getTime() + leaseMs).toISOString()
+  const gapStart = new Date(now.getTime() - minGapMs).toISOString()
+  const at = now.toISOString()
   const result = await db.execute(sql`
-    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}, attempts = attempts + 1
+    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}::timestamptz, attempts = attempts + 1
     where id in (
       select o.id from ${outbox} o
-      where o.status = 'pending' and o.not_before <= ${now}
+      where o.status = 'pending' and o.not_before <= ${at}::timestamptz
         and not exists (
           select 1 from ${outbox} e
           where e.conversation_id = o.conversation_id and e.id < o.id and e.status in ('pending', 'sending')
         )
-        and (${minGapMs} = 0 or not exists (
+        and (${minGapMs}::int = 0 or not exists (
           select 1 from ${outbox} s
-          where s.conversation_id = o.conversation_id and s.status = 'sent' and s.sent_at > ${gapStart}
+          where s.conversation_id = o.conversation_id and s.status = 'sent' and s.sent_at > ${gapStart}::timestamptz
         ))
       order by o.not_before, o.id
-      limit ${limit}
+      limit ${limit}::int
       for update skip locked
     )
     returning id`)
@@ -77,7 +79,7 @@ export async function claimDue(
 
 export async function countSentSince(db: DbOrTx, since: Date): Promise<number> {
   const result = await db.execute(
-    sql`select count(*)::int as n from ${outbox} where status = 'sent' and sent_at > ${since}`,
+    sql`select count(*)::int as n from ${outbox} where status = 'sent' and sent_at > ${since.toISOString()}::timestamptz`,
   )
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
 }

@@ -17,8 +17,8 @@ export interface Transport {
 const leaseMs = 60_000
 
 /**
- * Sends what is due, one message at a time, within the global rate. Returns how many were sent, so a
- * loop can go straight on while there is work.
+ * Sends what is due, one message at a time, within the global rate. Returns how many rows it settled
+ * (sent or failed), so a loop can go straight on while there is work.
  */
 export async function drainOutboxOnce(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>,
@@ -35,7 +35,7 @@ export async function drainOutboxOnce(
     if (budget <= 0) return 0
   }
   const rows = await claimDue(db, { now: clock.now(), limit: budget, leaseMs, minGapMs })
-  let sent = 0
+  let settled = 0
   const postedNow = new Set<string>()
   for (const row of rows) {
     // One claim may hold two rows for different groups; only one message per group per gap.
@@ -47,14 +47,14 @@ export async function drainOutboxOnce(
       await transport.send(row)
       await markSent(db, row.id, clock.now())
       postedNow.add(row.conversationId)
-      sent++
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       log.warn('outbox send failed', { id: row.id, attempts: row.attempts, error: message })
       await markFailed(db, row, message, clock.now(), { maxAttempts, retryBaseMs })
     }
+    settled++
   }
-  return sent
+  return settled
 }
 
 /** The long-running sender: drains, then sleeps until woken or the poll interval passes. */
@@ -66,8 +66,8 @@ export function startOutboxSender(
   const loop = async () => {
     while (!stopped) {
       try {
-        const sent = await drainOutboxOnce(deps, transport)
-        if (sent > 0) continue
+        const settled = await drainOutboxOnce(deps, transport)
+        if (settled > 0) continue
       } catch (error) {
         if (stopped) break
         deps.log.error('outbox sender error', { err: error })

@@ -6,11 +6,15 @@ import { chatGroups, residents, settings, staff } from '../../db/schema'
 import type { TestDeps } from './deps'
 
 let counter = 0
-export const uniqueId = (prefix: string) => `${prefix}_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 7)}`
+export const uniqueId = (prefix: string) =>
+  `${prefix}_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 7)}`
 
 export async function adminActor(deps: TestDeps): Promise<Actor & { kind: 'staff' }> {
   const [setting] = await deps.db.select().from(settings).where(eq(settings.key, 'admin_staff_id'))
-  const [admin] = await deps.db.select().from(staff).where(eq(staff.id, Number(setting!.value)))
+  const [admin] = await deps.db
+    .select()
+    .from(staff)
+    .where(eq(staff.id, Number(setting!.value)))
   return { kind: 'staff', staff: admin!, via: 'api' }
 }
 
@@ -22,17 +26,64 @@ export async function makeWorld(deps: TestDeps) {
   const now = deps.clock.now()
   const admin = await adminActor(deps)
   const district = await createArea(deps.db, admin, { kind: 'district', name: uniqueId('区') }, now)
-  const street = await createArea(deps.db, admin, { kind: 'street', name: uniqueId('街道'), parentId: district.id }, now)
-  const community = await createArea(deps.db, admin, { kind: 'community', name: uniqueId('社区'), parentId: street.id }, now)
+  const street = await createArea(
+    deps.db,
+    admin,
+    { kind: 'street', name: uniqueId('街道'), parentId: district.id },
+    now,
+  )
+  const community = await createArea(
+    deps.db,
+    admin,
+    { kind: 'community', name: uniqueId('社区'), parentId: street.id },
+    now,
+  )
   const place = await createXiaoqu(deps.db, admin, { communityId: community.id, name: uniqueId('小区') }, now)
   const roomId = `${uniqueId('room')}@chatroom`
   const officersRoomId = `${uniqueId('officers')}@chatroom`
-  const [group] = await deps.db.insert(chatGroups).values({ roomId, topic: '居民群', kind: 'residents', xiaoquId: place.id, scopePath: place.path, createdAt: now }).returning()
-  await deps.db.insert(chatGroups).values({ roomId: officersRoomId, topic: '工作群', kind: 'officers', scopePath: street.path, createdAt: now })
-  const officer = await makeStaff(deps, { name: uniqueId('官员'), role: 'officer', areaId: community.id, wechat: true })
+  const [group] = await deps.db
+    .insert(chatGroups)
+    .values({
+      roomId,
+      topic: '居民群',
+      kind: 'residents',
+      xiaoquId: place.id,
+      scopePath: place.path,
+      createdAt: now,
+    })
+    .returning()
+  await deps.db
+    .insert(chatGroups)
+    .values({
+      roomId: officersRoomId,
+      topic: '工作群',
+      kind: 'officers',
+      scopePath: street.path,
+      createdAt: now,
+    })
+  const officer = await makeStaff(deps, {
+    name: uniqueId('官员'),
+    role: 'officer',
+    areaId: community.id,
+    wechat: true,
+  })
   const residentWechatId = uniqueId('wxid_resident')
-  const [resident] = await deps.db.insert(residents).values({ wechatId: residentWechatId, name: '张桂兰', phone: '13501010001', createdAt: now }).returning()
-  return { admin, district, street, community, xiaoqu: place, group: group!, roomId, officersRoomId, officer, resident: resident! }
+  const [resident] = await deps.db
+    .insert(residents)
+    .values({ wechatId: residentWechatId, name: '张桂兰', phone: '13501010001', createdAt: now })
+    .returning()
+  return {
+    admin,
+    district,
+    street,
+    community,
+    xiaoqu: place,
+    group: group!,
+    roomId,
+    officersRoomId,
+    officer,
+    resident: resident!,
+  }
 }
 
 export async function makeStaff(
@@ -43,7 +94,11 @@ export async function makeStaff(
   const { staff: row, token } = await createStaff(deps.db, admin, input, deps.clock.now())
   let bound = row
   if (input.wechat) {
-    ;[bound] = (await deps.db.update(staff).set({ wechatId: uniqueId('wxid_staff') }).where(eq(staff.id, row.id)).returning()) as [StaffRow]
+    ;[bound] = (await deps.db
+      .update(staff)
+      .set({ wechatId: uniqueId('wxid_staff') })
+      .where(eq(staff.id, row.id))
+      .returning()) as [StaffRow]
   }
   return { staff: bound, token, actor: { kind: 'staff' as const, staff: bound, via: 'wechat' as const } }
 }

@@ -1,0 +1,175 @@
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApi } from '../../api/app'
+import { type Bot, createBot } from '../../bot/bot'
+import { createSandboxWorld } from '../../bot/sandbox/sandbox-world'
+import { demoOfficersRoom, demoXiaoqu } from '../../core/demo/demo.data'
+import { seedDemoCommunity } from '../../core/demo/demo.seed'
+import { inboundMessages, requests } from '../../db/schema'
+import { createTestDeps, type TestDeps } from '../support/deps'
+import { drivers } from '../support/test-db'
+
+interface Entry {
+  seq: number
+  from: string
+  fromId: string
+  text: string
+  mentions: string[]
+}
+
+/** The whole product through the sandbox's JSON endpoints, over wechaty-puppet-mock. */
+describe.each(drivers)('sandbox end to end on %s', (driver) => {
+  let deps: TestDeps
+  let bot: Bot
+  let app: ReturnType<typeof createApi>
+  const residentsRoom = demoXiaoqu[0]!.topic
+  const officersRoom = demoOfficersRoom.topic
+
+  beforeAll(async () => {
+    deps = await createTestDeps(driver)
+    await seedDemoCommunity(deps.db, deps.clock.now())
+    const world = createSandboxWorld(deps.config.botName)
+    bot = await createBot(deps, { sandbox: world })
+    app = createApi(deps, { bot, sandbox: world })
+  })
+  afterAll(async () => {
+    await bot.stop()
+    await deps.database.close()
+  })
+
+  const say = async (body: Record<string, unknown>) => {
+    const res = await app.request('/sandbox/api/say', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    return res
+  }
+  const transcript = async (query: string): Promise<Entry[]> => {
+    const res = await app.request(`/sandbox/api/transcript?${query}`)
+    expect(res.status).toBe(200)
+    return ((await res.json()) as { messages: Entry[] }).messages
+  }
+  /** Waits until the bot has said something matching `match` in the conversation after `after`. */
+  const botReply = async (query: string, after: number, match: (text: string) => boolean) => {
+    for (let i = 0; i < 200; i++) {
+      const found = (await transcript(`${query}&after=${after}`)).find(
+        (m) => m.fromId === bot.status().self?.id && match(m.text),
+      )
+      if (found) return found
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    throw new Error(`no bot reply matching in ${query}`)
+  }
+  const lastSeq = async (query: string) => (await transcript(query)).at(-1)?.seq ?? 0
+  const roomQuery = (topic: string) => `room=${encodeURIComponent(topic)}`
+
+  it('exposes the demo community in /sandbox/api/state', async () => {
+    const res = await app.request('/sandbox/api/state')
+    const state = (await res.json()) as {
+      rooms: { id: string; topic: string; xiaoqu: string | null }[]
+      contacts: { id: string; name: string; role: string }[]
+      bot: { id: string; name: string }
+    }
+    expect(state.rooms.filter((r) => r.xiaoqu).map((r) => r.xiaoqu)).toEqual(demoXiaoqu.map((x) => x.name))
+    expect(state.rooms.every((r) => r.id.includes('@'))).toBe(true)
+    expect(state.contacts.filter((c) => c.role === 'resident').length).toBeGreaterThanOrEqual(30)
+    expect(state.contacts.filter((c) => c.role === 'officer')).toHaveLength(3)
+    expect(state.contacts.filter((c) => c.role === 'community_worker')).toHaveLength(1)
+    expect(state.bot).toEqual({ id: bot.status().self?.id, name: '改造助手' })
+  })
+
+  it('files, resolves and rates a request through the groups', async () => {
+    const room = roomQuery(residentsRoom)
+    const start = await lastSeq(room)
+    expect(
+      (
+        await say({
+          room: residentsRoom,
+          from: '张桂兰',
+          text: '3号楼2单元楼道灯坏了，晚上黑乎乎的',
+          mentionBot: true,
+        })
+      ).status,
+    ).toBe(202)
+    const filed = await botReply(room, start, (t) => t.includes('已收到您的诉求'))
+    expect(filed.text.startsWith('@张桂兰')).toBe(true)
+    expect(filed.mentions).toContain('张桂兰')
+    const number = /编号 (Q\d+)/.exec(filed.text)?.[1]
+    expect(number).toBeDefined()
+    expect(filed.text).toContain('照明')
+
+    // The officers' group hears of it, and an officer resolves it from there.
+    const officers = roomQuery(officersRoom)
+    await botReply(officers, 0, (t) => t.includes(`新诉求 ${number}`))
+    const officersSeq = await lastSeq(officers)
+    await say({ room: officersRoom, from: '李红', text: `办结 ${number} 已更换楼道灯` })
+    await botReply(officers, officersSeq, (t) => t.includes(`已办结 ${number}`))
+
+    const told = await botReply(room, filed.seq, (t) => t.includes(`${number}`) && t.includes('已办结'))
+    expect(told.text.startsWith('@张桂兰')).toBe(true)
+    expect(told.text).toContain(`满意 ${number}`)
+
+    // Someone else cannot rate it; the author can.
+    const beforeRating = await lastSeq(room)
+    await say({ room: residentsRoom, from: '刘建华', text: `满意 ${number}` })
+    await botReply(room, beforeRating, (t) => t.startsWith('@刘建华') && t.includes('只有'))
+    const beforeAuthor = await lastSeq(room)
+    await say({ room: residentsRoom, from: '张桂兰', text: `满意 ${number}` })
+    await botReply(room, beforeAuthor, (t) => t.startsWith('@张桂兰') && t.includes('感谢评价'))
+    const [stored] = await deps.db.select().from(requests).where(eq(requests.number, number!))
+    expect(stored).toMatchObject({ status: 'closed', rating: 'satisfied' })
+  })
+
+  it('stays silent in an unbound group and in chatter without a mention', async () => {
+    const chitchat = roomQuery('楼下闲聊群')
+    await say({ room: '楼下闲聊群', from: '张桂兰', text: '楼道灯坏了', mentionBot: true })
+    await say({ room: residentsRoom, from: '王秀英', text: '今天天气不错啊' })
+    // A message that does get an answer, sent after the silent ones: once it is answered, they were handled.
+    const room = roomQuery(residentsRoom)
+    const seq = await lastSeq(room)
+    await say({ room: residentsRoom, from: '王秀英', text: '帮助' })
+    await botReply(room, seq, (t) => t.includes('可以这样和我说'))
+    const chatter = await transcript(chitchat)
+    expect(chatter.filter((m) => m.fromId === bot.status().self?.id)).toHaveLength(0)
+    const all = await transcript(room)
+    expect(
+      all.filter(
+        (m) =>
+          m.fromId === bot.status().self?.id &&
+          m.text.includes('王秀英') &&
+          !m.text.includes('可以这样和我说'),
+      ),
+    ).toHaveLength(0)
+    const unbound = await deps.db
+      .select()
+      .from(inboundMessages)
+      .where(eq(inboundMessages.outcome, 'unbound-room'))
+    expect(unbound.length).toBeGreaterThan(0)
+  })
+
+  it('answers a private chat, with a hint when it does not understand', async () => {
+    await say({ to: 'bot', from: '刘建华', text: '你好' })
+    const hint = await botReply('with=刘建华', 0, (t) => t.includes('没听懂'))
+    expect(hint.text).toContain('报事')
+    await say({ to: 'bot', from: '王建国', text: '待办' })
+    await botReply('with=王建国', 0, (t) => t.includes('待办'))
+  })
+
+  it('lets a newcomer speak under a new name, and rejects bad input with 400/404', async () => {
+    const room = roomQuery(residentsRoom)
+    const seq = await lastSeq(room)
+    await say({ room: residentsRoom, from: '新住户小王', text: '报事 5号楼门口地锁太多，车停不进去' })
+    const reply = await botReply(room, seq, (t) => t.startsWith('@新住户小王'))
+    expect(reply.text).toContain('已收到您的诉求')
+    expect((await say({ from: '张桂兰', text: 'x' })).status).toBe(400)
+    expect((await say({ room: '不存在的群', from: '张桂兰', text: 'x' })).status).toBe(404)
+    expect((await app.request('/sandbox/api/transcript')).status).toBe(400)
+  })
+
+  it('serves the sandbox page', async () => {
+    const res = await app.request('/sandbox')
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain('/sandbox/api/say')
+  })
+})

@@ -1,0 +1,155 @@
+import { asc, eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { enqueueMessages, type OutboxRow } from '../../core/outbox/outbox.repository'
+import { drainOutboxOnce, type Transport } from '../../core/outbox/outbox.sender'
+import { outbox } from '../../db/schema'
+import { createTestDeps, type TestDeps } from '../support/deps'
+import { uniqueId } from '../support/factories'
+import { drivers } from '../support/test-db'
+
+function recordingTransport(fail: (row: OutboxRow) => boolean = () => false) {
+  const sent: OutboxRow[] = []
+  const transport: Transport = {
+    async send(row) {
+      if (fail(row)) throw new Error('WeChat said no')
+      sent.push(row)
+    },
+  }
+  return { sent, transport }
+}
+
+describe.each(drivers)('outbox on %s', (driver) => {
+  let deps: TestDeps
+  beforeAll(async () => {
+    deps = await createTestDeps(driver, { env: { SEND_RETRY_BASE_MS: '1000', SEND_MAX_ATTEMPTS: '3' } })
+  })
+  afterAll(async () => {
+    await deps.database.close()
+  })
+  const rowsFor = (conversationId: string) =>
+    deps.db.select().from(outbox).where(eq(outbox.conversationId, conversationId)).orderBy(asc(outbox.id))
+  const drainAll = async (transport: Transport, over = deps) => {
+    let total = 0
+    for (let sent = -1; sent !== 0; ) {
+      sent = await drainOutboxOnce(over, transport)
+      total += sent
+    }
+    return total
+  }
+
+  it('writes a logical message once per dedupe key and sends in order per conversation', async () => {
+    const room = `${uniqueId('r')}@chatroom`
+    const key = uniqueId('k')
+    await enqueueMessages(
+      deps.db,
+      [{ conversationId: room, isRoom: true, text: 'one', dedupeKey: key }],
+      deps.clock.now(),
+    )
+    await enqueueMessages(
+      deps.db,
+      [{ conversationId: room, isRoom: true, text: 'one again', dedupeKey: key }],
+      deps.clock.now(),
+    )
+    await enqueueMessages(
+      deps.db,
+      [
+        { conversationId: room, isRoom: true, text: 'two' },
+        { conversationId: room, isRoom: true, text: 'three' },
+      ],
+      deps.clock.now(),
+    )
+    const { sent, transport } = recordingTransport()
+    await drainAll(transport)
+    expect(sent.filter((r) => r.conversationId === room).map((r) => r.text)).toEqual(['one', 'two', 'three'])
+    expect((await rowsFor(room)).every((r) => r.status === 'sent')).toBe(true)
+  })
+
+  it('retries a failed send with exponential backoff, holds later messages back, then marks it failed', async () => {
+    const room = `${uniqueId('r')}@chatroom`
+    await enqueueMessages(
+      deps.db,
+      [
+        { conversationId: room, isRoom: true, text: 'flaky' },
+        { conversationId: room, isRoom: true, text: 'after' },
+      ],
+      deps.clock.now(),
+    )
+    const { sent, transport } = recordingTransport((row) => row.text === 'flaky')
+    await drainAll(transport)
+    let [first, second] = await rowsFor(room)
+    expect(first).toMatchObject({ status: 'pending', attempts: 1, lastError: 'WeChat said no' })
+    expect(first!.notBefore.getTime() - deps.clock.now().getTime()).toBe(1000)
+    expect(second!.status).toBe('pending')
+    deps.clock.advance(1000)
+    await drainAll(transport)
+    ;[first] = await rowsFor(room)
+    expect(first!.notBefore.getTime() - deps.clock.now().getTime()).toBe(2000)
+    deps.clock.advance(2000)
+    await drainAll(transport)
+    ;[first, second] = await rowsFor(room)
+    expect(first).toMatchObject({ status: 'failed', attempts: 3 })
+    // A failed message no longer blocks its group.
+    expect(second!.status).toBe('sent')
+    expect(sent.filter((r) => r.conversationId === room).map((r) => r.text)).toEqual(['after'])
+  })
+
+  it('keeps the minimum gap per group while other groups go ahead', async () => {
+    const paced = await createTestDeps(driver, { env: { SEND_MIN_GAP_MS: '3000' } })
+    try {
+      const a = `${uniqueId('a')}@chatroom`
+      const b = `${uniqueId('b')}@chatroom`
+      await enqueueMessages(
+        paced.db,
+        [a, a, b].map((conversationId, i) => ({ conversationId, isRoom: true, text: `m${i}` })),
+        paced.clock.now(),
+      )
+      const { sent, transport } = recordingTransport()
+      await drainAll(transport, paced)
+      expect(sent.map((r) => r.text).sort()).toEqual(['m0', 'm2'])
+      paced.clock.advance(2999)
+      await drainAll(transport, paced)
+      expect(sent).toHaveLength(2)
+      paced.clock.advance(2)
+      await drainAll(transport, paced)
+      expect(sent.map((r) => r.text)).toContain('m1')
+    } finally {
+      await paced.database.close()
+    }
+  })
+
+  it('never resends a message whose sender died mid-send: it becomes uncertain', async () => {
+    const room = `${uniqueId('r')}@chatroom`
+    await enqueueMessages(
+      deps.db,
+      [{ conversationId: room, isRoom: true, text: 'in flight' }],
+      deps.clock.now(),
+    )
+    const stuck: Transport = { send: () => new Promise(() => {}) }
+    void drainOutboxOnce(deps, stuck)
+    for (let i = 0; i < 100 && (await rowsFor(room))[0]?.status !== 'sending'; i++)
+      await new Promise((r) => setTimeout(r, 10))
+    deps.clock.advance(61_000)
+    const { sent, transport } = recordingTransport()
+    await drainAll(transport)
+    expect((await rowsFor(room))[0]!.status).toBe('uncertain')
+    expect(sent.filter((r) => r.conversationId === room)).toHaveLength(0)
+  })
+
+  it('lets two senders drain together without sending any message twice', async () => {
+    const rooms = Array.from({ length: 40 }, () => `${uniqueId('r')}@chatroom`)
+    await enqueueMessages(
+      deps.db,
+      rooms.flatMap((conversationId) =>
+        [0, 1, 2].map((i) => ({ conversationId, isRoom: true, text: `n${i}` })),
+      ),
+      deps.clock.now(),
+    )
+    const { sent, transport } = recordingTransport()
+    await Promise.all([drainAll(transport), drainAll(transport)])
+    const mine = sent.filter((r) => rooms.includes(r.conversationId))
+    expect(mine).toHaveLength(120)
+    expect(new Set(mine.map((r) => r.id)).size).toBe(120)
+    for (const room of rooms)
+      expect(mine.filter((r) => r.conversationId === room).map((r) => r.text)).toEqual(['n0', 'n1', 'n2'])
+  })
+})
