@@ -37,14 +37,19 @@ const usage: Record<string, string> = {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-/** Full-width letters, digits, '#' and spaces as people type them on phones → plain ones; punctuation stays. */
+/**
+ * Full-width letters, digits, '#' and spaces as people type them on phones → plain ones; punctuation and
+ * line breaks stay as typed.
+ */
 export function normalizeChat(text: string) {
   return text
     .replace(/[\uff03\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g, (c) =>
       String.fromCharCode(c.charCodeAt(0) - 0xfee0),
     )
-    .replace(/[\u3000\u2005\u00a0]/g, ' ')
-    .replace(/\s+/g, ' ')
+    .replace(/[\u3000\u2005\u00a0\t]/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .replace(/ *\r?\n */g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
     .trim()
 }
 
@@ -88,9 +93,17 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     .slice(word.length)
     .replace(/^[:：,，\s]+/, '')
     .trim()
+  // In a group, chatter that merely starts like a command ("进度太慢了", "帮助一下老人") is not for the bot
+  // unless it is @mentioned; in a private chat, or when mentioned, the bot explains the right form.
+  const quiet = ctx.inRoom && !mentioned
+  if (quiet && ['我的诉求', '帮助', '待办'].includes(word) && rest !== '') return { kind: 'ignore' }
   const withNumber = (make: (number: string, tail: string) => Command): Command => {
     const match = numberPattern.exec(rest)
-    if (!match) return { kind: 'missingArgument', command: word, usage: usage[word] ?? word }
+    if (!match) {
+      return quiet && rest !== ''
+        ? { kind: 'ignore' }
+        : { kind: 'missingArgument', command: word, usage: usage[word] ?? word }
+    }
     const number = `Q${match[1]!.replace(/^[qQ]/, '')}`
     return make(number, (match[2] ?? '').trim())
   }

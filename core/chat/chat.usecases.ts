@@ -36,7 +36,8 @@ type Group = typeof chatGroups.$inferSelect
  * Handles one inbound message exactly once: the message row, the change it causes and the reply are
  * committed together. A replayed message id finds its row and does nothing.
  */
-export async function handleInbound(deps: ChatDeps, inbound: Inbound): Promise<InboundOutcome> {
+export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<InboundOutcome> {
+  const inbound = storable(received)
   const result = await deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
     const stored = await tx
@@ -59,6 +60,18 @@ export async function handleInbound(deps: ChatDeps, inbound: Inbound): Promise<I
   })
   if (!result.duplicate) deps.outboxSignal.notify()
   return result
+}
+
+/** Postgres text cannot hold NUL: one in a message would fail the insert and lose the whole message. */
+const withoutNul = (value: string) => value.replaceAll('\u0000', '')
+
+function storable(inbound: Inbound): Inbound {
+  return {
+    ...inbound,
+    text: withoutNul(inbound.text),
+    senderName: withoutNul(inbound.senderName),
+    roomTopic: inbound.roomTopic === undefined ? undefined : withoutNul(inbound.roomTopic),
+  }
 }
 
 async function respond(deps: ChatDeps, tx: DbOrTx, inbound: Inbound): Promise<string> {

@@ -33,7 +33,9 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
   const cleaned = input.text.trim()
   if (cleaned.length === 0) throw errors.emptyDescription()
   const truncated = cleaned.length > maxRequestLength
-  const text = truncated ? cleaned.slice(0, maxRequestLength) : cleaned
+  // Cut on a code point: half an emoji would be stored as U+FFFD.
+  const cut = cleaned.slice(0, maxRequestLength)
+  const text = truncated ? (/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut) : cleaned
   const now = ctx.clock.now()
   const classification = ctx.classifier.classify(text)
   const due = computeDeadlines({

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest'
+import {
+  type Command,
+  normalizeChat,
+  type ParseContext,
+  parseCommand,
+  startsWithCommand,
+} from '../../core/chat/chat.parser'
+
+const botName = '改造助手'
+const room: ParseContext = { botName, inRoom: true, mentionsSelf: false }
+const roomMentioned: ParseContext = { botName, inRoom: true, mentionsSelf: true }
+const dm: ParseContext = { botName, inRoom: false, mentionsSelf: false }
+
+type Case = [name: string, text: string, ctx: ParseContext, expected: Command]
+
+const filing: Case[] = [
+  ['@mention first', '@改造助手 3号楼2单元楼道灯坏了', room, { kind: 'file', text: '3号楼2单元楼道灯坏了' }],
+  ['@mention last', '3号楼2单元楼道灯坏了 @改造助手', room, { kind: 'file', text: '3号楼2单元楼道灯坏了' }],
+  ['@mention in the middle', '3号楼@改造助手 楼道灯坏了', room, { kind: 'file', text: '3号楼 楼道灯坏了' }],
+  [
+    'WeChat mention separator \\u2005',
+    '@改造助手\u2005楼道灯坏了',
+    room,
+    { kind: 'file', text: '楼道灯坏了' },
+  ],
+  [
+    'mention reported by the puppet, name not in text',
+    '楼道灯坏了',
+    roomMentioned,
+    { kind: 'file', text: '楼道灯坏了' },
+  ],
+  [
+    'Chinese punctuation kept as typed',
+    '@改造助手 楼道灯坏了，晚上黑乎乎的！能修吗？',
+    room,
+    { kind: 'file', text: '楼道灯坏了，晚上黑乎乎的！能修吗？' },
+  ],
+  ['报事 in private', '报事 小区门口路灯不亮', dm, { kind: 'file', text: '小区门口路灯不亮' }],
+  ['报事 with a full-width colon', '报事：小区门口路灯不亮', dm, { kind: 'file', text: '小区门口路灯不亮' }],
+  ['报事 in a room without mention', '报事 垃圾站臭气熏天', room, { kind: 'file', text: '垃圾站臭气熏天' }],
+  ['#诉求', '#诉求 单元门禁坏了', room, { kind: 'file', text: '单元门禁坏了' }],
+  [
+    'full-width ＃ and digits',
+    '＃诉求 ３号楼单元门禁坏了',
+    room,
+    { kind: 'file', text: '3号楼单元门禁坏了' },
+  ],
+  ['@mention alone: empty description', '@改造助手', room, { kind: 'file', text: '' }],
+  ['@mention then command word', '@改造助手 进度 Q1024', room, { kind: 'progress', number: 'Q1024' }],
+]
+
+const queries: Case[] = [
+  ['进度 Q1024', '进度 Q1024', dm, { kind: 'progress', number: 'Q1024' }],
+  ['进度 1024 (no Q)', '进度 1024', dm, { kind: 'progress', number: 'Q1024' }],
+  ['进度 q1024 (lower-case q)', '进度 q1024', dm, { kind: 'progress', number: 'Q1024' }],
+  ['进度 with full-width Ｑ and digits', '进度 Ｑ１０２４', dm, { kind: 'progress', number: 'Q1024' }],
+  ['进度 without a space', '进度Q1024', dm, { kind: 'progress', number: 'Q1024' }],
+  ['进度 with a colon', '进度：Q1024', room, { kind: 'progress', number: 'Q1024' }],
+  ['我的诉求', '我的诉求', dm, { kind: 'mine' }],
+  ['我的诉求 in a room', '我的诉求', room, { kind: 'mine' }],
+  ['同求', '同求 Q1024', room, { kind: 'support', number: 'Q1024' }],
+  ['帮助', '帮助', dm, { kind: 'help' }],
+  ['?', '?', dm, { kind: 'help' }],
+  ['full-width ？', '？', room, { kind: 'help' }],
+]
+
+const rating: Case[] = [
+  ['满意', '满意 Q1024', dm, { kind: 'rate', number: 'Q1024', rating: 'satisfied', reason: '' }],
+  [
+    '不满意 with reason',
+    '不满意 Q1024 灯还是不亮，晚上看不见',
+    dm,
+    { kind: 'rate', number: 'Q1024', rating: 'unsatisfied', reason: '灯还是不亮，晚上看不见' },
+  ],
+  [
+    '不满意 without reason (use case asks for it)',
+    '不满意 Q1024',
+    room,
+    { kind: 'rate', number: 'Q1024', rating: 'unsatisfied', reason: '' },
+  ],
+]
+
+const binding: Case[] = [
+  ['绑定 <码>', '绑定 ABC234', dm, { kind: 'bind', code: 'ABC234' }],
+  ['绑定 <码> with trailing words', '绑定 ABC234 谢谢', dm, { kind: 'bind', code: 'ABC234' }],
+  ['绑定小区 <码>', '绑定小区 XYZ789', room, { kind: 'bindGroup', code: 'XYZ789' }],
+  ['绑定小区 with full-width letters', '绑定小区 ＸＹＺ７８９', room, { kind: 'bindGroup', code: 'XYZ789' }],
+]
+
+const staffCommands: Case[] = [
+  ['待办', '待办', dm, { kind: 'todo' }],
+  ['受理', '受理 Q1', dm, { kind: 'accept', number: 'Q1', note: '' }],
+  ['受理 with a note', '受理 Q1 下午去现场', dm, { kind: 'accept', number: 'Q1', note: '下午去现场' }],
+  ['转派 Q1 姓名', '转派 Q1 王建国', dm, { kind: 'assign', number: 'Q1', target: '王建国', note: '' }],
+  [
+    '转派 Q1 姓名 备注',
+    '转派 Q1 王建国 请今天联系居民',
+    dm,
+    { kind: 'assign', number: 'Q1', target: '王建国', note: '请今天联系居民' },
+  ],
+  [
+    '办结 Q1 说明',
+    '办结 Q1 已更换楼道灯，亮了',
+    dm,
+    { kind: 'resolve', number: 'Q1', note: '已更换楼道灯，亮了' },
+  ],
+  ['办结 without a note (use case asks for it)', '办结 Q1', dm, { kind: 'resolve', number: 'Q1', note: '' }],
+]
+
+const missing: Case[] = [
+  ['进度 alone', '进度', dm, { kind: 'missingArgument', command: '进度', usage: '进度 Q1024' }],
+  [
+    '进度 with no number',
+    '进度 楼道灯',
+    dm,
+    { kind: 'missingArgument', command: '进度', usage: '进度 Q1024' },
+  ],
+  ['同求 alone', '同求', room, { kind: 'missingArgument', command: '同求', usage: '同求 Q1024' }],
+  ['满意 alone', '满意', dm, { kind: 'missingArgument', command: '满意', usage: '满意 Q1024' }],
+  ['不满意 alone', '不满意', dm, { kind: 'missingArgument', command: '不满意', usage: '不满意 Q1024 原因' }],
+  ['绑定 alone', '绑定', dm, { kind: 'missingArgument', command: '绑定', usage: '绑定 绑定码' }],
+  [
+    '绑定小区 alone',
+    '绑定小区',
+    room,
+    { kind: 'missingArgument', command: '绑定小区', usage: '绑定小区 绑定码' },
+  ],
+  ['受理 alone', '受理', dm, { kind: 'missingArgument', command: '受理', usage: '受理 Q1024' }],
+  [
+    '转派 without a name',
+    '转派 Q1',
+    dm,
+    { kind: 'missingArgument', command: '转派', usage: '转派 Q1024 对象姓名' },
+  ],
+  ['办结 alone', '办结', dm, { kind: 'missingArgument', command: '办结', usage: '办结 Q1024 办理结果' }],
+]
+
+const others: Case[] = [
+  ['unknown text in private', '你好，在吗', dm, { kind: 'unknown', text: '你好，在吗' }],
+  ['plain chatter in a room without mention', '今天天气不错，大家出来晒太阳', room, { kind: 'ignore' }],
+  ['another name @mentioned in a room', '@王阿姨 楼道灯坏了', room, { kind: 'ignore' }],
+]
+
+describe('parseCommand', () => {
+  it.each([...filing, ...queries, ...rating, ...binding, ...staffCommands, ...missing, ...others])(
+    '%s',
+    (_name, text, ctx, expected) => {
+      expect(parseCommand(text, ctx)).toEqual(expected)
+    },
+  )
+
+  it('does not read 不满意 as 满意, nor 绑定小区 as 绑定', () => {
+    expect(parseCommand('不满意 Q7 还是漏水', dm)).toMatchObject({ kind: 'rate', rating: 'unsatisfied' })
+    expect(parseCommand('满意 Q7', dm)).toMatchObject({ kind: 'rate', rating: 'satisfied' })
+    expect(parseCommand('绑定小区 ABC234', room).kind).toBe('bindGroup')
+    expect(parseCommand('绑定 ABC234', dm).kind).toBe('bind')
+  })
+
+  it('files in a room only when mentioned, and never files unknown text in private', () => {
+    expect(parseCommand('楼道灯坏了', room).kind).toBe('ignore')
+    expect(parseCommand('@改造助手 楼道灯坏了', room).kind).toBe('file')
+    expect(parseCommand('楼道灯坏了', dm).kind).toBe('unknown')
+    expect(parseCommand('@改造助手 楼道灯坏了', dm)).toEqual({ kind: 'unknown', text: '楼道灯坏了' })
+  })
+
+  it('detects the mention of a bot with a different name, and escapes regex characters in it', () => {
+    const ctx = { botName: '小区管家(测试)', inRoom: true, mentionsSelf: false }
+    expect(parseCommand('@小区管家(测试) 电梯停了', ctx)).toEqual({ kind: 'file', text: '电梯停了' })
+    expect(parseCommand('@改造助手 电梯停了', ctx)).toEqual({ kind: 'ignore' })
+  })
+
+  it('gives the same answer when called repeatedly (no regex state carried over)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(parseCommand('@改造助手 楼道灯坏了', room)).toEqual({ kind: 'file', text: '楼道灯坏了' })
+    }
+  })
+})
+
+describe('normalizeChat and startsWithCommand', () => {
+  it('converts full-width digits, letters and ＃, turns WeChat spaces into plain ones, keeps punctuation', () => {
+    expect(normalizeChat('＃诉求　３号楼\u2005ＡＢ单元，灯坏了！')).toBe('#诉求 3号楼 AB单元，灯坏了！')
+    expect(normalizeChat('  进度 \u00a0 Q1 ')).toBe('进度 Q1')
+  })
+
+  it('recognises command words and the help question mark', () => {
+    expect(startsWithCommand('进度 Q1')).toBe(true)
+    expect(startsWithCommand('＃诉求 灯坏了')).toBe(true)
+    expect(startsWithCommand('？')).toBe(true)
+    expect(startsWithCommand('今天天气不错')).toBe(false)
+  })
+})
+
+describe('group chatter that only starts like a command', () => {
+  const room: ParseContext = { botName: '改造助手', inRoom: true, mentionsSelf: false }
+  it.each(['进度太慢了', '满意度怎么样', '帮助一下老人', '待办事项多', '我的诉求没人管'])(
+    'ignores "%s" without a mention',
+    (text) => {
+      expect(parseCommand(text, room)).toEqual({ kind: 'ignore' })
+    },
+  )
+  it('still explains the form when the bot is @mentioned', () => {
+    expect(parseCommand('@改造助手 进度太慢了', room)).toMatchObject({
+      kind: 'missingArgument',
+      command: '进度',
+    })
+  })
+  it('keeps line breaks of a filed description', () => {
+    expect(parseCommand('报事 3号楼：\n楼道灯坏了\n门禁也坏了', room)).toEqual({
+      kind: 'file',
+      text: '3号楼：\n楼道灯坏了\n门禁也坏了',
+    })
+  })
+})
