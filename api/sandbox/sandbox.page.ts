@@ -54,7 +54,7 @@ export function sandboxPage(botName: string) {
       <input type="text" id="text" placeholder="例如：3号楼2单元楼道灯坏了，晚上黑乎乎的" autocomplete="off">
       <button>发送</button>
     </form>
-    <div class="hint">试试：@${name} 报修内容 · 进度 Q1001 · 我的诉求 · 同求 Q1001 · 满意 Q1001 · 帮助；工作人员（王建国、李红、赵强、陈静）：待办 · 受理 Q1001 · 转派 Q1001 赵强 · 办结 Q1001 已修好</div>
+    <div class="hint">试试：@${name} 报修内容 · 进度 Q1001 · 我的诉求 · 同求 Q1001 · 满意 Q1001 · 帮助；工作人员（王建国、李红、赵强、陈静）：待办 · 受理 Q1001 · 转派 Q1001 王建国 · 办结 Q1001 已修好</div>
   </section>
 </main>
 <script>
