@@ -57,6 +57,13 @@ export function validationError(c: Context, error: ZodError) {
   )
 }
 
+/** Chinese messages for the HTTP errors Hono and its validators raise in English. */
+const httpMessages: Partial<Record<number, string>> = {
+  400: '请求格式不正确（请检查 JSON）。',
+  413: '请求体过大。',
+  415: '请求体须为 JSON：请加上请求头 Content-Type: application/json。',
+}
+
 /** Every error leaves through here: known ones with their code, anything else as a bare 500. */
 export function createErrorHandler(log: Log) {
   return (error: Error, c: Context) => {
@@ -65,8 +72,11 @@ export function createErrorHandler(log: Log) {
     }
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode
-      const message = status === 400 ? '请求格式不正确（请检查 JSON）。' : error.message || '请求失败'
-      return c.json(errorBody(`http.${status}`, message), status)
+      const message = httpMessages[status] ?? `请求失败（HTTP ${status}）。`
+      return c.json(
+        errorBody(`http.${status}`, message, error.message ? { reason: error.message } : undefined),
+        status,
+      )
     }
     log.error('unhandled API error', { err: error, path: c.req.path })
     return c.json(errorBody('internal', '服务器内部错误，请稍后重试。'), 500)

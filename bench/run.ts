@@ -88,14 +88,12 @@ async function fileRequest() {
   const run = `${Date.now()}`
   const baseline = await time(async () => {
     for (let i = 0; i < n; i++) {
-      await database.db
-        .insert(inboundMessages)
-        .values({
-          messageId: `base-${run}-${i}`,
-          senderId: 'x',
-          text: fixtures[i % fixtures.length]!.text,
-          receivedAt: clock.now(),
-        })
+      await database.db.insert(inboundMessages).values({
+        messageId: `base-${run}-${i}`,
+        senderId: 'x',
+        text: fixtures[i % fixtures.length]!.text,
+        receivedAt: clock.now(),
+      })
     }
   })
   const place = demoXiaoqu[0]!

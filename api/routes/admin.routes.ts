@@ -16,16 +16,13 @@ import { createStaff, issueBindCode, rotateToken } from '../../core/staff/staff.
 import { auditLog, calendarOverrides, staffRoles, staff as staffTable } from '../../db/schema'
 import { type ApiEnv, staffActor } from '../auth'
 import { errorResponses } from '../errors'
+import { Id, IdFromString } from './common.schemas'
 
 const security = [{ Bearer: [] }]
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } })
 const body = <T>(schema: T) => ({ body: { required: true, ...json(schema) } })
 const IdParam = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: 'id', in: 'path' }, example: 1 }),
+  id: IdFromString.openapi({ param: { name: 'id', in: 'path' }, example: 1 }),
 })
 const ok = (description: string, schema: z.ZodType = z.unknown()) => ({ description, ...json(schema) })
 
@@ -85,10 +82,10 @@ const routes = {
         .object({
           name: z.string().trim().min(1).max(50),
           role: z.enum(staffRoles),
-          areaId: z.number().int().positive().optional(),
-          xiaoquId: z.number().int().positive().optional(),
-          organisationId: z.number().int().positive().optional(),
-          supervisorId: z.number().int().positive().optional(),
+          areaId: Id.optional(),
+          xiaoquId: Id.optional(),
+          organisationId: Id.optional(),
+          supervisorId: Id.optional(),
           phone: z
             .string()
             .regex(/^1\d{10}$/, '手机号应为 11 位')
@@ -137,7 +134,7 @@ const routes = {
       z.object({
         kind: z.enum(['district', 'street', 'community']),
         name: z.string().trim().min(1).max(50),
-        parentId: z.number().int().positive().optional(),
+        parentId: Id.optional(),
       }),
     ),
     responses: { 201: ok('Created'), ...errorResponses(400, 401, 403, 404, 409) },
@@ -168,7 +165,7 @@ const routes = {
     request: body(
       z
         .object({
-          communityId: z.number().int().positive(),
+          communityId: Id,
           name: z.string().trim().min(1).max(50),
           address: z.string().max(200).optional(),
           buildYear: z.number().int().min(1900).max(2100).optional(),
@@ -188,7 +185,7 @@ const routes = {
       ...body(
         z.object({
           kind: z.enum(['residents', 'building']).default('residents'),
-          buildingId: z.number().int().positive().optional(),
+          buildingId: Id.optional(),
         }),
       ),
     },

@@ -99,15 +99,24 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
     if (!allowed) throw forbidden('auth.out_of_scope', `诉求 ${number} 不在您的管辖范围内。`)
     return { request, context }
   }
-  const render = async (staff: ApiEnv['Variables']['staff'], number: string) => {
-    const { request, context } = await visible(staff, number)
-    return s.toRequestDto(request, {
+  const full = (request: repo.RequestRow, context: Awaited<ReturnType<typeof repo.loadRequestContext>>) =>
+    s.toRequestDto(request, {
       xiaoquName: context.xiaoqu?.name,
       authorName: context.author?.name,
       showPhone: true,
       now: clock.now(),
     })
+  const render = async (staff: ApiEnv['Variables']['staff'], number: string) => {
+    const { request, context } = await visible(staff, number)
+    return full(request, context)
   }
+  /**
+   * The answer to a change the use case has already allowed and stored: rendered as is, not re-checked, since
+   * a change can take the request out of the caller's sight (property staff handing it back, filing it) and a
+   * 403 would then report a stored change as refused.
+   */
+  const changed = async (request: repo.RequestRow) =>
+    full(request, await repo.loadRequestContext(db, request))
   const mutate = async <T>(work: (ctx: ReturnType<typeof ctxOf>) => Promise<T>) => {
     const result = await db.transaction((tx) => work(ctxOf(tx)))
     deps.outboxSignal.notify()
@@ -164,19 +173,19 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
         })
         return filed.request
       })
-      return c.json(await render(c.get('staff'), request.number), 201)
+      return c.json(await changed(request), 201)
     })
     .openapi(accept, async (c) => {
       const { number } = c.req.valid('param')
-      await mutate((ctx) =>
+      const updated = await mutate((ctx) =>
         useCases.acceptRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json').note),
       )
-      return c.json(await render(c.get('staff'), number), 200)
+      return c.json(await changed(updated), 200)
     })
     .openapi(assign, async (c) => {
       const { number } = c.req.valid('param')
       const body = c.req.valid('json')
-      await mutate(async (ctx) =>
+      const updated = await mutate(async (ctx) =>
         useCases.assignRequest(
           ctx,
           staffActor(c.get('staff')),
@@ -185,21 +194,21 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
           body.note,
         ),
       )
-      return c.json(await render(c.get('staff'), number), 200)
+      return c.json(await changed(updated), 200)
     })
     .openapi(resolve, async (c) => {
       const { number } = c.req.valid('param')
-      await mutate((ctx) =>
+      const updated = await mutate((ctx) =>
         useCases.resolveRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json').note),
       )
-      return c.json(await render(c.get('staff'), number), 200)
+      return c.json(await changed(updated), 200)
     })
     .openapi(reclassify, async (c) => {
       const { number } = c.req.valid('param')
-      await mutate((ctx) =>
+      const updated = await mutate((ctx) =>
         useCases.reclassifyRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json')),
       )
-      return c.json(await render(c.get('staff'), number), 200)
+      return c.json(await changed(updated), 200)
     })
     .openapi(events, async (c) => {
       const { request } = await visible(c.get('staff'), c.req.valid('param').number)

@@ -3,6 +3,7 @@ import { categoryCodes } from '../../core/classify/categories'
 import { maskPhone } from '../../core/people/residents'
 import type { RequestRow } from '../../core/requests/requests.repository'
 import { requestChannels, requestStatuses } from '../../db/schema'
+import { Id, IdFromString, maxId } from './common.schemas'
 
 export const NumberParam = z.object({
   number: z
@@ -15,13 +16,17 @@ export const NumberParam = z.object({
 export const ListQuery = z.object({
   status: z.enum(requestStatuses).optional(),
   category: z.enum(categoryCodes).optional(),
-  xiaoquId: z.coerce.number().int().positive().optional(),
+  xiaoquId: IdFromString.optional(),
   overdue: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().regex(/^\d+$/, 'cursor 应为上一页返回的 nextCursor').optional(),
+  cursor: z
+    .string()
+    .regex(/^\d+$/, 'cursor 应为上一页返回的 nextCursor')
+    .refine((v) => Number(v) <= maxId, 'cursor 应为上一页返回的 nextCursor')
+    .optional(),
 })
 
 export const RequestSchema = z
@@ -60,7 +65,7 @@ export const RequestListSchema = z
 
 export const CreateRequestBody = z
   .object({
-    xiaoquId: z.number().int().positive(),
+    xiaoquId: Id,
     text: z.string().trim().min(1, '请填写诉求内容').max(2000, '诉求内容不超过 2000 字'),
     channel: z.enum(['phone', 'visit']),
     residentName: z.string().trim().min(1).max(50),
@@ -75,7 +80,7 @@ export const CreateRequestBody = z
 export const NoteBody = z.object({ note: z.string().trim().max(500).optional() })
 export const ResolveBody = z.object({ note: z.string().trim().min(1, '请写明办理结果').max(1000) })
 export const AssignBody = z.object({
-  staffId: z.number().int().positive(),
+  staffId: Id,
   note: z.string().trim().max(500).optional(),
 })
 export const ReclassifyBody = z.object({

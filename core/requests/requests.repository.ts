@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNull, like, lt, not, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { chatGroups, requestEvents, requests, residents, staff, xiaoqu } from '../../db/schema'
 
@@ -93,7 +93,11 @@ export async function listRequests(db: DbOrTx, f: RequestFilters) {
     f.assigneeStaffId ? eq(requests.assigneeStaffId, f.assigneeStaffId) : undefined,
     f.residentId ? eq(requests.residentId, f.residentId) : undefined,
     f.before ? lt(requests.id, f.before) : undefined,
-    f.overdue ? overdueCondition(f.now) : undefined,
+    f.overdue === true
+      ? overdueCondition(f.now)
+      : f.overdue === false
+        ? not(overdueCondition(f.now)!)
+        : undefined,
     f.scopePath ? like(xiaoqu.path, `${f.scopePath}%`) : undefined,
   ].filter((c) => c !== undefined)
   return db

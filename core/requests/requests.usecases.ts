@@ -4,7 +4,14 @@ import { requestSupporters, requests, staff as staffTable } from '../../db/schem
 import { recordAudit } from '../audit/audit'
 import { type Category, categoryCodes, categoryInfo } from '../classify/categories'
 import { enqueueMessages, type OutgoingMessage } from '../outbox/outbox.repository'
-import { type Actor, assertRole, assertScope, type ResidentRow, type StaffRow, scopeCovers } from '../shared/actor'
+import {
+  type Actor,
+  assertRole,
+  assertScope,
+  type ResidentRow,
+  type StaffRow,
+  scopeCovers,
+} from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { AppError, forbidden, invalid } from '../shared/errors'
 import { computeDeadlines } from '../sla/deadlines'
@@ -203,7 +210,7 @@ export async function assignRequest(
   const { request, context } = await loadForStaff(ctx, actor, number)
   if (!repo.openStatuses.includes(request.status as never)) throw errors.wrongStatus(request, '转派')
   if (!assignee.active) throw invalid('requests.assignee_inactive', `${assignee.name} 已停用，不能接收转派。`)
-  if (assignee.role !== 'property_staff' && !scopeCovers(assignee.scopePath, context.xiaoqu?.path)) {
+  if (!scopeCovers(assignee.scopePath, context.xiaoqu?.path)) {
     throw forbidden(
       'requests.assignee_out_of_scope',
       `${assignee.name} 的管辖范围不包括${context.xiaoqu?.name ?? '该小区'}，请转派给负责该小区的工作人员。`,

@@ -52,15 +52,13 @@ export async function makeWorld(deps: TestDeps) {
       createdAt: now,
     })
     .returning()
-  await deps.db
-    .insert(chatGroups)
-    .values({
-      roomId: officersRoomId,
-      topic: '工作群',
-      kind: 'officers',
-      scopePath: street.path,
-      createdAt: now,
-    })
+  await deps.db.insert(chatGroups).values({
+    roomId: officersRoomId,
+    topic: '工作群',
+    kind: 'officers',
+    scopePath: street.path,
+    createdAt: now,
+  })
   const officer = await makeStaff(deps, {
     name: uniqueId('官员'),
     role: 'officer',
