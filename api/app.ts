@@ -1,6 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import QRCode from 'qrcode'
 import type { Bot } from '../bot/bot'
 import type { SandboxWorld } from '../bot/sandbox/sandbox-world'
+import { assertRole } from '../core/shared/actor'
 import type { Deps } from '../core/shared/deps'
 import { type ApiEnv, requireStaff } from './auth'
 import { createDocsRoutes } from './docs'
@@ -45,6 +47,15 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerRequestRoutes(v1, deps)
   registerAdminRoutes(v1, deps)
   v1.get('/bot', (c) => c.json(options.bot?.status() ?? null))
+  v1.get('/bot/qr.svg', async (c) => {
+    // Whoever scans this code logs their account in as the bot: admins only.
+    assertRole(c.get('staff'), [])
+    const qr = options.bot?.status().qr
+    if (!qr) return c.json(errorBody('bot.no_qr', '当前不需要扫码登录（已登录或使用沙盒）。'), 404)
+    return c.body(await QRCode.toString(qr.value, { type: 'svg', margin: 2 }), 200, {
+      'content-type': 'image/svg+xml',
+    })
+  })
   app.route('/api/v1', v1)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' })

@@ -1,3 +1,4 @@
+import QRCode from 'qrcode'
 import { qrcodeValueToImageUrl, WechatyBuilder } from 'wechaty'
 import { startOutboxSender } from '../core/outbox/outbox.sender'
 import type { Deps } from '../core/shared/deps'
@@ -34,7 +35,11 @@ export async function createBot(deps: Deps, options: { sandbox?: SandboxWorld } 
   wechaty.on('error', (error) => log.error('wechaty error', { err: error }))
   wechaty.on('scan', (value, scanStatus) => {
     status.qr = { value, imageUrl: qrcodeValueToImageUrl(value), status: String(scanStatus) }
-    log.info('scan the QR code to log in', { imageUrl: status.qr.imageUrl })
+    log.info('scan the QR code to log in (also at GET /api/v1/bot/qr.svg)', { imageUrl: status.qr.imageUrl })
+    // The terminal QR is for whoever started Gaizao by hand; the log line and the API serve the rest.
+    QRCode.toString(value, { type: 'terminal', small: true })
+      .then((art) => process.stdout.write(`\n${art}\n`))
+      .catch(() => {})
   })
   wechaty.on('login', (user) => {
     status.loggedIn = true

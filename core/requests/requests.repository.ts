@@ -41,21 +41,22 @@ export async function listRequestEvents(db: DbOrTx, requestId: number) {
     .orderBy(asc(requestEvents.id))
 }
 
-/** The request's context: where it was filed, who filed it, who holds it. */
+/** The request's context in one query: where it was filed, who filed it, who holds it. */
 export async function loadRequestContext(db: DbOrTx, request: RequestRow) {
-  const [place] = request.xiaoquId
-    ? await db.select().from(xiaoqu).where(eq(xiaoqu.id, request.xiaoquId))
-    : [undefined]
-  const [group] = request.groupId
-    ? await db.select().from(chatGroups).where(eq(chatGroups.id, request.groupId))
-    : [undefined]
-  const [author] = request.residentId
-    ? await db.select().from(residents).where(eq(residents.id, request.residentId))
-    : [undefined]
-  const [assignee] = request.assigneeStaffId
-    ? await db.select().from(staff).where(eq(staff.id, request.assigneeStaffId))
-    : [undefined]
-  return { xiaoqu: place, group, author, assignee }
+  const [row] = await db
+    .select({ xiaoqu, group: chatGroups, author: residents, assignee: staff })
+    .from(requests)
+    .leftJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
+    .leftJoin(chatGroups, eq(chatGroups.id, requests.groupId))
+    .leftJoin(residents, eq(residents.id, requests.residentId))
+    .leftJoin(staff, eq(staff.id, requests.assigneeStaffId))
+    .where(eq(requests.id, request.id))
+  return {
+    xiaoqu: row?.xiaoqu ?? undefined,
+    group: row?.group ?? undefined,
+    author: row?.author ?? undefined,
+    assignee: row?.assignee ?? undefined,
+  }
 }
 
 /** Officers' groups whose scope covers the xiaoqu path. */
