@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
+import { findOrCreateOfflineResident } from '../../core/people/residents'
 import { requestNotFound } from '../../core/requests/requests.errors'
 import * as repo from '../../core/requests/requests.repository'
 import * as useCases from '../../core/requests/requests.usecases'
@@ -8,7 +9,6 @@ import type { Deps } from '../../core/shared/deps'
 import { forbidden } from '../../core/shared/errors'
 import { getStaff } from '../../core/staff/staff.usecases'
 import type { DbOrTx } from '../../db/client'
-import { residents } from '../../db/schema'
 import { type ApiEnv, staffActor } from '../auth'
 import { errorResponses } from '../errors'
 import * as s from './requests.schemas'
@@ -158,15 +158,16 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       const actor = staffActor(c.get('staff'))
       const request = await mutate(async (ctx) => {
         await getXiaoquForStaff(ctx.db, actor, body.xiaoquId)
-        const [resident] = await ctx.db
-          .insert(residents)
-          .values({ name: body.residentName, phone: body.phone ?? null, createdAt: clock.now() })
-          .returning()
+        const resident = await findOrCreateOfflineResident(
+          ctx.db,
+          { name: body.residentName, phone: body.phone },
+          clock.now(),
+        )
         const filed = await useCases.fileRequest(ctx, {
           text: body.text,
           xiaoquId: body.xiaoquId,
           channel: body.channel,
-          resident: resident!,
+          resident,
           location: body.location,
           contactPhone: body.phone,
           filedBy: actor,

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { residents, staff } from '../../db/schema'
 
@@ -21,4 +21,28 @@ export async function findStaffByWechat(db: DbOrTx, wechatId: string) {
 export function maskPhone(phone: string | null | undefined) {
   if (!phone) return phone ?? null
   return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****'
+}
+
+/**
+ * A resident who called or came in person: the same name and phone are the same person, so their
+ * requests stay together (同一人多次来电不重复建档).
+ */
+export async function findOrCreateOfflineResident(
+  db: DbOrTx,
+  input: { name: string; phone?: string },
+  now: Date,
+) {
+  if (input.phone) {
+    const [existing] = await db
+      .select()
+      .from(residents)
+      .where(and(eq(residents.phone, input.phone), eq(residents.name, input.name)))
+      .limit(1)
+    if (existing) return existing
+  }
+  const [row] = await db
+    .insert(residents)
+    .values({ name: input.name, phone: input.phone ?? null, createdAt: now })
+    .returning()
+  return row!
 }

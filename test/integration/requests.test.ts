@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findOrCreateOfflineResident } from '../../core/people/residents'
 import * as useCases from '../../core/requests/requests.usecases'
 import { auditLog, outbox, requestEvents } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
@@ -196,5 +197,15 @@ describe.each(drivers)('request use cases on %s', (driver) => {
         resident: world.resident,
       }),
     ).rejects.toMatchObject({ code: 'requests.empty' })
+  })
+
+  it('keeps one record for a caller who phones twice with the same name and number', async () => {
+    const now = deps.clock.now()
+    const first = await findOrCreateOfflineResident(deps.db, { name: '马大爷', phone: '13600000001' }, now)
+    const again = await findOrCreateOfflineResident(deps.db, { name: '马大爷', phone: '13600000001' }, now)
+    const other = await findOrCreateOfflineResident(deps.db, { name: '马大妈', phone: '13600000001' }, now)
+    const noPhone = await findOrCreateOfflineResident(deps.db, { name: '马大爷' }, now)
+    expect(again.id).toBe(first.id)
+    expect(new Set([first.id, other.id, noPhone.id]).size).toBe(3)
   })
 })
