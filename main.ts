@@ -1,7 +1,6 @@
 import { serve } from '@hono/node-server'
 import { createApi } from './api/app'
-import { createBot } from './bot/bot'
-import { createSandboxWorld, type SandboxWorld } from './bot/sandbox/sandbox-world'
+import type { SandboxWorld } from './bot/sandbox/sandbox-world'
 import { type Config, ConfigError, loadConfig } from './config'
 import { createClassifier } from './core/classify/classifier'
 import { seedDemoCommunity } from './core/demo/demo.seed'
@@ -19,6 +18,8 @@ import { startJobs } from './jobs'
 export async function startGaizao(config: Config) {
   const log = createLog(config.logLevel)
   const clock = systemClock
+  // wechaty takes a second or two to load: load it while the database starts instead of before.
+  const botModules = Promise.all([import('./bot/bot'), import('./bot/sandbox/sandbox-world')])
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -49,6 +50,7 @@ export async function startGaizao(config: Config) {
     outboxSignal: createNotifier(),
   }
 
+  const [{ createBot }, { createSandboxWorld }] = await botModules
   let sandbox: SandboxWorld | undefined
   if (config.puppet === 'sandbox' || config.puppet === 'wechaty-puppet-mock') {
     sandbox = createSandboxWorld(config.botName)
