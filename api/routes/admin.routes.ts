@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { and, desc, eq } from 'drizzle-orm'
 import {
   addRooms,
   createArea,
@@ -9,11 +8,12 @@ import {
   listRooms,
   listXiaoqu,
 } from '../../core/areas/areas.usecases'
-import { recordAudit } from '../../core/audit/audit'
+import { listAudit } from '../../core/audit/audit'
 import { assertRole, roleNames } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
-import { createStaff, issueBindCode, rotateToken } from '../../core/staff/staff.usecases'
-import { auditLog, calendarOverrides, staffRoles, staff as staffTable } from '../../db/schema'
+import { listOverrides, saveOverrides } from '../../core/sla/calendar-store'
+import { createStaff, issueBindCode, listStaff, rotateToken } from '../../core/staff/staff.usecases'
+import { staffRoles, type staff as staffTable } from '../../db/schema'
 import { type ApiEnv, staffActor } from '../auth'
 import { errorResponses } from '../errors'
 import { Id, IdFromString } from './common.schemas'
@@ -286,12 +286,8 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
   return app
     .openapi(routes.me, (c) => c.json(toStaffDto(c.get('staff')), 200))
     .openapi(routes.staffList, async (c) => {
-      const me = c.get('staff')
-      const rows = await db.select().from(staffTable).orderBy(staffTable.id)
-      const visible = rows.filter(
-        (s) => me.scopePath === null || (s.scopePath ?? '').startsWith(me.scopePath),
-      )
-      return c.json({ items: visible.map(toStaffDto) }, 200)
+      const rows = await listStaff(db, c.get('staff').scopePath)
+      return c.json({ items: rows.map(toStaffDto) }, 200)
     })
     .openapi(routes.staffCreate, async (c) => {
       const result = await db.transaction((tx) =>
@@ -381,49 +377,15 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
         201,
       )
     })
-    .openapi(routes.overridesList, async (c) =>
-      c.json({ items: await db.select().from(calendarOverrides).orderBy(calendarOverrides.date) }, 200),
-    )
+    .openapi(routes.overridesList, async (c) => c.json({ items: await listOverrides(db) }, 200))
     .openapi(routes.overridesPut, async (c) => {
-      const actor = actorOf(c)
-      assertRole(actor.staff, [])
       const { days } = c.req.valid('json')
-      await db.transaction(async (tx) => {
-        for (const day of days) {
-          await tx
-            .insert(calendarOverrides)
-            .values({ ...day, createdBy: actor.staff.id })
-            .onConflictDoUpdate({
-              target: calendarOverrides.date,
-              set: { kind: day.kind, name: day.name ?? null },
-            })
-        }
-        await recordAudit(tx, {
-          actor,
-          action: 'calendar.override',
-          entity: 'calendar',
-          entityId: days.map((d) => d.date).join(','),
-          after: days,
-          at: clock.now(),
-        })
-      })
-      deps.calendar.reload(
-        (await db.select().from(calendarOverrides)).map((r) => ({
-          date: r.date,
-          kind: r.kind,
-          name: r.name ?? undefined,
-        })),
-      )
+      const all = await db.transaction((tx) => saveOverrides(tx, actorOf(c), days, clock.now()))
+      deps.calendar.reload(all)
       return c.json({ saved: days.length }, 200)
     })
     .openapi(routes.audit, async (c) => {
       assertRole(c.get('staff'), [])
-      const q = c.req.valid('query')
-      const where = and(
-        q.entity ? eq(auditLog.entity, q.entity) : undefined,
-        q.entityId ? eq(auditLog.entityId, q.entityId) : undefined,
-      )
-      const rows = await db.select().from(auditLog).where(where).orderBy(desc(auditLog.id)).limit(q.limit)
-      return c.json({ items: rows }, 200)
+      return c.json({ items: await listAudit(db, c.req.valid('query')) }, 200)
     })
 }

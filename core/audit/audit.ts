@@ -1,3 +1,4 @@
+import { and, desc, eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { auditLog } from '../../db/schema'
 import type { Actor } from '../shared/actor'
@@ -27,4 +28,18 @@ export async function recordAudit(
     after: entry.after ?? null,
     at: entry.at,
   })
+}
+
+export async function listAudit(db: DbOrTx, filter: { entity?: string; entityId?: string; limit: number }) {
+  return db
+    .select()
+    .from(auditLog)
+    .where(
+      and(
+        filter.entity ? eq(auditLog.entity, filter.entity) : undefined,
+        filter.entityId ? eq(auditLog.entityId, filter.entityId) : undefined,
+      ),
+    )
+    .orderBy(desc(auditLog.id))
+    .limit(filter.limit)
 }

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { chatGroups, inboundMessages, staff as staffTable } from '../../db/schema'
+import { chatGroups, inboundMessages } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
 import { enqueueMessages } from '../outbox/outbox.repository'
 import { findStaffByWechat, upsertResident } from '../people/residents'
@@ -11,7 +11,7 @@ import * as requestsUseCases from '../requests/requests.usecases'
 import { type Actor, roleNames, type StaffRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { forbidden, isAppError } from '../shared/errors'
-import { bindGroup, bindStaffWechat } from '../staff/staff.usecases'
+import { bindGroup, bindStaffWechat, findActiveStaffByName } from '../staff/staff.usecases'
 import * as text from './chat.messages'
 import { type Command, parseCommand } from './chat.parser'
 
@@ -268,9 +268,7 @@ async function runCommand(
     }
     case 'assign': {
       const actor = staffActor()
-      const candidates = (
-        await tx.select().from(staffTable).where(eq(staffTable.name, command.target))
-      ).filter((s) => s.active)
+      const candidates = await findActiveStaffByName(tx, command.target)
       if (candidates.length !== 1) {
         const why =
           candidates.length === 0

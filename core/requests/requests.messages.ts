@@ -1,5 +1,4 @@
 import { formatShanghai } from '../shared/time'
-import { describeDuration } from '../sla/deadlines'
 import type { RequestRow } from './requests.repository'
 
 export const statusNames: Record<RequestRow['status'], string> = {
@@ -82,8 +81,3 @@ export const resolvedNotice = (request: RequestRow, note: string) =>
 
 export const reopenedNotice = (request: RequestRow, reason: string) =>
   `诉求 ${request.number}【${request.category}】居民不满意：${reason}。已重新打开，请继续办理，办结时限 ${formatShanghai(request.resolutionDueAt)}。`
-
-export const slaSummary = (
-  response: Parameters<typeof describeDuration>[0],
-  resolution: Parameters<typeof describeDuration>[0],
-) => `${describeDuration(response)}内响应，${describeDuration(resolution)}内办结`

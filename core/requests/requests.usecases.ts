@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { requestSupporters, requests, staff as staffTable } from '../../db/schema'
+import { requestSupporters, requests } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import { type Category, categoryCodes, categoryInfo } from '../classify/categories'
 import { enqueueMessages, type OutgoingMessage } from '../outbox/outbox.repository'
@@ -430,8 +430,4 @@ export async function supportRequest(ctx: Ctx, resident: ResidentRow, number: st
     at: now,
   })
   return { request: updated!, added: true }
-}
-
-export async function findStaffByName(db: DbOrTx, name: string) {
-  return db.select().from(staffTable).where(eq(staffTable.name, name))
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, like } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { areas, bindCodes, chatGroups, settings, staff, xiaoqu } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
@@ -264,4 +264,21 @@ export async function bindGroup(
     ? await db.select().from(xiaoqu).where(eq(xiaoqu.id, row.xiaoquId))
     : [undefined]
   return { group: group!, xiaoquName: place?.name }
+}
+
+/** Staff within a scope (admins: everyone), in creation order. */
+export async function listStaff(db: DbOrTx, scopePath: string | null) {
+  return db
+    .select()
+    .from(staff)
+    .where(scopePath === null ? undefined : like(staff.scopePath, `${scopePath}%`))
+    .orderBy(asc(staff.id))
+}
+
+/** Active staff with this exact name: 转派 names people, and a name may not be unique. */
+export async function findActiveStaffByName(db: DbOrTx, name: string) {
+  return db
+    .select()
+    .from(staff)
+    .where(and(eq(staff.name, name), eq(staff.active, true)))
 }
