@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import QRCode from 'qrcode'
 import { qrcodeValueToImageUrl, WechatyBuilder } from 'wechaty'
 import { startOutboxSender } from '../core/outbox/outbox.sender'
@@ -26,6 +27,8 @@ export interface Bot {
 /** Starts wechaty with the configured puppet (or the sandbox's mock) and the outbox sender. */
 export async function createBot(deps: Deps, options: { sandbox?: SandboxWorld } = {}): Promise<Bot> {
   const { config, log } = deps
+  // A real account's login session (wechaty's memory card) is kept in DATA_DIR, even when the data is in Postgres.
+  if (!options.sandbox) mkdirSync(config.dataDir, { recursive: true })
   const wechaty = options.sandbox
     ? WechatyBuilder.build({ puppet: options.sandbox.puppet })
     : WechatyBuilder.build(realPuppetOptions(config))

@@ -49,7 +49,7 @@ export function sandboxPage(botName: string) {
     <div id="log"></div>
     <form id="form">
       <label>发言人 <select id="from"></select></label>
-      <input type="text" id="newName" placeholder="或输入新名字" size="8">
+      <input type="text" id="newName" placeholder="或输入新名字" size="11">
       <label><input type="checkbox" id="mention" checked> @${name}</label>
       <input type="text" id="text" placeholder="例如：3号楼2单元楼道灯坏了，晚上黑乎乎的" autocomplete="off">
       <button>发送</button>
@@ -73,7 +73,7 @@ async function load() {
   state = await (await fetch('/sandbox/api/state')).json();
   $('rooms').replaceChildren(...state.rooms.map(r => convItem(r.topic, r.xiaoqu ? r.xiaoqu : (r.kind === 'officers' ? '工作群' : '未绑定（机器人不说话）'), 'room:' + r.id)));
   $('privates').replaceChildren(...[...state.contacts].sort((a, b) => (a.role === 'resident') - (b.role === 'resident')).map(c => convItem(c.name, roleNames[c.role] || c.role, 'with:' + c.id)));
-  $('from').replaceChildren(...state.contacts.map(c => { const o = document.createElement('option'); o.value = c.id; o.textContent = c.name + '（' + (roleNames[c.role] || c.role) + '）'; return o; }));
+  $('from').replaceChildren(...[...state.contacts].sort((a, b) => (b.role === 'resident') - (a.role === 'resident')).map(c => { const o = document.createElement('option'); o.value = c.id; o.textContent = c.name + '（' + (roleNames[c.role] || c.role) + '）'; return o; }));
 }
 function open(key, label) {
   current = key; after = 0; $('log').replaceChildren();
