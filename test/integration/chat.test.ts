@@ -29,6 +29,18 @@ describe.each(drivers)('chat on %s', (driver) => {
     await deps.database.close()
   })
 
+  /** A one-time code, issued by the world's officer, that binds a group as the xiaoqu's residents' group. */
+  const residentsGroupCode = async (world: World) => {
+    const issued = await issueBindCode(
+      deps.db,
+      world.officer.actor,
+      { purpose: 'group', xiaoquId: world.xiaoqu.id, kind: 'residents' },
+      deps.clock.now(),
+      deps.config.bindCodeTtlMinutes,
+    )
+    return issued.code
+  }
+
   const lastOutboxId = async () => {
     const rows = await deps.db.select({ id: outbox.id }).from(outbox)
     return rows.reduce((max, r) => Math.max(max, r.id), 0)
@@ -594,13 +606,7 @@ describe.each(drivers)('chat on %s', (driver) => {
 
     it('binds an unbound room with 绑定小区 <码> by bound staff, after which filing works', async () => {
       const world = await makeWorld(deps)
-      const { code } = await issueBindCode(
-        deps.db,
-        world.officer.actor,
-        { purpose: 'group', xiaoquId: world.xiaoqu.id, kind: 'residents' },
-        deps.clock.now(),
-        deps.config.bindCodeTtlMinutes,
-      )
+      const code = await residentsGroupCode(world)
       const roomId = `${uniqueId('newroom')}@chatroom`
       const bound = await say({
         ...officer(world),
@@ -631,13 +637,7 @@ describe.each(drivers)('chat on %s', (driver) => {
 
     it('stays silent when a non-staff member tries 绑定小区 in an unbound room, leaving the code unused', async () => {
       const world = await makeWorld(deps)
-      const { code } = await issueBindCode(
-        deps.db,
-        world.officer.actor,
-        { purpose: 'group', xiaoquId: world.xiaoqu.id, kind: 'residents' },
-        deps.clock.now(),
-        deps.config.bindCodeTtlMinutes,
-      )
+      const code = await residentsGroupCode(world)
       const roomId = `${uniqueId('newroom')}@chatroom`
       const { result, written } = await say({ ...resident(world), roomId, text: `绑定小区 ${code}` })
       expect(result).toEqual({ duplicate: false, outcome: 'unbound-room' })
