@@ -47,6 +47,13 @@ const envSchema = z.object({
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   SEND_RETRY_BASE_MS: z.coerce.number().int().min(0).default(5_000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  SEND_DAILY_CAP: z.coerce.number().int().min(0).optional(),
+  SEND_JITTER_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+  SEND_MAX_CHARS: z.coerce.number().int().min(100).max(10_000).default(1_800),
+  QUIET_HOURS: z
+    .string()
+    .regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'must look like 22:00-07:00, or off')
+    .optional(),
   SLA_CONFIG: jsonFromEnv(slaConfigSchema).optional(),
   BIND_CODE_TTL_MINUTES: z.coerce
     .number()
@@ -69,7 +76,18 @@ export interface Config {
   adminToken: string | undefined
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   sandboxSeed: boolean
-  send: { minGapMs: number; ratePerMinute: number; maxAttempts: number; retryBaseMs: number; pollMs: number }
+  send: {
+    minGapMs: number
+    ratePerMinute: number
+    dailyCap: number
+    jitterMs: number
+    maxChars: number
+    /** Minutes after Shanghai midnight; normal-priority messages wait while inside. */
+    quietHours: { from: number; to: number } | null
+    maxAttempts: number
+    retryBaseMs: number
+    pollMs: number
+  }
   sla: SlaConfig
   bindCodeTtlMinutes: number
 }
@@ -111,6 +129,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // The sandbox talks to no real account, so it need not be paced; real accounts get banned without it.
       minGapMs: e.SEND_MIN_GAP_MS ?? (isSandbox ? 0 : 3_000),
       ratePerMinute: e.SEND_RATE_PER_MINUTE ?? (isSandbox ? 0 : 20),
+      dailyCap: e.SEND_DAILY_CAP ?? (isSandbox ? 0 : 1_500),
+      jitterMs: e.SEND_JITTER_MS ?? (isSandbox ? 0 : 2_000),
+      maxChars: e.SEND_MAX_CHARS,
+      quietHours: parseQuietHours(e.QUIET_HOURS ?? (isSandbox ? 'off' : '22:00-07:00')),
       maxAttempts: e.SEND_MAX_ATTEMPTS,
       retryBaseMs: e.SEND_RETRY_BASE_MS,
       pollMs: e.OUTBOX_POLL_MS,
@@ -118,4 +140,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sla: e.SLA_CONFIG ?? defaultSlaConfig,
     bindCodeTtlMinutes: e.BIND_CODE_TTL_MINUTES,
   }
+}
+
+function parseQuietHours(value: string) {
+  if (value === 'off') return null
+  const [from, to] = value.split('-').map((hm) => {
+    const [h, m] = hm.split(':').map(Number)
+    return h! * 60 + m!
+  })
+  return from === to ? null : { from: from!, to: to! }
 }

@@ -100,9 +100,11 @@ async function respond(deps: ChatDeps, tx: DbOrTx, inbound: Inbound): Promise<st
           text: message,
           mentions,
           dedupeKey: `reply:${inbound.id}`,
+          priority: 'reply',
         },
       ],
       now,
+      { maxChars: deps.config.send.maxChars },
     )
   }
   try {

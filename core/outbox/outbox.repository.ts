@@ -1,6 +1,9 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
+import { splitMessage } from './pacing'
+
+const defaultMaxChars = 1_800
 
 export interface OutgoingMessage {
   conversationId: string
@@ -10,27 +13,45 @@ export interface OutgoingMessage {
   /** The same logical message written twice is stored (and sent) once. */
   dedupeKey?: string
   notBefore?: Date
+  priority?: OutboxRow['priority']
+  /** Rows of one broadcast share a batch, so its progress can be shown. */
+  batch?: string
 }
 
 export type OutboxRow = typeof outbox.$inferSelect
 
-/** Writes replies in the caller's transaction, so a message exists exactly when its change does. */
-export async function enqueueMessages(db: DbOrTx, messages: readonly OutgoingMessage[], now: Date) {
-  if (messages.length === 0) return
-  await db
-    .insert(outbox)
-    .values(
-      messages.map((m) => ({
-        conversationId: m.conversationId,
-        isRoom: m.isRoom ? 1 : 0,
-        text: m.text,
-        mentions: m.mentions ?? [],
-        dedupeKey: m.dedupeKey ?? null,
-        notBefore: m.notBefore ?? now,
-        createdAt: now,
-      })),
-    )
-    .onConflictDoNothing({ target: outbox.dedupeKey })
+/**
+ * Writes messages in the caller's transaction, so a message exists exactly when its change does. A text
+ * longer than `maxChars` becomes ordered parts, each with its own dedupe key.
+ */
+export async function enqueueMessages(
+  db: DbOrTx,
+  messages: readonly OutgoingMessage[],
+  now: Date,
+  options: { maxChars?: number } = {},
+) {
+  const rows = messages.flatMap((m) => {
+    const parts = splitMessage(m.text, options.maxChars ?? defaultMaxChars)
+    return parts.map((text, i) => ({
+      conversationId: m.conversationId,
+      isRoom: m.isRoom ? 1 : 0,
+      text,
+      // Only the first part @mentions: one ping per message, not per part.
+      mentions: i === 0 ? (m.mentions ?? []) : [],
+      dedupeKey: m.dedupeKey ? (parts.length > 1 ? `${m.dedupeKey}#${i + 1}` : m.dedupeKey) : null,
+      notBefore: m.notBefore ?? now,
+      priority: m.priority ?? 'normal',
+      batch: m.batch ?? null,
+      createdAt: now,
+    }))
+  })
+  // Large broadcasts go in slices: one statement has a limit on its parameters.
+  for (let i = 0; i < rows.length; i += 2_000) {
+    await db
+      .insert(outbox)
+      .values(rows.slice(i, i + 2_000))
+      .onConflictDoNothing({ target: outbox.dedupeKey })
+  }
 }
 
 export interface ClaimOptions {
@@ -38,6 +59,8 @@ export interface ClaimOptions {
   limit: number
   leaseMs: number
   minGapMs: number
+  /** False in quiet hours: only replies and urgent messages may go. */
+  allowNormal: boolean
 }
 
 /**
@@ -47,7 +70,7 @@ export interface ClaimOptions {
  */
 export async function claimDue(
   db: DbOrTx,
-  { now, limit, leaseMs, minGapMs }: ClaimOptions,
+  { now, limit, leaseMs, minGapMs, allowNormal }: ClaimOptions,
 ): Promise<OutboxRow[]> {
   // Raw SQL gets ISO strings: the drivers disagree on how a Date parameter is sent.
   const leaseUntil = new Date(now.getTime() + leaseMs).toISOString()
@@ -58,9 +81,11 @@ export async function claimDue(
     where id in (
       select o.id from ${outbox} o
       where o.status = 'pending' and o.not_before <= ${at}::timestamptz
+        and (${allowNormal}::boolean or o.priority <> 'normal')
         and not exists (
           select 1 from ${outbox} e
           where e.conversation_id = o.conversation_id and e.id < o.id and e.status in ('pending', 'sending')
+            and (${allowNormal}::boolean or e.priority <> 'normal')
         )
         and (${minGapMs}::int = 0 or not exists (
           select 1 from ${outbox} s
@@ -129,4 +154,35 @@ export async function markExpiredLeasesUncertain(db: DbOrTx, now: Date) {
     .update(outbox)
     .set({ status: 'uncertain', leaseUntil: null })
     .where(and(eq(outbox.status, 'sending'), lt(outbox.leaseUntil, now)))
+}
+
+export async function listOutbox(
+  db: DbOrTx,
+  filter: { status?: OutboxRow['status']; batch?: string; before?: number; limit: number },
+) {
+  return db
+    .select()
+    .from(outbox)
+    .where(
+      and(
+        filter.status ? eq(outbox.status, filter.status) : undefined,
+        filter.batch ? eq(outbox.batch, filter.batch) : undefined,
+        filter.before ? lt(outbox.id, filter.before) : undefined,
+      ),
+    )
+    .orderBy(desc(outbox.id))
+    .limit(filter.limit)
+}
+
+/** A broadcast's progress: how many rows stand in each state, per conversation. */
+export async function batchProgress(db: DbOrTx, batch: string) {
+  return db
+    .select({
+      conversationId: outbox.conversationId,
+      status: outbox.status,
+      count: sql<number>`count(*)::int`,
+    })
+    .from(outbox)
+    .where(eq(outbox.batch, batch))
+    .groupBy(outbox.conversationId, outbox.status)
 }

@@ -8,6 +8,7 @@ import {
   type OutboxRow,
   release,
 } from './outbox.repository'
+import { isQuietTime, startOfShanghaiDay } from './pacing'
 
 /** What actually delivers a message: wechaty in production, a fake in tests. */
 export interface Transport {
@@ -26,15 +27,21 @@ export async function drainOutboxOnce(
   limit = 20,
 ): Promise<number> {
   const { db, clock, config, log } = deps
-  const { minGapMs, ratePerMinute, maxAttempts, retryBaseMs } = config.send
-  await markExpiredLeasesUncertain(db, clock.now())
+  const { minGapMs, ratePerMinute, dailyCap, jitterMs, quietHours, maxAttempts, retryBaseMs } = config.send
+  const now = clock.now()
+  await markExpiredLeasesUncertain(db, now)
   let budget = limit
   if (ratePerMinute > 0) {
-    const sentLastMinute = await countSentSince(db, new Date(clock.now().getTime() - 60_000))
-    budget = Math.min(limit, ratePerMinute - sentLastMinute)
-    if (budget <= 0) return 0
+    budget = Math.min(budget, ratePerMinute - (await countSentSince(db, new Date(now.getTime() - 60_000))))
   }
-  const rows = await claimDue(db, { now: clock.now(), limit: budget, leaseMs, minGapMs })
+  if (dailyCap > 0) {
+    const sentToday = await countSentSince(db, startOfShanghaiDay(now))
+    if (sentToday >= dailyCap) log.warn('daily send cap reached; waiting for tomorrow', { dailyCap })
+    budget = Math.min(budget, dailyCap - sentToday)
+  }
+  if (budget <= 0) return 0
+  const allowNormal = !isQuietTime(now, quietHours)
+  const rows = await claimDue(db, { now, limit: budget, leaseMs, minGapMs, allowNormal })
   let settled = 0
   const postedNow = new Set<string>()
   for (const row of rows) {
@@ -47,6 +54,8 @@ export async function drainOutboxOnce(
       await transport.send(row)
       await markSent(db, row.id, clock.now())
       postedNow.add(row.conversationId)
+      // Machines post at even intervals; people do not.
+      if (jitterMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs))
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       log.warn('outbox send failed', { id: row.id, attempts: row.attempts, error: message })

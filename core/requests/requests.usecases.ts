@@ -22,6 +22,9 @@ import * as repo from './requests.repository'
 type Ctx = Pick<Deps, 'clock' | 'config' | 'classifier' | 'calendar'> & { db: DbOrTx }
 export const maxRequestLength = 2000
 
+const enqueue = (ctx: Ctx, messages: readonly OutgoingMessage[], now: Date) =>
+  enqueueMessages(ctx.db, messages, now, { maxChars: ctx.config.send.maxChars })
+
 export interface FileRequestInput {
   text: string
   xiaoquId: number
@@ -95,13 +98,14 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
   if (context.xiaoqu) {
     const groups = await repo.officerGroupsCovering(ctx.db, context.xiaoqu.path)
     const authorName = input.resident?.name ?? '居民（代录）'
-    await enqueueMessages(
-      ctx.db,
+    await enqueue(
+      ctx,
       groups.map((g) => ({
         conversationId: g.roomId,
         isRoom: true,
         text: messages.newRequestForOfficers(request, context.xiaoqu!.name, authorName),
         dedupeKey: `request:${request.number}:filed:room:${g.roomId}`,
+        priority: request.urgency === 'urgent' ? ('urgent' as const) : ('normal' as const),
       })),
       now,
     )
@@ -188,8 +192,8 @@ export async function acceptRequest(
     updated.assigneeStaffId === actor.staff.id
       ? actor.staff.name
       : (context.assignee?.name ?? actor.staff.name)
-  await enqueueMessages(
-    ctx.db,
+  await enqueue(
+    ctx,
     toAuthor(
       context,
       messages.acceptedNotice(updated, holderName),
@@ -244,7 +248,7 @@ export async function assignRequest(
       dedupeKey: `${key}:assignee`,
     })
   }
-  await enqueueMessages(ctx.db, outgoing, now)
+  await enqueue(ctx, outgoing, now)
   return updated
 }
 
@@ -278,8 +282,8 @@ export async function resolveRequest(
     after: { status: 'resolved', note: trimmed },
     at: now,
   })
-  await enqueueMessages(
-    ctx.db,
+  await enqueue(
+    ctx,
     toAuthor(
       context,
       messages.resolvedNotice(updated, trimmed),
@@ -396,7 +400,7 @@ export async function rateRequest(
       outgoing.push({ conversationId: g.roomId, isRoom: true, text, dedupeKey: `${key}:room:${g.roomId}` })
     }
   }
-  await enqueueMessages(ctx.db, outgoing, now)
+  await enqueue(ctx, outgoing, now)
   return updated
 }
 

@@ -14,7 +14,13 @@ export const inboundMessages = pgTable('inbound_messages', {
   outcome: text('outcome'),
 })
 
-export const outboxStatuses = ['pending', 'sending', 'sent', 'failed', 'uncertain'] as const
+export const outboxStatuses = ['pending', 'sending', 'sent', 'failed', 'uncertain', 'dropped'] as const
+
+/**
+ * `reply` answers someone who just spoke; `normal` is news nobody asked for at that moment (held in quiet
+ * hours); `urgent` goes out at any hour.
+ */
+export const outboxPriorities = ['reply', 'normal', 'urgent'] as const
 
 export interface OutboxMention {
   id: string
@@ -32,6 +38,9 @@ export const outbox = pgTable(
     text: text('text').notNull(),
     mentions: jsonb('mentions').$type<OutboxMention[]>().notNull().default([]),
     status: text('status', { enum: outboxStatuses }).notNull().default('pending'),
+    priority: text('priority', { enum: outboxPriorities }).notNull().default('normal'),
+    /** Groups the rows of one broadcast, for its progress. */
+    batch: text('batch'),
     attempts: integer('attempts').notNull().default(0),
     notBefore: instant('not_before').notNull().defaultNow(),
     leaseUntil: instant('lease_until'),
@@ -42,5 +51,7 @@ export const outbox = pgTable(
   (t) => [
     index('outbox_pending').on(t.notBefore, t.id).where(sql`status = 'pending'`),
     index('outbox_conversation').on(t.conversationId, t.id),
+    index('outbox_batch').on(t.batch),
+    index('outbox_sent_at').on(t.sentAt).where(sql`status = 'sent'`),
   ],
 )

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createApi } from '../../api/app'
+import { enqueueMessages } from '../../core/outbox/outbox.repository'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
@@ -1268,6 +1269,30 @@ describe.each(drivers)('HTTP API end to end on %s', (driver) => {
       const tail = await list(`cursor=${first.body.nextCursor}&limit=100`, streetOfficer.token)
       expect(tail.body.items.map((r) => r.number)).toEqual(newestFirst.slice(3))
       expect(tail.body.nextCursor).toBeNull()
+    })
+  })
+
+  describe('the outbox for admins', () => {
+    it('lists messages by status, and only admins may look or decide', async () => {
+      const home = await apiWorld()
+      const marker = uniqueId('通知')
+      const room = `${uniqueId('r')}@chatroom`
+      await enqueueMessages(deps.db, [{ conversationId: room, isRoom: true, text: marker }], deps.clock.now())
+      const listed = await call<{
+        items: { id: number; text: string; status: string }[]
+        nextCursor: string | null
+      }>('GET', '/api/v1/outbox?status=pending&limit=500', admin)
+      expect(listed.status).toBe(200)
+      const mine = listed.body.items.find((m) => m.text === marker)
+      expect(mine?.status).toBe('pending')
+      expectError(await call('GET', '/api/v1/outbox', home.officer.token), 403)
+      expectError(await call('POST', `/api/v1/outbox/${mine!.id}/resend`, home.officer.token), 403)
+      // A pending message is neither uncertain nor failed: resending it could send it twice.
+      expectError(await call('POST', `/api/v1/outbox/${mine!.id}/resend`, admin), 409, 'outbox.wrong_status')
+      expectError(await call('POST', '/api/v1/outbox/2147483000/drop', admin), 404, 'outbox.not_found')
+      expectFields(await call('GET', '/api/v1/outbox?status=lost', admin), 'status')
+      const dropped = await call<{ status: string }>('POST', `/api/v1/outbox/${mine!.id}/drop`, admin)
+      expect(dropped.body.status).toBe('dropped')
     })
   })
 

@@ -1,10 +1,11 @@
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { enqueueMessages, type OutboxRow } from '../../core/outbox/outbox.repository'
+import { batchProgress, enqueueMessages, type OutboxRow } from '../../core/outbox/outbox.repository'
 import { drainOutboxOnce, type Transport } from '../../core/outbox/outbox.sender'
-import { outbox } from '../../db/schema'
+import { settleMessage } from '../../core/outbox/outbox.usecases'
+import { auditLog, outbox } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
-import { uniqueId } from '../support/factories'
+import { adminActor, makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 function recordingTransport(fail: (row: OutboxRow) => boolean = () => false) {
@@ -151,5 +152,119 @@ describe.each(drivers)('outbox on %s', (driver) => {
     expect(new Set(mine.map((r) => r.id)).size).toBe(120)
     for (const room of rooms)
       expect(mine.filter((r) => r.conversationId === room).map((r) => r.text)).toEqual(['n0', 'n1', 'n2'])
+  })
+
+  it('holds normal messages in quiet hours while replies and urgent ones go, and releases them at 07:00', async () => {
+    const quiet = await createTestDeps(driver, {
+      env: { QUIET_HOURS: '22:00-07:00' },
+      start: '2026-03-02T15:00:00Z',
+    })
+    try {
+      const room = `${uniqueId('q')}@chatroom`
+      const now = quiet.clock.now() // 23:00 in Shanghai
+      await enqueueMessages(quiet.db, [{ conversationId: room, isRoom: true, text: 'notice' }], now)
+      await enqueueMessages(
+        quiet.db,
+        [{ conversationId: room, isRoom: true, text: 'reply', priority: 'reply' }],
+        now,
+      )
+      await enqueueMessages(
+        quiet.db,
+        [{ conversationId: room, isRoom: true, text: 'fire', priority: 'urgent' }],
+        now,
+      )
+      const { sent, transport } = recordingTransport()
+      await drainAll(transport, quiet)
+      expect(sent.map((r) => r.text)).toEqual(['reply', 'fire'])
+      quiet.clock.set(new Date('2026-03-02T22:59:00Z')) // 06:59
+      await drainAll(transport, quiet)
+      expect(sent).toHaveLength(2)
+      quiet.clock.set(new Date('2026-03-02T23:00:00Z')) // 07:00
+      await drainAll(transport, quiet)
+      expect(sent.map((r) => r.text)).toEqual(['reply', 'fire', 'notice'])
+    } finally {
+      await quiet.database.close()
+    }
+  })
+
+  it('stops at the daily cap and goes on after Shanghai midnight', async () => {
+    const capped = await createTestDeps(driver, {
+      env: { SEND_DAILY_CAP: '3' },
+      start: '2026-03-02T15:30:00Z',
+    })
+    try {
+      const rooms = Array.from({ length: 5 }, () => `${uniqueId('cap')}@chatroom`)
+      await enqueueMessages(
+        capped.db,
+        rooms.map((conversationId) => ({ conversationId, isRoom: true, text: 'hi' })),
+        capped.clock.now(),
+      )
+      const { sent, transport } = recordingTransport()
+      await drainAll(transport, capped)
+      expect(sent).toHaveLength(3)
+      capped.clock.set(new Date('2026-03-02T16:00:00Z')) // 00:00 on 3 March in Shanghai
+      await drainAll(transport, capped)
+      expect(sent).toHaveLength(5)
+    } finally {
+      await capped.database.close()
+    }
+  })
+
+  it('sends a long message as ordered parts, once, with the mention on the first part only', async () => {
+    const room = `${uniqueId('long')}@chatroom`
+    const text = Array.from({ length: 200 }, (_, i) => `第${i + 1}行施工安排`).join('\n')
+    const message = {
+      conversationId: room,
+      isRoom: true,
+      text,
+      mentions: [{ id: 'wxid_a', name: '甲' }],
+      dedupeKey: uniqueId('long'),
+    }
+    await enqueueMessages(deps.db, [message], deps.clock.now(), { maxChars: 500 })
+    await enqueueMessages(deps.db, [message], deps.clock.now(), { maxChars: 500 })
+    const { sent, transport } = recordingTransport()
+    await drainAll(transport)
+    const parts = sent.filter((r) => r.conversationId === room)
+    expect(parts.length).toBeGreaterThan(2)
+    expect(parts.map((p) => p.text.match(/（(\d+)\/\d+）$/)?.[1])).toEqual(parts.map((_, i) => String(i + 1)))
+    expect(parts.map((p) => p.mentions.length)).toEqual(parts.map((_, i) => (i === 0 ? 1 : 0)))
+  })
+
+  it('lets an admin resend or drop an uncertain message, audited; others may not', async () => {
+    const room = `${uniqueId('u')}@chatroom`
+    await enqueueMessages(
+      deps.db,
+      [{ conversationId: room, isRoom: true, text: 'lost?', batch: 'b-test' }],
+      deps.clock.now(),
+    )
+    const stuck: Transport = { send: () => new Promise(() => {}) }
+    void drainOutboxOnce(deps, stuck)
+    for (let i = 0; i < 100 && (await rowsFor(room))[0]?.status !== 'sending'; i++)
+      await new Promise((r) => setTimeout(r, 10))
+    deps.clock.advance(61_000)
+    await drainOutboxOnce(deps, recordingTransport().transport)
+    const [row] = await rowsFor(room)
+    expect(row!.status).toBe('uncertain')
+    expect(await batchProgress(deps.db, 'b-test')).toEqual([
+      { conversationId: room, status: 'uncertain', count: 1 },
+    ])
+    const world = await makeWorld(deps)
+    await expect(
+      settleMessage(deps.db, world.officer.actor, row!.id, 'resend', deps.clock.now()),
+    ).rejects.toMatchObject({ status: 403 })
+    const admin = await adminActor(deps)
+    const resent = await settleMessage(deps.db, admin, row!.id, 'resend', deps.clock.now())
+    expect(resent).toMatchObject({ status: 'pending', attempts: 0 })
+    const { sent, transport } = recordingTransport()
+    await drainAll(transport)
+    expect(sent.filter((r) => r.conversationId === room)).toHaveLength(1)
+    await expect(settleMessage(deps.db, admin, row!.id, 'drop', deps.clock.now())).rejects.toMatchObject({
+      status: 409,
+    })
+    const audits = await deps.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.entityId, String(row!.id)))
+    expect(audits.map((a) => a.action)).toContain('outbox.resend')
   })
 })
