@@ -2,11 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Jieba } from '@node-rs/jieba'
 import { dict } from '@node-rs/jieba/dict'
+import { sql } from 'drizzle-orm'
 import { loadConfig } from '../config'
 import { handleInbound } from '../core/chat/chat.usecases'
 import { createClassifier } from '../core/classify/classifier'
 import { demoResidents, demoXiaoqu } from '../core/demo/demo.data'
 import { seedDemoCommunity } from '../core/demo/demo.seed'
+import { enqueueToScope } from '../core/notices/broadcast.repository'
 import { createTestClock } from '../core/shared/clock'
 import { silentLog } from '../core/shared/log'
 import { createNotifier } from '../core/shared/notifier'
@@ -123,7 +125,51 @@ async function fileRequest() {
   await database.close()
 }
 
-const benches: Record<string, () => Promise<void>> = { classify, 'file-request': fileRequest }
+/**
+ * One notice enqueued to 10,000 groups of a scope (dedupe keys, batch, parts) against a bare
+ * INSERT … SELECT of 10,000 outbox rows, in the same run and database.
+ */
+async function broadcast() {
+  const database = await openDatabase({ url: process.env.BENCH_DATABASE_URL })
+  const { db } = database
+  const run = `b${Date.now()}`
+  const groups = 10_000
+  await db.execute(sql`
+    insert into chat_groups (room_id, topic, kind, scope_path, created_at)
+    select ${run} || '-' || i || '@chatroom', '居民群 ' || i, 'residents', ${`/${run}/`} || (i % 50) || '/', now()
+    from generate_series(1, ${groups}) as i`)
+  const text =
+    '【设计方案公示】农光里小区综合整治设计方案公示期为 3月2日 至 3月9日，请到社区查看图纸，回复"意见 G12 内容"提意见。'
+  const baseline = await time(() =>
+    db.execute(sql`
+      insert into outbox (conversation_id, is_room, text, created_at)
+      select ${run} || '-base-' || i || '@chatroom', 1, ${text}, now() from generate_series(1, ${groups}) as i`),
+  )
+  let written = 0
+  const value = await time(async () => {
+    written = await enqueueToScope(db, {
+      scopePath: `/${run}/`,
+      text,
+      dedupeKey: `notice:${run}:open`,
+      batch: `notice:${run}`,
+      priority: 'normal',
+      notBefore: new Date(),
+      maxChars: 1_800,
+    })
+  })
+  if (written !== groups) throw new Error(`expected ${groups} rows, wrote ${written}`)
+  report({
+    name: 'broadcast',
+    value,
+    unit: 'ms',
+    baseline,
+    ratio: value / baseline,
+    database: database.driver,
+  })
+  await database.close()
+}
+
+const benches: Record<string, () => Promise<void>> = { classify, 'file-request': fileRequest, broadcast }
 const wanted = process.argv.slice(2).filter((a) => a !== '--')
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
 for (const name of names) {
