@@ -166,6 +166,9 @@ async function broadcast() {
     ratio: value / baseline,
     database: database.driver,
   })
+  // A shared Postgres keeps nothing of the run.
+  await db.execute(sql`delete from outbox where conversation_id like ${`${run}-%`}`)
+  await db.execute(sql`delete from chat_groups where room_id like ${`${run}-%`}`)
   await database.close()
 }
 
