@@ -48,6 +48,7 @@ const envSchema = z.object({
   SEND_RETRY_BASE_MS: z.coerce.number().int().min(0).default(5_000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   SEND_DAILY_CAP: z.coerce.number().int().min(0).optional(),
+  SEND_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   SEND_JITTER_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   SEND_MAX_CHARS: z.coerce.number().int().min(100).max(10_000).default(1_800),
   QUIET_HOURS: z
@@ -87,6 +88,8 @@ export interface Config {
     maxAttempts: number
     retryBaseMs: number
     pollMs: number
+    /** How long a claimed message may take before its sender is presumed dead. */
+    leaseMs: number
   }
   sla: SlaConfig
   bindCodeTtlMinutes: number
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.SEND_MAX_ATTEMPTS,
       retryBaseMs: e.SEND_RETRY_BASE_MS,
       pollMs: e.OUTBOX_POLL_MS,
+      leaseMs: e.SEND_LEASE_MS,
     },
     sla: e.SLA_CONFIG ?? defaultSlaConfig,
     bindCodeTtlMinutes: e.BIND_CODE_TTL_MINUTES,

@@ -77,7 +77,7 @@ export async function claimDue(
   const gapStart = new Date(now.getTime() - minGapMs).toISOString()
   const at = now.toISOString()
   const result = await db.execute(sql`
-    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}::timestamptz, attempts = attempts + 1
+    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}::timestamptz
     where id in (
       select o.id from ${outbox} o
       where o.status = 'pending' and o.not_before <= ${at}::timestamptz
@@ -109,10 +109,24 @@ export async function countSentSince(db: DbOrTx, since: Date): Promise<number> {
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
 }
 
+/**
+ * The moment of truth: from here on, a crash leaves the outcome unknown. Only the holder of the lease may
+ * go on (another sender may have recovered a row whose lease ran out), and the lease is renewed.
+ */
+export async function markInFlight(db: DbOrTx, row: OutboxRow, now: Date, leaseMs: number) {
+  if (!row.leaseUntil) return undefined
+  const [updated] = await db
+    .update(outbox)
+    .set({ inFlight: true, attempts: row.attempts + 1, leaseUntil: new Date(now.getTime() + leaseMs) })
+    .where(and(eq(outbox.id, row.id), eq(outbox.status, 'sending'), eq(outbox.leaseUntil, row.leaseUntil)))
+    .returning()
+  return updated
+}
+
 export async function markSent(db: DbOrTx, id: number, now: Date) {
   await db
     .update(outbox)
-    .set({ status: 'sent', sentAt: now, leaseUntil: null, lastError: null })
+    .set({ status: 'sent', sentAt: now, leaseUntil: null, inFlight: false, lastError: null })
     .where(eq(outbox.id, id))
 }
 
@@ -132,27 +146,33 @@ export async function markFailed(
       status: exhausted ? 'failed' : 'pending',
       notBefore: new Date(now.getTime() + delay),
       leaseUntil: null,
+      inFlight: false,
       lastError: error.slice(0, 500),
     })
     .where(eq(outbox.id, row.id))
 }
 
-/** Puts a claimed row back untouched (pacing said "not yet"); the attempt is not counted. */
+/** Puts a claimed row back untouched (pacing said "not yet"). */
 export async function release(db: DbOrTx, row: OutboxRow, notBefore: Date) {
   await db
     .update(outbox)
-    .set({ status: 'pending', attempts: row.attempts - 1, notBefore, leaseUntil: null })
+    .set({ status: 'pending', notBefore, leaseUntil: null, inFlight: false })
     .where(eq(outbox.id, row.id))
 }
 
 /**
- * A row still `sending` after its lease ran out was in flight when a sender died: whether WeChat got it
- * is unknown, so it is not resent automatically but marked `uncertain` for staff to decide.
+ * Rows still `sending` after their lease ran out belonged to a sender that died. One that was handed to
+ * WeChat may or may not have arrived, so it becomes `uncertain` (never resent on its own, staff decide);
+ * one that was only claimed goes back to `pending`.
  */
-export async function markExpiredLeasesUncertain(db: DbOrTx, now: Date) {
+export async function recoverExpiredLeases(db: DbOrTx, now: Date) {
   await db
     .update(outbox)
-    .set({ status: 'uncertain', leaseUntil: null })
+    .set({
+      status: sql`case when ${outbox.inFlight} then 'uncertain' else 'pending' end`,
+      leaseUntil: null,
+      inFlight: false,
+    })
     .where(and(eq(outbox.status, 'sending'), lt(outbox.leaseUntil, now)))
 }
 

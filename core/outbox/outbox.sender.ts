@@ -2,10 +2,11 @@ import type { Deps } from '../shared/deps'
 import {
   claimDue,
   countSentSince,
-  markExpiredLeasesUncertain,
   markFailed,
+  markInFlight,
   markSent,
   type OutboxRow,
+  recoverExpiredLeases,
   release,
 } from './outbox.repository'
 import { isQuietTime, startOfShanghaiDay } from './pacing'
@@ -14,8 +15,6 @@ import { isQuietTime, startOfShanghaiDay } from './pacing'
 export interface Transport {
   send(message: OutboxRow): Promise<void>
 }
-
-const leaseMs = 60_000
 
 /**
  * Sends what is due, one message at a time, within the global rate. Returns how many rows it settled
@@ -27,9 +26,10 @@ export async function drainOutboxOnce(
   limit = 20,
 ): Promise<number> {
   const { db, clock, config, log } = deps
-  const { minGapMs, ratePerMinute, dailyCap, jitterMs, quietHours, maxAttempts, retryBaseMs } = config.send
+  const { minGapMs, ratePerMinute, dailyCap, jitterMs, quietHours, maxAttempts, retryBaseMs, leaseMs } =
+    config.send
   const now = clock.now()
-  await markExpiredLeasesUncertain(db, now)
+  await recoverExpiredLeases(db, now)
   let budget = limit
   if (ratePerMinute > 0) {
     budget = Math.min(budget, ratePerMinute - (await countSentSince(db, new Date(now.getTime() - 60_000))))
@@ -50,16 +50,18 @@ export async function drainOutboxOnce(
       await release(db, row, new Date(clock.now().getTime() + minGapMs))
       continue
     }
+    const attempt = await markInFlight(db, row, clock.now(), leaseMs)
+    if (!attempt) continue // the lease ran out and another sender took the row back
     try {
-      await transport.send(row)
+      await transport.send(attempt)
       await markSent(db, row.id, clock.now())
       postedNow.add(row.conversationId)
       // Machines post at even intervals; people do not.
       if (jitterMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs))
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      log.warn('outbox send failed', { id: row.id, attempts: row.attempts, error: message })
-      await markFailed(db, row, message, clock.now(), { maxAttempts, retryBaseMs })
+      log.warn('outbox send failed', { id: row.id, attempts: attempt.attempts, error: message })
+      await markFailed(db, attempt, message, clock.now(), { maxAttempts, retryBaseMs })
     }
     settled++
   }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigserial, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
+import { bigserial, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
 import { createdAt, instant } from './columns'
 
 /** Every message the bot receives, once by WeChat message id: a replayed id does nothing. */
@@ -44,6 +44,8 @@ export const outbox = pgTable(
     attempts: integer('attempts').notNull().default(0),
     notBefore: instant('not_before').notNull().defaultNow(),
     leaseUntil: instant('lease_until'),
+    /** Set just before the hand-over to WeChat: a dead sender's row is `uncertain` only if this is set. */
+    inFlight: boolean('in_flight').notNull().default(false),
     lastError: text('last_error'),
     sentAt: instant('sent_at'),
     createdAt: createdAt(),

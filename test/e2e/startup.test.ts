@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..')
-const tsx = join(root, 'node_modules', '.bin', 'tsx')
 
 function start(env: Record<string, string>) {
-  return spawn(tsx, ['main.ts'], {
+  // What `npm start` runs (tsx main.ts), as one process, so that a kill reaches Gaizao itself.
+  return spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

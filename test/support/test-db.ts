@@ -12,7 +12,7 @@ export const drivers: Driver[] = process.env.TEST_DATABASE_URL ? ['pglite', 'pos
  * A fresh, migrated database of its own: PGlite in memory from the migrated template, or a new Postgres
  * database created beside TEST_DATABASE_URL and dropped on close.
  */
-export async function createTestDatabase(driver: Driver): Promise<Database> {
+export async function createTestDatabase(driver: Driver): Promise<Database & { url?: string }> {
   if (driver === 'pglite') {
     const template = new Blob([await readFile(inject('pgliteTemplate'))])
     return openDatabase({ template })
@@ -28,6 +28,7 @@ export async function createTestDatabase(driver: Driver): Promise<Database> {
   const database = await openDatabase({ url: target.toString(), poolSize: 5 })
   return {
     ...database,
+    url: target.toString(),
     async close() {
       await database.close()
       const cleanup = postgres(url, { max: 1, onnotice: () => {} })
