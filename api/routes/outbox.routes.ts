@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { batchProgress, listOutbox, type OutboxRow } from '../../core/outbox/outbox.repository'
+import { batchSummary, listOutbox, type OutboxRow } from '../../core/outbox/outbox.repository'
 import { settleMessage } from '../../core/outbox/outbox.usecases'
 import { assertRole } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
@@ -134,16 +134,6 @@ export function registerOutboxRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
     .openapi(drop, async (c) => c.json(await decide(c.get('staff'), c.req.valid('param').id, 'drop'), 200))
     .openapi(progress, async (c) => {
       assertRole(c.get('staff'), [])
-      const rows = await batchProgress(db, c.req.valid('param').batch)
-      const totals: Record<string, number> = {}
-      const groups = new Map<string, Record<string, number>>()
-      for (const r of rows) {
-        totals[r.status] = (totals[r.status] ?? 0) + Number(r.count)
-        groups.set(r.conversationId, { ...groups.get(r.conversationId), [r.status]: Number(r.count) })
-      }
-      return c.json(
-        { totals, groups: [...groups].map(([conversationId, counts]) => ({ conversationId, ...counts })) },
-        200,
-      )
+      return c.json(await batchSummary(db, c.req.valid('param').batch), 200)
     })
 }

@@ -24,6 +24,7 @@ export function helpText(botName: string, who: { staff: boolean; inRoom: boolean
       '· 待办：我的待办诉求，超时的在前',
       '· 受理 Q1024 · 转派 Q1024 姓名 · 办结 Q1024 办理结果',
       '· 绑定小区 绑定码（在群里）：把本群绑定到小区',
+      '· 公告 内容（私聊）：向管辖范围内的居民群发公告，回复"确认"后发送',
     )
   } else if (!who.inRoom) {
     lines.push('工作人员：发送"绑定 绑定码"绑定账号。')

@@ -12,6 +12,8 @@ export type Command =
   | { kind: 'accept'; number: string; note: string }
   | { kind: 'assign'; number: string; target: string; note: string }
   | { kind: 'resolve'; number: string; note: string }
+  | { kind: 'announce'; text: string }
+  | { kind: 'confirm' }
   | { kind: 'missingArgument'; command: string; usage: string }
   | { kind: 'unknown'; text: string }
   | { kind: 'ignore' }
@@ -33,6 +35,7 @@ const usage: Record<string, string> = {
   受理: '受理 Q1024',
   转派: '转派 Q1024 对象姓名',
   办结: '办结 Q1024 办理结果',
+  公告: '公告 明天上午9点小区停水，请提前储水',
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -69,12 +72,9 @@ const commandWords = [
   '受理',
   '转派',
   '办结',
+  '公告',
+  '确认',
 ]
-
-export function startsWithCommand(text: string) {
-  const t = normalizeChat(text)
-  return commandWords.some((w) => t.startsWith(w)) || t === '?' || t === '？'
-}
 
 const numberPattern = /^([qQ]?\d{1,9})(?:\s+|$)([\s\S]*)$/
 
@@ -97,6 +97,8 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
   // unless it is @mentioned; in a private chat, or when mentioned, the bot explains the right form.
   const quiet = ctx.inRoom && !mentioned
   if (quiet && ['我的诉求', '帮助', '待办'].includes(word) && rest !== '') return { kind: 'ignore' }
+  // 公告 and 确认 are private-chat commands; in a group they are ordinary words.
+  if (quiet && (word === '公告' || word === '确认')) return { kind: 'ignore' }
   const withNumber = (make: (number: string, tail: string) => Command): Command => {
     const match = numberPattern.exec(rest)
     if (!match) {
@@ -135,6 +137,12 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
         if (!target) return { kind: 'missingArgument', command: word, usage: usage[word]! }
         return { kind: 'assign', number, target, note: noteParts.join(' ') }
       })
+    case '公告':
+      return rest
+        ? { kind: 'announce', text: rest }
+        : { kind: 'missingArgument', command: word, usage: usage[word]! }
+    case '确认':
+      return { kind: 'confirm' }
     case '绑定':
     case '绑定小区':
       return rest

@@ -2,10 +2,11 @@ import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { chatGroups, inboundMessages } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
+import { confirmDraft, draftBroadcast, draftMinutes } from '../notices/broadcast.usecases'
 import { enqueueMessages } from '../outbox/outbox.repository'
 import { findStaffByWechat, upsertResident } from '../people/residents'
 import { requestNotFound } from '../requests/requests.errors'
-import { filedReply, progressReply } from '../requests/requests.messages'
+import { excerpt, filedReply, progressReply } from '../requests/requests.messages'
 import * as repo from '../requests/requests.repository'
 import * as requestsUseCases from '../requests/requests.usecases'
 import { type Actor, roleNames, type StaffRow } from '../shared/actor'
@@ -296,6 +297,23 @@ async function runCommand(
     case 'resolve': {
       const updated = await requestsUseCases.resolveRequest(ctx, staffActor(), command.number, command.note)
       return { outcome: `resolved:${updated.number}`, message: `已办结 ${updated.number}，已请居民评价。` }
+    }
+    case 'announce': {
+      if (inRoom)
+        return { outcome: 'refused:announce-in-room', message: '请私聊我发送"公告 内容"，确认后再发到各群。' }
+      const { notice, groups } = await draftBroadcast(ctx, staffActor(), command.text)
+      return {
+        outcome: `draft:${notice.number}`,
+        message: `公告草稿 ${notice.number} 将发到${notice.scopeName}的 ${groups} 个居民群：\n${excerpt(notice.body, 60)}\n回复"确认"发送，${draftMinutes} 分钟内有效。`,
+      }
+    }
+    case 'confirm': {
+      if (inRoom) return { outcome: 'ignored' }
+      const notice = await confirmDraft(ctx, staffActor())
+      return {
+        outcome: `published:${notice.number}`,
+        message: `公告 ${notice.number} 已开始发送到 ${notice.groupCount} 个群。为防封号会逐个群间隔发出，进度可在管理后台查看。`,
+      }
     }
     case 'ignore':
       return { outcome: 'ignored' }

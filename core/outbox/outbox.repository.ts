@@ -206,3 +206,15 @@ export async function batchProgress(db: DbOrTx, batch: string) {
     .where(eq(outbox.batch, batch))
     .groupBy(outbox.conversationId, outbox.status)
 }
+
+/** A batch's counts by state, in total and per conversation. */
+export async function batchSummary(db: DbOrTx, batch: string) {
+  const rows = await batchProgress(db, batch)
+  const totals: Record<string, number> = {}
+  const groups = new Map<string, Record<string, number>>()
+  for (const r of rows) {
+    totals[r.status] = (totals[r.status] ?? 0) + Number(r.count)
+    groups.set(r.conversationId, { ...groups.get(r.conversationId), [r.status]: Number(r.count) })
+  }
+  return { totals, groups: [...groups].map(([conversationId, counts]) => ({ conversationId, ...counts })) }
+}

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  type Command,
-  normalizeChat,
-  type ParseContext,
-  parseCommand,
-  startsWithCommand,
-} from '../../core/chat/chat.parser'
+import { type Command, normalizeChat, type ParseContext, parseCommand } from '../../core/chat/chat.parser'
 
 const botName = '改造助手'
 const room: ParseContext = { botName, inRoom: true, mentionsSelf: false }
@@ -177,17 +171,10 @@ describe('parseCommand', () => {
   })
 })
 
-describe('normalizeChat and startsWithCommand', () => {
+describe('normalizeChat', () => {
   it('converts full-width digits, letters and ＃, turns WeChat spaces into plain ones, keeps punctuation', () => {
     expect(normalizeChat('＃诉求　３号楼\u2005ＡＢ单元，灯坏了！')).toBe('#诉求 3号楼 AB单元，灯坏了！')
     expect(normalizeChat('  进度 \u00a0 Q1 ')).toBe('进度 Q1')
-  })
-
-  it('recognises command words and the help question mark', () => {
-    expect(startsWithCommand('进度 Q1')).toBe(true)
-    expect(startsWithCommand('＃诉求 灯坏了')).toBe(true)
-    expect(startsWithCommand('？')).toBe(true)
-    expect(startsWithCommand('今天天气不错')).toBe(false)
   })
 })
 
@@ -199,6 +186,15 @@ describe('group chatter that only starts like a command', () => {
       expect(parseCommand(text, room)).toEqual({ kind: 'ignore' })
     },
   )
+  it.each(['公告一下', '确认', '确认收到'])('treats "%s" in a group as an ordinary word', (text) => {
+    expect(parseCommand(text, room)).toEqual({ kind: 'ignore' })
+  })
+  it('parses 公告 and 确认 in a private chat', () => {
+    const dm: ParseContext = { botName: '改造助手', inRoom: false, mentionsSelf: false }
+    expect(parseCommand('公告 明天停水', dm)).toEqual({ kind: 'announce', text: '明天停水' })
+    expect(parseCommand('公告', dm)).toMatchObject({ kind: 'missingArgument', command: '公告' })
+    expect(parseCommand('确认', dm)).toEqual({ kind: 'confirm' })
+  })
   it('still explains the form when the bot is @mentioned', () => {
     expect(parseCommand('@改造助手 进度太慢了', room)).toMatchObject({
       kind: 'missingArgument',
