@@ -1296,6 +1296,59 @@ describe.each(drivers)('HTTP API end to end on %s', (driver) => {
     })
   })
 
+  describe('broadcast notices', () => {
+    it('validates, refuses a scope without groups, and reports progress and cancellation', async () => {
+      const home = await apiWorld()
+      expectFields(await call('POST', '/api/v1/notices/broadcasts', admin, { text: '停水' }), 'xiaoquId')
+      expectFields(
+        await call('POST', '/api/v1/notices/broadcasts', admin, {
+          text: '停水',
+          xiaoquId: home.xiaoqu.id,
+          publishAt: '明天',
+        }),
+        'publishAt',
+      )
+      expectError(
+        await call('POST', '/api/v1/notices/broadcasts', admin, { text: '停水', xiaoquId: home.xiaoqu.id }),
+        422,
+        'notices.no_groups',
+      )
+      const world = await makeWorld(deps)
+      const publishAt = new Date(deps.clock.now().getTime() + 3_600_000).toISOString()
+      const created = await call<{ number: string; status: string }>(
+        'POST',
+        '/api/v1/notices/broadcasts',
+        admin,
+        {
+          text: '周六社区议事会',
+          xiaoquId: world.xiaoqu.id,
+          publishAt,
+        },
+      )
+      expect(created.status, created.text).toBe(201)
+      expect(created.body.status).toBe('scheduled')
+      const shown = await call<{ notice: { status: string }; progress: { totals: Record<string, number> } }>(
+        'GET',
+        `/api/v1/notices/${created.body.number}`,
+        admin,
+      )
+      expect(shown.body).toMatchObject({ notice: { status: 'scheduled' }, progress: { totals: {} } })
+      expectError(await call('GET', '/api/v1/notices/B999999', admin), 404, 'notices.not_found')
+      expectFields(await call('GET', '/api/v1/notices/Q1', admin), 'number')
+      expectError(
+        await call('POST', `/api/v1/notices/${created.body.number}/cancel`, home.officer.token),
+        403,
+      )
+      const cancelled = await call<{ notice: { status: string } }>(
+        'POST',
+        `/api/v1/notices/${created.body.number}/cancel`,
+        admin,
+      )
+      expect(cancelled.body.notice.status).toBe('cancelled')
+      expectError(await call('POST', `/api/v1/notices/${created.body.number}/cancel`, admin), 409)
+    })
+  })
+
   describe('calendar overrides', () => {
     // The override changes the shared working calendar, so it gets a database and calendar of its own.
     let own: TestDeps

@@ -167,6 +167,19 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
     expect((await app.request('/sandbox/api/transcript')).status).toBe(400)
   })
 
+  it("lets the community worker broadcast to her community's groups after 确认", async () => {
+    await say({ to: 'bot', from: '陈静', text: '公告 本周六上午9点在社区广场开居民议事会，欢迎参加' })
+    const draft = await botReply('with=陈静', 0, (t) => t.includes('公告草稿'))
+    expect(draft.text).toContain('农光里社区的 2 个居民群')
+    await say({ to: 'bot', from: '陈静', text: '确认' })
+    await botReply('with=陈静', draft.seq, (t) => t.includes('已开始发送到 2 个群'))
+    for (const place of demoXiaoqu.filter((x) => x.community === '农光里社区')) {
+      await botReply(roomQuery(place.topic), 0, (t) => t.startsWith('【公告】本周六上午9点'))
+    }
+    const other = demoXiaoqu.find((x) => x.community !== '农光里社区')!
+    expect((await transcript(roomQuery(other.topic))).some((m) => m.text.includes('居民议事会'))).toBe(false)
+  })
+
   it('serves the sandbox page', async () => {
     const res = await app.request('/sandbox')
     expect(res.status).toBe(200)
