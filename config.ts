@@ -61,6 +61,7 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(60 * 24),
+  PUBLICITY_MIN_DAYS: z.coerce.number().int().min(1).max(90).default(7),
 })
 
 export interface Config {
@@ -93,6 +94,8 @@ export interface Config {
   }
   sla: SlaConfig
   bindCodeTtlMinutes: number
+  /** 公示期: the shortest publicity period allowed, in days. */
+  publicityMinDays: number
 }
 
 export class ConfigError extends Error {}
@@ -143,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     sla: e.SLA_CONFIG ?? defaultSlaConfig,
     bindCodeTtlMinutes: e.BIND_CODE_TTL_MINUTES,
+    publicityMinDays: e.PUBLICITY_MIN_DAYS,
   }
 }
 

@@ -10,6 +10,7 @@ import { createErrorHandler, errorBody, validationError } from './errors'
 import { registerAdminRoutes } from './routes/admin.routes'
 import { registerNoticeRoutes } from './routes/notices.routes'
 import { registerOutboxRoutes } from './routes/outbox.routes'
+import { registerPublicityRoutes } from './routes/publicities.routes'
 import { registerRequestRoutes } from './routes/requests.routes'
 import { createSandboxRoutes } from './sandbox/sandbox.routes'
 
@@ -50,6 +51,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerAdminRoutes(v1, deps)
   registerOutboxRoutes(v1, deps)
   registerNoticeRoutes(v1, deps)
+  registerPublicityRoutes(v1, deps)
   v1.get('/bot', (c) => c.json(options.bot?.status() ?? null))
   v1.get('/bot/qr.svg', async (c) => {
     // Whoever scans this code logs their account in as the bot: admins only.

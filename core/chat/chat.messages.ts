@@ -11,6 +11,7 @@ export function helpText(botName: string, who: { staff: boolean; inRoom: boolean
         '· 我的诉求：查看我提交的未完结诉求',
         '· 同求 Q1024：我也遇到同样的问题',
         '· 满意 Q1024 / 不满意 Q1024 原因：评价已办结的诉求',
+        '· 意见 G12 内容：对正在公示的设计方案提意见',
       ]
     : [
         `我是${botName}，可以这样和我说：`,

@@ -14,6 +14,7 @@ export type Command =
   | { kind: 'resolve'; number: string; note: string }
   | { kind: 'announce'; text: string }
   | { kind: 'confirm' }
+  | { kind: 'feedback'; number: string; text: string }
   | { kind: 'missingArgument'; command: string; usage: string }
   | { kind: 'unknown'; text: string }
   | { kind: 'ignore' }
@@ -36,6 +37,7 @@ const usage: Record<string, string> = {
   转派: '转派 Q1024 对象姓名',
   办结: '办结 Q1024 办理结果',
   公告: '公告 明天上午9点小区停水，请提前储水',
+  意见: '意见 G12 您的意见',
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -74,6 +76,7 @@ const commandWords = [
   '办结',
   '公告',
   '确认',
+  '意见',
 ]
 
 const numberPattern = /^([qQ]?\d{1,9})(?:\s+|$)([\s\S]*)$/
@@ -143,6 +146,14 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
         : { kind: 'missingArgument', command: word, usage: usage[word]! }
     case '确认':
       return { kind: 'confirm' }
+    case '意见': {
+      const match = /^([gG]\d{1,9})(?:\s+|$)([\s\S]*)$/.exec(rest)
+      if (!match)
+        return quiet && rest !== ''
+          ? { kind: 'ignore' }
+          : { kind: 'missingArgument', command: word, usage: usage[word]! }
+      return { kind: 'feedback', number: match[1]!.toUpperCase(), text: (match[2] ?? '').trim() }
+    }
     case '绑定':
     case '绑定小区':
       return rest

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../db/client'
 import { chatGroups, inboundMessages } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
 import { confirmDraft, draftBroadcast, draftMinutes } from '../notices/broadcast.usecases'
+import { giveFeedback } from '../notices/publicity.usecases'
 import { enqueueMessages } from '../outbox/outbox.repository'
 import { findStaffByWechat, upsertResident } from '../people/residents'
 import { requestNotFound } from '../requests/requests.errors'
@@ -313,6 +314,17 @@ async function runCommand(
       return {
         outcome: `published:${notice.number}`,
         message: `公告 ${notice.number} 已开始发送到 ${notice.groupCount} 个群。为防封号会逐个群间隔发出，进度可在管理后台查看。`,
+      }
+    }
+    case 'feedback': {
+      const { publicity, received } = await giveFeedback(ctx, await resident(), {
+        number: command.number,
+        text: command.text,
+        roomId: inbound.roomId,
+      })
+      return {
+        outcome: `feedback:${publicity.number}`,
+        message: `已收到您对公示 ${publicity.number}（${publicity.title}）的意见，目前共 ${received} 条，感谢参与。`,
       }
     }
     case 'ignore':

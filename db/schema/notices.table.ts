@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, pgSequence, pgTable, serial, text } from 'drizzle-orm/pg-core'
+import { index, integer, jsonb, pgSequence, pgTable, serial, text } from 'drizzle-orm/pg-core'
+import { xiaoqu } from './areas.table'
 import { createdAt, instant } from './columns'
-import { staff } from './people.table'
+import { residents, staff } from './people.table'
 
 export const noticeKinds = ['broadcast', 'design_publicity', 'construction', 'fee'] as const
 export const noticeStatuses = ['draft', 'scheduled', 'published', 'cancelled', 'expired'] as const
@@ -36,4 +37,55 @@ export const notices = pgTable(
     index('notices_due').on(t.publishAt).where(sql`status = 'scheduled'`),
     index('notices_drafts').on(t.createdBy, t.id).where(sql`status = 'draft'`),
   ],
+)
+
+export const publicityNumberSeq = pgSequence('publicity_number_seq', { startWith: 1 })
+export const publicityStatuses = ['draft', 'scheduled', 'open', 'closed', 'cancelled'] as const
+
+/** 设计方案公示: a design plan shown to a xiaoqu for a period, after the responsible planner's review. */
+export const publicities = pgTable(
+  'publicities',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique().default(sql`'G' || nextval('publicity_number_seq')`),
+    xiaoquId: integer('xiaoqu_id')
+      .notNull()
+      .references(() => xiaoqu.id),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    /** 责任规划师审查: who reviewed the design, and when. Publishing is refused without it. */
+    reviewedBy: text('reviewed_by'),
+    reviewedAt: instant('reviewed_at'),
+    opensAt: instant('opens_at').notNull(),
+    closesAt: instant('closes_at').notNull(),
+    status: text('status', { enum: publicityStatuses }).notNull().default('draft'),
+    openedAt: instant('opened_at'),
+    halfwayAt: instant('halfway_at'),
+    closedAt: instant('closed_at'),
+    summary: jsonb('summary').$type<{ count: number; themes: { category: string; count: number }[] }>(),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => staff.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('publicities_status').on(t.status, t.opensAt)],
+)
+
+/** 意见: one resident's feedback on a publicity, given while it is open. */
+export const publicityFeedback = pgTable(
+  'publicity_feedback',
+  {
+    id: serial('id').primaryKey(),
+    publicityId: integer('publicity_id')
+      .notNull()
+      .references(() => publicities.id),
+    residentId: integer('resident_id')
+      .notNull()
+      .references(() => residents.id),
+    text: text('text').notNull(),
+    category: text('category').notNull(),
+    roomId: text('room_id'),
+    at: instant('at').notNull(),
+  },
+  (t) => [index('publicity_feedback_publicity').on(t.publicityId, t.id)],
 )
