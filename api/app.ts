@@ -12,6 +12,7 @@ import { registerNoticeRoutes } from './routes/notices.routes'
 import { registerOutboxRoutes } from './routes/outbox.routes'
 import { registerPublicityRoutes } from './routes/publicities.routes'
 import { registerRequestRoutes } from './routes/requests.routes'
+import { registerScheduleRoutes } from './routes/schedules.routes'
 import { createSandboxRoutes } from './sandbox/sandbox.routes'
 
 export interface ApiOptions {
@@ -52,6 +53,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerOutboxRoutes(v1, deps)
   registerNoticeRoutes(v1, deps)
   registerPublicityRoutes(v1, deps)
+  registerScheduleRoutes(v1, deps)
   v1.get('/bot', (c) => c.json(options.bot?.status() ?? null))
   v1.get('/bot/qr.svg', async (c) => {
     // Whoever scans this code logs their account in as the bot: admins only.

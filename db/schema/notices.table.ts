@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, jsonb, pgSequence, pgTable, serial, text } from 'drizzle-orm/pg-core'
+import { index, integer, jsonb, pgSequence, pgTable, serial, text, unique } from 'drizzle-orm/pg-core'
 import { xiaoqu } from './areas.table'
 import { createdAt, instant } from './columns'
 import { residents, staff } from './people.table'
@@ -89,3 +89,69 @@ export const publicityFeedback = pgTable(
   },
   (t) => [index('publicity_feedback_publicity').on(t.publicityId, t.id)],
 )
+
+export const scheduleNumberSeq = pgSequence('schedule_number_seq', { startWith: 1 })
+export const constructionImpacts = ['停水', '停电', '停气', '封路', '噪音', '其他'] as const
+
+/** 施工计划: a xiaoqu's construction in phases; residents are told the evening before each phase. */
+export const constructionSchedules = pgTable('construction_schedules', {
+  id: serial('id').primaryKey(),
+  number: text('number').notNull().unique().default(sql`'S' || nextval('schedule_number_seq')`),
+  xiaoquId: integer('xiaoqu_id')
+    .notNull()
+    .references(() => xiaoqu.id),
+  title: text('title').notNull(),
+  status: text('status', { enum: ['draft', 'published', 'cancelled'] })
+    .notNull()
+    .default('draft'),
+  publishedAt: instant('published_at'),
+  createdBy: integer('created_by')
+    .notNull()
+    .references(() => staff.id),
+  createdAt: createdAt(),
+})
+
+export const constructionPhases = pgTable(
+  'construction_phases',
+  {
+    id: serial('id').primaryKey(),
+    scheduleId: integer('schedule_id')
+      .notNull()
+      .references(() => constructionSchedules.id),
+    seq: integer('seq').notNull(),
+    name: text('name').notNull(),
+    buildingIds: integer('building_ids').array().notNull(),
+    impacts: text('impacts', { enum: constructionImpacts }).array().notNull(),
+    startsAt: instant('starts_at').notNull(),
+    endsAt: instant('ends_at').notNull(),
+    note: text('note'),
+  },
+  (t) => [
+    index('construction_phases_starts').on(t.startsAt),
+    unique('construction_phases_seq').on(t.scheduleId, t.seq),
+  ],
+)
+
+export const feeNumberSeq = pgSequence('fee_number_seq', { startWith: 1 })
+
+/** 物业费: a property company's fee collection notice with reminders before the deadline. */
+export const feeNotices = pgTable('fee_notices', {
+  id: serial('id').primaryKey(),
+  number: text('number').notNull().unique().default(sql`'F' || nextval('fee_number_seq')`),
+  xiaoquId: integer('xiaoqu_id')
+    .notNull()
+    .references(() => xiaoqu.id),
+  period: text('period').notNull(),
+  /** 收费标准 in fen (分) per m² per month: money is exact. */
+  standardFen: integer('standard_fen').notNull(),
+  deadline: instant('deadline').notNull(),
+  howToPay: text('how_to_pay').notNull(),
+  contact: text('contact').notNull(),
+  status: text('status', { enum: ['scheduled', 'published', 'cancelled'] }).notNull(),
+  publishAt: instant('publish_at').notNull(),
+  publishedAt: instant('published_at'),
+  createdBy: integer('created_by')
+    .notNull()
+    .references(() => staff.id),
+  createdAt: createdAt(),
+})
