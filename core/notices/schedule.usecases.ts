@@ -75,7 +75,7 @@ export async function createSchedule(
   const place = await loadXiaoqu(ctx.db, actor, input.xiaoquId)
   if (input.phases.length === 0)
     throw invalid('schedule.no_phases', '施工计划至少要有一个阶段。', { fields: ['phases'] })
-  input.phases.forEach((p, i) => checkPhase(p, `phases.${i}`))
+  for (const [i, p] of input.phases.entries()) checkPhase(p, `phases.${i}`)
   const now = ctx.clock.now()
   const [schedule] = await ctx.db
     .insert(constructionSchedules)
