@@ -62,6 +62,7 @@ const envSchema = z.object({
     .min(1)
     .default(60 * 24),
   PUBLICITY_MIN_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  ATTACHMENT_MAX_MB: z.coerce.number().positive().max(100).default(10),
   PHASE_EVE_TIME: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must look like 18:00')
@@ -104,6 +105,8 @@ export interface Config {
   bindCodeTtlMinutes: number
   /** 公示期: the shortest publicity period allowed, in days. */
   publicityMinDays: number
+  /** The largest file a notice may carry, in bytes. */
+  attachmentMaxBytes: number
   /** Shanghai time on the day before a construction phase when its reminder goes out, as hour and minute. */
   phaseEve: { hour: number; minute: number }
   /** Days before a fee deadline on which a reminder goes out (at 09:00 Shanghai). */
@@ -159,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sla: e.SLA_CONFIG ?? defaultSlaConfig,
     bindCodeTtlMinutes: e.BIND_CODE_TTL_MINUTES,
     publicityMinDays: e.PUBLICITY_MIN_DAYS,
+    attachmentMaxBytes: Math.round(e.ATTACHMENT_MAX_MB * 1024 * 1024),
     phaseEve: { hour: Number(e.PHASE_EVE_TIME.slice(0, 2)), minute: Number(e.PHASE_EVE_TIME.slice(3)) },
     feeReminderDays: [...new Set(e.FEE_REMINDER_DAYS.split(',').map(Number))]
       .filter((d) => d > 0)

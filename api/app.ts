@@ -8,6 +8,7 @@ import { type ApiEnv, requireStaff } from './auth'
 import { createDocsRoutes } from './docs'
 import { createErrorHandler, errorBody, validationError } from './errors'
 import { registerAdminRoutes } from './routes/admin.routes'
+import { registerAttachmentRoutes } from './routes/attachments.routes'
 import { registerNoticeRoutes } from './routes/notices.routes'
 import { registerOutboxRoutes } from './routes/outbox.routes'
 import { registerPublicityRoutes } from './routes/publicities.routes'
@@ -54,6 +55,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerNoticeRoutes(v1, deps)
   registerPublicityRoutes(v1, deps)
   registerScheduleRoutes(v1, deps)
+  registerAttachmentRoutes(v1, deps)
   v1.get('/bot', (c) => c.json(options.bot?.status() ?? null))
   v1.get('/bot/qr.svg', async (c) => {
     // Whoever scans this code logs their account in as the bot: admins only.

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import QRCode from 'qrcode'
 import { qrcodeValueToImageUrl, WechatyBuilder } from 'wechaty'
+import { loadAttachment } from '../core/notices/attachments'
 import { startOutboxSender } from '../core/outbox/outbox.sender'
 import type { Deps } from '../core/shared/deps'
 import { createMessageHandler } from './on-message'
@@ -58,7 +59,10 @@ export async function createBot(deps: Deps, options: { sandbox?: SandboxWorld } 
 
   await wechaty.start()
   options.sandbox?.login()
-  const sender = startOutboxSender(deps, createWechatyTransport(wechaty))
+  const sender = startOutboxSender(
+    deps,
+    createWechatyTransport(wechaty, (id) => loadAttachment(deps.db, id)),
+  )
   return {
     wechaty,
     status: () => ({ ...status }),

@@ -72,6 +72,11 @@ const create = createRoute({
               .datetime({ offset: true, message: '应为带时区的时间，如 2026-03-02T09:00:00+08:00' })
               .optional(),
             urgent: z.boolean().default(false).openapi({ description: 'Urgent notices skip quiet hours' }),
+            attachmentIds: z
+              .array(Id)
+              .max(9)
+              .default([])
+              .openapi({ description: 'Files from POST /attachments' }),
           })
           .refine((b) => Boolean(b.xiaoquId) !== Boolean(b.areaId), {
             message: '请指定 xiaoquId 或 areaId 之一',

@@ -37,6 +37,7 @@ const PublicitySchema = z
     closesAt: z.string(),
     status: z.enum(publicityStatuses),
     summary: z.unknown().nullable(),
+    attachmentIds: z.array(z.number()),
   })
   .openapi('Publicity')
 
@@ -52,6 +53,7 @@ const toDto = (p: PublicityRow) => ({
   closesAt: p.closesAt.toISOString(),
   status: p.status,
   summary: p.summary ?? null,
+  attachmentIds: p.attachmentIds,
 })
 
 const NumberParam = z.object({
@@ -84,6 +86,11 @@ const routes = {
               opensAt: instantField,
               closesAt: instantField,
               review: Review.optional(),
+              attachmentIds: z
+                .array(Id)
+                .max(9)
+                .default([])
+                .openapi({ description: 'Design drawings from POST /attachments' }),
             })
             .openapi('CreatePublicity'),
         ),

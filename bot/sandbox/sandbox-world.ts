@@ -85,7 +85,8 @@ export function createSandboxWorld(botName: string): SandboxWorld {
   })
   puppet.on('message', ({ messageId }) => {
     const payload = mocker.messagePayload(messageId)
-    transcript.record(payload)
+    const file = mocker.cacheFileBoxPayload.get(messageId) as { name?: string } | undefined
+    transcript.record(file ? { ...payload, text: `[文件] ${file.name ?? ''}` } : payload)
   })
 
   const findRoom = (idOrTopic: string) =>

@@ -3,6 +3,7 @@ import { type DbOrTx, rowsOf } from '../../db/client'
 import { chatGroups, outbox } from '../../db/schema'
 import type { OutboxRow } from '../outbox/outbox.repository'
 import { splitMessage } from '../outbox/pacing'
+import { enqueueFilesToScope } from './attachments'
 
 export interface BroadcastToScope {
   /** Residents' and building groups whose scope lies under this path (a street, community or xiaoqu). */
@@ -14,6 +15,8 @@ export interface BroadcastToScope {
   priority: OutboxRow['priority']
   notBefore: Date
   maxChars: number
+  /** Files sent after the text, to the same groups. */
+  attachmentIds?: readonly number[]
 }
 
 /**
@@ -38,7 +41,11 @@ export async function enqueueToScope(db: DbOrTx, b: BroadcastToScope) {
     on conflict (dedupe_key) do nothing
     returning 1)
     select count(*)::int as n from written`)
-  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
+  const texts = Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
+  const files = b.attachmentIds?.length
+    ? await enqueueFilesToScope(db, { ...b, attachmentIds: b.attachmentIds })
+    : 0
+  return texts + files
 }
 
 export async function countGroupsInScope(db: DbOrTx, scopePath: string) {

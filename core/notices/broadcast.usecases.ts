@@ -7,6 +7,7 @@ import { type Actor, assertRole, assertScope } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
 import { formatShanghai } from '../shared/time'
+import { assertAttachments } from './attachments'
 import { countGroupsInScope, enqueueToScope } from './broadcast.repository'
 
 type StaffActor = Actor & { kind: 'staff' }
@@ -125,12 +126,14 @@ export interface CreateBroadcastInput {
   areaId?: number
   publishAt?: Date
   urgent?: boolean
+  attachmentIds?: number[]
 }
 
 /** A broadcast from the API: published now, or scheduled for `publishAt`. */
 export async function createBroadcast(ctx: Ctx, actor: StaffActor, input: CreateBroadcastInput) {
   const now = ctx.clock.now()
   const { text, scope, groups } = await prepare(ctx, actor, input.text, input)
+  await assertAttachments(ctx.db, input.attachmentIds ?? [])
   const publishAt = input.publishAt && input.publishAt > now ? input.publishAt : now
   const [notice] = await ctx.db
     .insert(notices)
@@ -141,6 +144,7 @@ export async function createBroadcast(ctx: Ctx, actor: StaffActor, input: Create
       scopeName: scope.name,
       status: 'scheduled',
       urgent: input.urgent ? 1 : 0,
+      attachmentIds: input.attachmentIds ?? [],
       publishAt,
       groupCount: groups,
       createdBy: actor.staff.id,
@@ -171,10 +175,11 @@ async function publish(ctx: Ctx, actor: Actor, notice: NoticeRow) {
     priority: notice.urgent ? 'urgent' : 'normal',
     notBefore: now,
     maxChars: ctx.config.send.maxChars,
+    attachmentIds: notice.attachmentIds,
   })
   const [published] = await ctx.db
     .update(notices)
-    .set({ status: 'published', publishedAt: now, groupCount: written || notice.groupCount })
+    .set({ status: 'published', publishedAt: now, groupCount: notice.groupCount })
     .where(eq(notices.id, notice.id))
     .returning()
   await recordAudit(ctx.db, {
@@ -182,7 +187,7 @@ async function publish(ctx: Ctx, actor: Actor, notice: NoticeRow) {
     action: 'notice.publish',
     entity: 'notice',
     entityId: notice.number,
-    after: { groups: written },
+    after: { messages: written },
     at: now,
   })
   return published!

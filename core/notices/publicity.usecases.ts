@@ -7,6 +7,7 @@ import { type Actor, assertRole, assertScope, type ResidentRow } from '../shared
 import type { Deps } from '../shared/deps'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
 import { formatShanghai } from '../shared/time'
+import { assertAttachments } from './attachments'
 import { enqueueToScope } from './broadcast.repository'
 
 type StaffActor = Actor & { kind: 'staff' }
@@ -22,6 +23,8 @@ export interface CreatePublicityInput {
   opensAt: Date
   closesAt: Date
   review?: { reviewedBy: string; reviewedAt?: Date }
+  /** Design drawings (PNG, JPEG, PDF) uploaded beforehand. */
+  attachmentIds?: number[]
 }
 
 /** A design publicity for a xiaoqu; a draft until the planner's review is recorded and it is published. */
@@ -41,6 +44,7 @@ export async function createPublicity(ctx: Ctx, actor: StaffActor, input: Create
   const [place] = await ctx.db.select().from(xiaoqu).where(eq(xiaoqu.id, input.xiaoquId))
   if (!place) throw notFound('xiaoqu.not_found', `没有编号为 ${input.xiaoquId} 的小区。`)
   assertScope(actor.staff, place.path)
+  await assertAttachments(ctx.db, input.attachmentIds ?? [])
   const [row] = await ctx.db
     .insert(publicities)
     .values({
@@ -51,6 +55,7 @@ export async function createPublicity(ctx: Ctx, actor: StaffActor, input: Create
       closesAt: input.closesAt,
       reviewedBy: input.review?.reviewedBy ?? null,
       reviewedAt: input.review ? (input.review.reviewedAt ?? now) : null,
+      attachmentIds: input.attachmentIds ?? [],
       createdBy: actor.staff.id,
       createdAt: now,
     })
@@ -180,7 +185,14 @@ const closeText = (p: PublicityRow, summary: NonNullable<PublicityRow['summary']
     .filter(Boolean)
     .join('\n')
 
-async function post(ctx: Ctx, p: PublicityRow, placePath: string, stage: string, text: string) {
+async function post(
+  ctx: Ctx,
+  p: PublicityRow,
+  placePath: string,
+  stage: string,
+  text: string,
+  withFiles = false,
+) {
   const now = ctx.clock.now()
   return enqueueToScope(ctx.db, {
     scopePath: placePath,
@@ -190,6 +202,7 @@ async function post(ctx: Ctx, p: PublicityRow, placePath: string, stage: string,
     priority: 'normal',
     notBefore: now,
     maxChars: ctx.config.send.maxChars,
+    attachmentIds: withFiles ? p.attachmentIds : [],
   })
 }
 
@@ -207,7 +220,7 @@ export async function advancePublicities(ctx: Ctx & { classifier: Classifier }) 
     .where(and(eq(publicities.status, 'scheduled'), lte(publicities.opensAt, now)))
     .for('update', { of: publicities, skipLocked: true })
   for (const { p, placeName, placePath } of due) {
-    await post(ctx, p, placePath, 'open', openText(p, placeName))
+    await post(ctx, p, placePath, 'open', openText(p, placeName), true)
     await ctx.db.update(publicities).set({ status: 'open', openedAt: now }).where(eq(publicities.id, p.id))
   }
   const open = await ctx.db

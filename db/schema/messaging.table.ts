@@ -1,5 +1,21 @@
 import { sql } from 'drizzle-orm'
-import { bigserial, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
+import {
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+} from 'drizzle-orm/pg-core'
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => Buffer.from(value),
+})
+
 import { createdAt, instant } from './columns'
 
 /** Every message the bot receives, once by WeChat message id: a replayed id does nothing. */
@@ -41,6 +57,8 @@ export const outbox = pgTable(
     priority: text('priority', { enum: outboxPriorities }).notNull().default('normal'),
     /** Groups the rows of one broadcast, for its progress. */
     batch: text('batch'),
+    /** A file message: `text` is then the file's name. */
+    attachmentId: integer('attachment_id'),
     attempts: integer('attempts').notNull().default(0),
     notBefore: instant('not_before').notNull().defaultNow(),
     leaseUntil: instant('lease_until'),
@@ -57,3 +75,15 @@ export const outbox = pgTable(
     index('outbox_sent_at').on(t.sentAt).where(sql`status = 'sent'`),
   ],
 )
+
+/** A file attached to a notice (design drawings): kept in the database, so a backup holds it too. */
+export const attachments = pgTable('attachments', {
+  id: serial('id').primaryKey(),
+  fileName: text('file_name').notNull(),
+  mediaType: text('media_type').notNull(),
+  size: integer('size').notNull(),
+  sha256: text('sha256').notNull(),
+  data: bytea('data').notNull(),
+  uploadedBy: integer('uploaded_by'),
+  createdAt: createdAt(),
+})

@@ -28,6 +28,7 @@ export const notices = pgTable(
     publishedAt: instant('published_at'),
     cancelledAt: instant('cancelled_at'),
     groupCount: integer('group_count'),
+    attachmentIds: integer('attachment_ids').array().notNull().default(sql`'{}'`),
     createdBy: integer('created_by')
       .notNull()
       .references(() => staff.id),
@@ -63,6 +64,7 @@ export const publicities = pgTable(
     halfwayAt: instant('halfway_at'),
     closedAt: instant('closed_at'),
     summary: jsonb('summary').$type<{ count: number; themes: { category: string; count: number }[] }>(),
+    attachmentIds: integer('attachment_ids').array().notNull().default(sql`'{}'`),
     createdBy: integer('created_by')
       .notNull()
       .references(() => staff.id),

@@ -180,6 +180,35 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
     expect((await transcript(roomQuery(other.topic))).some((m) => m.text.includes('居民议事会'))).toBe(false)
   })
 
+  it('delivers a notice with a PDF through the mock puppet as a file', async () => {
+    const token = deps.adminToken
+    const pdf = Buffer.from('%PDF-1.4\n% 设计图\n')
+    const uploaded = await app.request('/api/v1/attachments?name=design.pdf', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' },
+      body: new Uint8Array(pdf),
+    })
+    const file = (await uploaded.json()) as { id: number }
+    const places = (await (
+      await app.request('/api/v1/xiaoqu', { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
+      items: { id: number; name: string }[]
+    }
+    const place = demoXiaoqu[2]!
+    const xiaoquId = places.items.find((x) => x.name === place.name)!.id
+    const room = roomQuery(place.topic)
+    const seq = await lastSeq(room)
+    const res = await app.request('/api/v1/notices/broadcasts', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '设计图见下方文件', xiaoquId, attachmentIds: [file.id] }),
+    })
+    expect(res.status).toBe(201)
+    const text = await botReply(room, seq, (t) => t.startsWith('【公告】设计图见下方文件'))
+    const sent = await botReply(room, text.seq, (t) => t === '[文件] design.pdf')
+    expect(sent.seq).toBeGreaterThan(text.seq)
+  })
+
   it('serves the sandbox page', async () => {
     const res = await app.request('/sandbox')
     expect(res.status).toBe(200)
