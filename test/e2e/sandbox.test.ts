@@ -5,6 +5,7 @@ import { type Bot, createBot } from '../../bot/bot'
 import { createSandboxWorld } from '../../bot/sandbox/sandbox-world'
 import { demoOfficersRoom, demoXiaoqu } from '../../core/demo/demo.data'
 import { seedDemoCommunity } from '../../core/demo/demo.seed'
+import { advanceNotices } from '../../core/notices/lifecycle'
 import { inboundMessages, requests } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { drivers } from '../support/test-db'
@@ -207,6 +208,89 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
     const text = await botReply(room, seq, (t) => t.startsWith('【公告】设计图见下方文件'))
     const sent = await botReply(room, text.seq, (t) => t === '[文件] design.pdf')
     expect(sent.seq).toBeGreaterThan(text.seq)
+  })
+
+  it('runs a design publicity, a construction schedule and a fee notice through the groups with the clock', async () => {
+    const token = deps.adminToken
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await app.request(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      expect(res.status, await res.clone().text()).toBeLessThan(300)
+      return res.json() as Promise<Record<string, unknown>>
+    }
+    const place = demoXiaoqu[1]!
+    const places = (await api('GET', '/api/v1/xiaoqu')) as { items: { id: number; name: string }[] }
+    const xiaoquId = places.items.find((x) => x.name === place.name)!.id
+    const room = roomQuery(place.topic)
+    const day = 86_400_000
+    const at = (ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString()
+    const tick = async (ms: number) => {
+      deps.clock.advance(ms)
+      await advanceNotices(deps)
+      deps.outboxSignal.notify()
+    }
+
+    const publicity = (await api('POST', '/api/v1/publicities', {
+      xiaoquId,
+      title: '综合整治设计方案',
+      body: '增设电梯，改造雨污管线。',
+      opensAt: at(60_000),
+      closesAt: at(60_000 + 7 * day),
+      review: { reviewedBy: '李规划师' },
+    })) as { number: string }
+    await api('POST', `/api/v1/publicities/${publicity.number}/publish`)
+    const before = await lastSeq(room)
+    await tick(60_000)
+    await botReply(room, before, (t) => t.startsWith(`【设计方案公示 ${publicity.number}】`))
+    const mark = await lastSeq(room)
+    await say({ room: place.topic, from: '陈凤英', text: `意见 ${publicity.number} 电梯井别占了绿地` })
+    await botReply(room, mark, (t) => t.startsWith('@陈凤英') && t.includes('已收到您对公示'))
+    await tick(7 * day)
+    const summary = await botReply(room, mark, (t) => t.startsWith(`【公示结束 ${publicity.number}】`))
+    expect(summary.text).toContain('共收到 1 条意见')
+
+    const schedule = (await api('POST', '/api/v1/schedules', {
+      xiaoquId,
+      title: '管线改造',
+      phases: [
+        {
+          name: '雨污分流',
+          buildings: ['6号楼'],
+          impacts: ['停水'],
+          startsAt: at(3 * day),
+          endsAt: at(5 * day),
+        },
+      ],
+    })) as { number: string }
+    await api('POST', `/api/v1/schedules/${schedule.number}/publish`)
+    await tick(60_000)
+    const plan = await botReply(room, summary.seq, (t) => t.startsWith(`【施工计划 ${schedule.number}】`))
+    await tick(2 * day + 12 * 3_600_000)
+    await botReply(
+      room,
+      plan.seq,
+      (t) => t.startsWith(`【施工提醒 ${schedule.number}】`) && t.includes('停水'),
+    )
+
+    const fee = (await api('POST', '/api/v1/fees', {
+      xiaoquId,
+      period: '2026年度',
+      standardYuanPerM2Month: 1.2,
+      deadline: at(10 * day),
+      howToPay: '物业服务中心',
+      contact: '010-87654321',
+    })) as { number: string }
+    const feePosted = await botReply(room, plan.seq, (t) => t.startsWith(`【物业费缴纳通知 ${fee.number}】`))
+    expect(feePosted.text).toContain('1.20 元/㎡/月')
+    await tick(3 * day + 3_600_000)
+    await botReply(
+      room,
+      feePosted.seq,
+      (t) => t.startsWith(`【缴费提醒 ${fee.number}】`) && t.includes('还有 7 天'),
+    )
   })
 
   it('serves the sandbox page', async () => {
