@@ -194,6 +194,22 @@ async function phaseAudience(db: DbOrTx, xiaoquId: number, buildingIds: number[]
   return [...rooms]
 }
 
+/** The same text to a few named groups, once each (the dedupe key gets the room appended). */
+function postToRooms(ctx: Ctx, rooms: readonly string[], text: string, dedupeKey: string, batch: string) {
+  return enqueueMessages(
+    ctx.db,
+    rooms.map((roomId) => ({
+      conversationId: roomId,
+      isRoom: true,
+      text,
+      dedupeKey: `${dedupeKey}:room:${roomId}`,
+      batch,
+    })),
+    ctx.clock.now(),
+    { maxChars: ctx.config.send.maxChars },
+  )
+}
+
 /** Moves or edits a phase; once published, residents are told what moved, from when to when. */
 export async function updatePhase(
   ctx: Ctx,
@@ -229,17 +245,12 @@ export async function updatePhase(
   if (schedule.status === 'published' && moved) {
     const rooms = await phaseAudience(ctx.db, schedule.xiaoquId, updated!.buildingIds)
     const text = `【施工计划变更 ${schedule.number}】第 ${seq} 阶段"${updated!.name}"由 ${span(phase)} 改为 ${span(updated!)}。`
-    await enqueueMessages(
-      ctx.db,
-      rooms.map((roomId) => ({
-        conversationId: roomId,
-        isRoom: true,
-        text,
-        dedupeKey: `schedule:${schedule.number}:phase:${seq}:change:${now.getTime()}:room:${roomId}`,
-        batch: `schedule:${schedule.number}:change`,
-      })),
-      now,
-      { maxChars: ctx.config.send.maxChars },
+    await postToRooms(
+      ctx,
+      rooms,
+      text,
+      `schedule:${schedule.number}:phase:${seq}:change:${now.getTime()}`,
+      `schedule:${schedule.number}:change`,
     )
   }
   return updated!
@@ -275,17 +286,12 @@ export async function remindPhaseEves(ctx: Ctx) {
     const names = await buildingNames(ctx.db, phase.buildingIds)
     const impacts = phase.impacts.length ? `，期间${phase.impacts.join('、')}` : ''
     const text = `【施工提醒 ${schedule.number}】明天起 ${[...names.values()].join('、')} 开始"${phase.name}"（${span(phase)}）${impacts}。${phase.note ?? ''}请提前做好准备。`
-    await enqueueMessages(
-      ctx.db,
-      rooms.map((roomId) => ({
-        conversationId: roomId,
-        isRoom: true,
-        text,
-        dedupeKey: `schedule:${schedule.number}:phase:${phase.seq}:eve:${phase.startsAt.toISOString()}:room:${roomId}`,
-        batch: `schedule:${schedule.number}:eve`,
-      })),
-      now,
-      { maxChars: ctx.config.send.maxChars },
+    await postToRooms(
+      ctx,
+      rooms,
+      text,
+      `schedule:${schedule.number}:phase:${phase.seq}:eve:${phase.startsAt.toISOString()}`,
+      `schedule:${schedule.number}:eve`,
     )
     written += rooms.length
   }
