@@ -7,6 +7,7 @@ import {
   findFeeNotice,
 } from '../../core/notices/fee.usecases'
 import {
+  cancelSchedule,
   createSchedule,
   findSchedule,
   type PhaseRow,
@@ -118,10 +119,26 @@ const routes = {
     path: '/schedules/{number}/publish',
     tags,
     security,
-    summary: "Post the plan to the xiaoqu's groups; each phase is reminded the evening before",
-    request: { params: ScheduleNumber },
+    summary:
+      "Post the plan to the xiaoqu's groups now or at publishAt; each phase is reminded the evening before",
+    request: {
+      params: ScheduleNumber,
+      body: { required: false, ...json(z.object({ publishAt: instantField.optional() })) },
+    },
     responses: {
       200: { description: 'Published', ...json(z.unknown()) },
+      ...errorResponses(401, 403, 404, 409),
+    },
+  }),
+  cancelSchedule: createRoute({
+    method: 'post',
+    path: '/schedules/{number}/cancel',
+    tags,
+    security,
+    summary: 'Cancel a schedule: what has not gone out, and every reminder, stops',
+    request: { params: ScheduleNumber },
+    responses: {
+      200: { description: 'Cancelled', ...json(z.unknown()) },
       ...errorResponses(401, 403, 404, 409),
     },
   }),
@@ -225,10 +242,22 @@ export function registerScheduleRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       c.json(await showSchedule(c.get('staff'), c.req.valid('param').number), 200),
     )
     .openapi(routes.publishSchedule, async (c) => {
+      const publishAt = c.req.valid('json')?.publishAt
       const schedule = await tx((ctx) =>
-        publishSchedule(ctx, staffActor(c.get('staff')), c.req.valid('param').number),
+        publishSchedule(
+          ctx,
+          staffActor(c.get('staff')),
+          c.req.valid('param').number,
+          publishAt ? new Date(publishAt) : undefined,
+        ),
       )
       deps.outboxSignal.notify()
+      return c.json(await showSchedule(c.get('staff'), schedule.number), 200)
+    })
+    .openapi(routes.cancelSchedule, async (c) => {
+      const schedule = await tx((ctx) =>
+        cancelSchedule(ctx, staffActor(c.get('staff')), c.req.valid('param').number),
+      )
       return c.json(await showSchedule(c.get('staff'), schedule.number), 200)
     })
     .openapi(routes.updatePhase, async (c) => {

@@ -3,7 +3,7 @@ import type { Deps } from '../shared/deps'
 import { expireDrafts, publishDueNotices } from './broadcast.usecases'
 import { advanceFeeNotices } from './fee.usecases'
 import { advancePublicities } from './publicity.usecases'
-import { remindPhaseEves } from './schedule.usecases'
+import { publishDueSchedules, remindPhaseEves } from './schedule.usecases'
 
 /**
  * One tick of every notice's life, at `clock.now()`: publish due broadcasts; open, remind and close design
@@ -17,6 +17,7 @@ export async function advanceNotices(deps: Pick<Deps, 'db' | 'clock' | 'config' 
     deps.db.transaction((tx) => work({ ...deps, db: tx }))
   let changed = await step(publishDueNotices)
   changed += await step(advancePublicities)
+  changed += await step(publishDueSchedules)
   changed += await step(remindPhaseEves)
   changed += await step(advanceFeeNotices)
   changed += await expireDrafts(deps)

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, lte, or } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, like, lte, or } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import {
   buildings,
@@ -6,6 +6,7 @@ import {
   type constructionImpacts,
   constructionPhases,
   constructionSchedules,
+  outbox,
   xiaoqu,
 } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
@@ -128,12 +129,39 @@ async function buildingNames(db: DbOrTx, ids: number[]) {
   return new Map(rows.map((r) => [r.id, r.name]))
 }
 
-/** Posts the whole plan to every group of the xiaoqu. */
-export async function publishSchedule(ctx: Ctx, actor: StaffActor, number: string) {
+/** Publishes the plan now, or schedules it for `publishAt`; each phase is then reminded the evening before. */
+export async function publishSchedule(ctx: Ctx, actor: StaffActor, number: string, publishAt?: Date) {
   const { schedule, phases } = await findSchedule(ctx.db, number)
   const place = await loadXiaoqu(ctx.db, actor, schedule.xiaoquId)
   if (schedule.status !== 'draft')
     throw conflict('schedule.not_draft', `施工计划 ${schedule.number} 已经发布过。`)
+  const now = ctx.clock.now()
+  await recordAudit(ctx.db, {
+    actor,
+    action: 'schedule.publish',
+    entity: 'schedule',
+    entityId: schedule.number,
+    after: { publishAt },
+    at: now,
+  })
+  if (publishAt && publishAt > now) {
+    const [scheduled] = await ctx.db
+      .update(constructionSchedules)
+      .set({ status: 'scheduled', publishAt })
+      .where(eq(constructionSchedules.id, schedule.id))
+      .returning()
+    return scheduled!
+  }
+  return postSchedule(ctx, schedule, phases, place)
+}
+
+/** Posts the whole plan to every group of the xiaoqu (once: the dedupe key is the schedule's). */
+async function postSchedule(
+  ctx: Ctx,
+  schedule: ScheduleRow,
+  phases: PhaseRow[],
+  place: { name: string; path: string },
+) {
   const now = ctx.clock.now()
   const names = await buildingNames(
     ctx.db,
@@ -162,14 +190,55 @@ export async function publishSchedule(ctx: Ctx, actor: StaffActor, number: strin
     .set({ status: 'published', publishedAt: now })
     .where(eq(constructionSchedules.id, schedule.id))
     .returning()
+  return published!
+}
+
+/** The job's work: publish schedules whose time has come (claimed rows, so two instances share it). */
+export async function publishDueSchedules(ctx: Ctx) {
+  const due = await ctx.db
+    .select({ schedule: constructionSchedules, place: xiaoqu })
+    .from(constructionSchedules)
+    .innerJoin(xiaoqu, eq(xiaoqu.id, constructionSchedules.xiaoquId))
+    .where(
+      and(
+        eq(constructionSchedules.status, 'scheduled'),
+        lte(constructionSchedules.publishAt, ctx.clock.now()),
+      ),
+    )
+    .for('update', { of: constructionSchedules, skipLocked: true })
+  for (const { schedule, place } of due) {
+    const { phases } = await findSchedule(ctx.db, schedule.number)
+    await postSchedule(ctx, schedule, phases, place)
+  }
+  return due.length
+}
+
+/** Cancels a schedule: before it is posted nothing goes out; after, the unsent posts and all reminders stop. */
+export async function cancelSchedule(ctx: Ctx, actor: StaffActor, number: string) {
+  const { schedule } = await findSchedule(ctx.db, number)
+  await loadXiaoqu(ctx.db, actor, schedule.xiaoquId)
+  if (schedule.status === 'cancelled')
+    throw conflict('schedule.cancelled', `施工计划 ${schedule.number} 已撤回。`)
+  const now = ctx.clock.now()
+  const dropped = await ctx.db
+    .update(outbox)
+    .set({ status: 'dropped' })
+    .where(and(like(outbox.batch, `schedule:${schedule.number}:%`), eq(outbox.status, 'pending')))
+    .returning({ id: outbox.id })
+  const [cancelled] = await ctx.db
+    .update(constructionSchedules)
+    .set({ status: 'cancelled' })
+    .where(eq(constructionSchedules.id, schedule.id))
+    .returning()
   await recordAudit(ctx.db, {
     actor,
-    action: 'schedule.publish',
+    action: 'schedule.cancel',
     entity: 'schedule',
     entityId: schedule.number,
+    after: { droppedMessages: dropped.length },
     at: now,
   })
-  return published!
+  return cancelled!
 }
 
 /** The groups that hear about a phase: each affected building's group, or the xiaoqu's groups for a building without one. */

@@ -103,9 +103,10 @@ export const constructionSchedules = pgTable('construction_schedules', {
     .notNull()
     .references(() => xiaoqu.id),
   title: text('title').notNull(),
-  status: text('status', { enum: ['draft', 'published', 'cancelled'] })
+  status: text('status', { enum: ['draft', 'scheduled', 'published', 'cancelled'] })
     .notNull()
     .default('draft'),
+  publishAt: instant('publish_at'),
   publishedAt: instant('published_at'),
   createdBy: integer('created_by')
     .notNull()

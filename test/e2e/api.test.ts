@@ -1346,6 +1346,30 @@ describe.each(drivers)('HTTP API end to end on %s', (driver) => {
       )
       expect(cancelled.body.notice.status).toBe('cancelled')
       expectError(await call('POST', `/api/v1/notices/${created.body.number}/cancel`, admin), 409)
+      // A fee notice without its deadline, and a schedule phase ending before it starts, name the field.
+      expectFields(
+        await call('POST', '/api/v1/fees', admin, {
+          xiaoquId: home.xiaoqu.id,
+          period: '2026年',
+          standardYuanPerM2Month: 1.5,
+          howToPay: '线上',
+          contact: '物业',
+        }),
+        'deadline',
+      )
+      const phase = {
+        name: '外墙',
+        buildings: ['1号楼'],
+        startsAt: '2026-03-10T08:00:00+08:00',
+        endsAt: '2026-03-09T08:00:00+08:00',
+      }
+      const backwards = await call('POST', '/api/v1/schedules', admin, {
+        xiaoquId: home.xiaoqu.id,
+        title: '施工',
+        phases: [phase],
+      })
+      expect(backwards.status).toBe(400)
+      expect(JSON.stringify(backwards.body)).toContain('phases.0.endsAt')
     })
   })
 

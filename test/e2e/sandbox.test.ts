@@ -265,7 +265,7 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
         },
       ],
     })) as { number: string }
-    await api('POST', `/api/v1/schedules/${schedule.number}/publish`)
+    await api('POST', `/api/v1/schedules/${schedule.number}/publish`, {})
     await tick(60_000)
     const plan = await botReply(room, summary.seq, (t) => t.startsWith(`【施工计划 ${schedule.number}】`))
     await tick(2 * day + 12 * 3_600_000)

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addRooms } from '../../core/areas/areas.usecases'
 import { createFeeNotice } from '../../core/notices/fee.usecases'
 import { advanceNotices } from '../../core/notices/lifecycle'
-import { createSchedule, publishSchedule, updatePhase } from '../../core/notices/schedule.usecases'
+import {
+  cancelSchedule,
+  createSchedule,
+  publishSchedule,
+  updatePhase,
+} from '../../core/notices/schedule.usecases'
 import { buildings, chatGroups, outbox } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { adminActor, makeStaff, makeWorld, uniqueId } from '../support/factories'
@@ -142,6 +147,50 @@ describe.each(drivers)('construction schedules and fee notices on %s', (driver) 
     expect(
       (await batch(`schedule:${schedule.number}:eve`)).filter((r) => r.text.includes('3月12日')),
     ).toHaveLength(1)
+  })
+
+  it('publishes a schedule at a later time, and a cancelled one sends no reminders', async () => {
+    deps.clock.set(shanghai('2026-05-04T10:00:00'))
+    const world = await worldWithBuildings()
+    const phases = [
+      {
+        name: '屋面防水',
+        buildings: ['2号楼'],
+        impacts: ['噪音' as const],
+        startsAt: shanghai('2026-05-08T08:00:00'),
+        endsAt: shanghai('2026-05-09T18:00:00'),
+      },
+    ]
+    const later = await createSchedule(deps, world.officer.actor, {
+      xiaoquId: world.xiaoqu.id,
+      title: '屋面',
+      phases,
+    })
+    expect(
+      (await publishSchedule(deps, world.officer.actor, later.number, shanghai('2026-05-05T09:00:00')))
+        .status,
+    ).toBe('scheduled')
+    await tick()
+    expect(await batch(`schedule:${later.number}:publish`)).toHaveLength(0)
+    deps.clock.set(shanghai('2026-05-05T09:00:00'))
+    await tick()
+    await tick()
+    expect(await batch(`schedule:${later.number}:publish`)).toHaveLength(2)
+
+    const dropped = await createSchedule(deps, world.officer.actor, {
+      xiaoquId: world.xiaoqu.id,
+      title: '撤回的',
+      phases,
+    })
+    await publishSchedule(deps, world.officer.actor, dropped.number)
+    expect((await cancelSchedule(deps, world.officer.actor, dropped.number)).status).toBe('cancelled')
+    expect((await batch(`schedule:${dropped.number}:publish`)).every((r) => r.status === 'dropped')).toBe(
+      true,
+    )
+    deps.clock.set(shanghai('2026-05-07T18:00:00'))
+    await tick()
+    expect(await batch(`schedule:${dropped.number}:eve`)).toHaveLength(0)
+    expect(await batch(`schedule:${later.number}:eve`)).toHaveLength(1)
   })
 
   it('posts a fee notice and its 7/3/1-day reminders once each, none after the deadline', async () => {

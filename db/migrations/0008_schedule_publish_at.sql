@@ -1,0 +1,1 @@
+ALTER TABLE "construction_schedules" ADD COLUMN "publish_at" timestamp with time zone;
