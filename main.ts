@@ -1,3 +1,5 @@
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createApi } from './api/app'
 import type { SandboxWorld } from './bot/sandbox/sandbox-world'
@@ -106,7 +108,8 @@ async function main() {
   process.on('SIGTERM', shutdown)
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Compared as paths: a URL is percent-encoded, so a folder named 改造助手 would never match as text.
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   main().catch((error) => {
     process.stderr.write(`Gaizao failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
     process.exit(1)

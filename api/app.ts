@@ -41,9 +41,11 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
       () => true,
       () => false,
     )
-    const bot = options.bot ? options.bot.status() : undefined
-    const ready = database && (bot ? bot.loggedIn : true)
-    return c.json({ ready, database, bot: bot ?? null }, ready ? 200 : 503)
+    const status = options.bot?.status()
+    const ready = database && (status ? status.loggedIn : true)
+    // Never the login QR here: whoever scans it first owns the bot's session.
+    const bot = status ? { puppet: status.puppet, loggedIn: status.loggedIn } : null
+    return c.json({ ready, database, bot }, ready ? 200 : 503)
   })
 
   const v1 = new OpenAPIHono<ApiEnv>({ defaultHook })
@@ -56,7 +58,11 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerPublicityRoutes(v1, deps)
   registerScheduleRoutes(v1, deps)
   registerAttachmentRoutes(v1, deps)
-  v1.get('/bot', (c) => c.json(options.bot?.status() ?? null))
+  v1.get('/bot', (c) => {
+    const status = options.bot?.status()
+    if (!status) return c.json(null)
+    return c.json(c.get('staff').role === 'admin' ? status : { ...status, qr: undefined })
+  })
   v1.get('/bot/qr.svg', async (c) => {
     // Whoever scans this code logs their account in as the bot: admins only.
     assertRole(c.get('staff'), [])

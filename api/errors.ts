@@ -64,6 +64,28 @@ const httpMessages: Partial<Record<number, string>> = {
   415: '请求体须为 JSON：请加上请求头 Content-Type: application/json。',
 }
 
+/** The SQLSTATE of a database error, wherever the driver or drizzle put it. */
+function sqlState(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+  }
+  return undefined
+}
+
+/** Input the database refuses is the caller's mistake: a 4xx, never a 500, and nothing is stored. */
+const databaseRefusals: Record<string, { status: 400 | 404 | 409; code: string; message: string }> = {
+  '22021': { status: 400, code: 'validation.nul', message: '内容里有无法保存的字符（NUL），请删去后重试。' },
+  '22P05': { status: 400, code: 'validation.nul', message: '内容里有无法保存的字符（NUL），请删去后重试。' },
+  '23503': {
+    status: 404,
+    code: 'reference.not_found',
+    message: '引用的对象不存在（请检查编号，例如 organisationId、supervisorId）。',
+  },
+  '23505': { status: 409, code: 'conflict.duplicate', message: '已存在相同的记录。' },
+  '22003': { status: 400, code: 'validation.out_of_range', message: '数值超出范围。' },
+}
+
 /** Every error leaves through here: known ones with their code, anything else as a bare 500. */
 export function createErrorHandler(log: Log) {
   return (error: Error, c: Context) => {
@@ -78,6 +100,8 @@ export function createErrorHandler(log: Log) {
         status,
       )
     }
+    const refusal = databaseRefusals[sqlState(error) ?? '']
+    if (refusal) return c.json(errorBody(refusal.code, refusal.message), refusal.status)
     log.error('unhandled API error', { err: error, path: c.req.path })
     return c.json(errorBody('internal', '服务器内部错误，请稍后重试。'), 500)
   }

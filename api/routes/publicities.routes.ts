@@ -166,7 +166,11 @@ const routes = {
   }),
 }
 
-const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value)
+/** Quotes what needs quoting, and defuses residents' text that a spreadsheet would run as a formula. */
+export const csvCell = (raw: string) => {
+  const value = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw
+  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
 
 export function registerPublicityRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
   const { db } = deps

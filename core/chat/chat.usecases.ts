@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { chatGroups, inboundMessages } from '../../db/schema'
+import { chatGroups, inboundMessages, requestSupporters, residents } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
 import { confirmDraft, draftBroadcast, draftMinutes } from '../notices/broadcast.usecases'
 import { giveFeedback } from '../notices/publicity.usecases'
@@ -10,7 +10,7 @@ import { requestNotFound } from '../requests/requests.errors'
 import { excerpt, filedReply, progressReply } from '../requests/requests.messages'
 import * as repo from '../requests/requests.repository'
 import * as requestsUseCases from '../requests/requests.usecases'
-import { type Actor, roleNames, type StaffRow } from '../shared/actor'
+import { type Actor, roleNames, type StaffRow, scopeCovers } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { forbidden, isAppError } from '../shared/errors'
 import { bindGroup, bindStaffWechat, findActiveStaffByName } from '../staff/staff.usecases'
@@ -178,6 +178,12 @@ async function runCommand(
       const request = await repo.findRequestByNumber(tx, command.number)
       if (!request) throw requestNotFound(command.number)
       const context = await repo.loadRequestContext(tx, request)
+      if (!(await mayFollow(tx, request, context, inbound.senderId, who))) {
+        return {
+          outcome: 'refused:progress-not-yours',
+          message: `只能查询您自己提交或同求的诉求，或本小区群里的诉求。如果您也遇到同样的问题，可在小区群里发"同求 ${request.number}"。`,
+        }
+      }
       const events = await repo.listRequestEvents(tx, request.id)
       return {
         outcome: `progress:${request.number}`,
@@ -330,4 +336,30 @@ async function runCommand(
     case 'ignore':
       return { outcome: 'ignored' }
   }
+}
+
+/**
+ * Who may read a request's progress: its author and supporters, staff whose scope covers it (property
+ * staff: what they hold), and anyone asking in a group of the same xiaoqu, where it is public anyway.
+ */
+async function mayFollow(
+  db: DbOrTx,
+  request: repo.RequestRow,
+  context: Awaited<ReturnType<typeof repo.loadRequestContext>>,
+  senderId: string,
+  who: Who,
+) {
+  if (who.staff) {
+    return who.staff.role === 'property_staff'
+      ? request.assigneeStaffId === who.staff.id
+      : scopeCovers(who.staff.scopePath, context.xiaoqu?.path)
+  }
+  if (who.group?.xiaoquId && who.group.xiaoquId === request.xiaoquId) return true
+  if (context.author?.wechatId === senderId) return true
+  const [supporter] = await db
+    .select({ id: requestSupporters.residentId })
+    .from(requestSupporters)
+    .innerJoin(residents, eq(residents.id, requestSupporters.residentId))
+    .where(and(eq(requestSupporters.requestId, request.id), eq(residents.wechatId, senderId)))
+  return Boolean(supporter)
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { inArray, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { attachments, chatGroups, outbox } from '../../db/schema'
+import { recordAudit } from '../audit/audit'
 import { type Actor, assertRole } from '../shared/actor'
 import { AppError, invalid } from '../shared/errors'
 
@@ -69,6 +70,14 @@ export async function storeAttachment(
       size: attachments.size,
       sha256: attachments.sha256,
     })
+  await recordAudit(db, {
+    actor,
+    action: 'attachment.upload',
+    entity: 'attachment',
+    entityId: row!.id,
+    after: row,
+    at: now,
+  })
   return row!
 }
 

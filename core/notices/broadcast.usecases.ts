@@ -97,6 +97,14 @@ export async function draftBroadcast(ctx: Ctx, actor: StaffActor, body: string) 
       createdAt: now,
     })
     .returning()
+  await recordAudit(ctx.db, {
+    actor,
+    action: 'notice.draft',
+    entity: 'notice',
+    entityId: notice!.number,
+    after: notice,
+    at: now,
+  })
   return { notice: notice!, groups }
 }
 
@@ -217,8 +225,9 @@ export async function expireDrafts(ctx: Ctx) {
   return expired.length
 }
 
-export async function findNotice(db: DbOrTx, number: string) {
-  const [row] = await db.select().from(notices).where(eq(notices.number, number.toUpperCase()))
+export async function findNotice(db: DbOrTx, number: string, forUpdate = false) {
+  const query = db.select().from(notices).where(eq(notices.number, number.toUpperCase()))
+  const [row] = forUpdate ? await query.for('update') : await query
   if (!row) throw notFound('notices.not_found', `没有找到公告 ${number}。公告编号形如 B12。`)
   return row
 }
@@ -226,7 +235,8 @@ export async function findNotice(db: DbOrTx, number: string) {
 /** Cancels a notice that has not gone out: a scheduled one, or the still-unsent rest of a published one. */
 export async function cancelNotice(ctx: Ctx, actor: StaffActor, number: string) {
   const now = ctx.clock.now()
-  const notice = await findNotice(ctx.db, number)
+  // Locked: the publishing job holds the same row, so a cancel waits for it and then sees its rows.
+  const notice = await findNotice(ctx.db, number, true)
   assertRole(actor.staff, ['officer', 'community_worker'])
   assertScope(actor.staff, notice.scopePath)
   if (notice.status !== 'scheduled' && notice.status !== 'published') {

@@ -1,6 +1,6 @@
-import { and, eq, gt, lte } from 'drizzle-orm'
+import { and, eq, gt, like, lte } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { feeNotices, xiaoqu } from '../../db/schema'
+import { feeNotices, outbox, xiaoqu } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import { type Actor, assertRole, assertScope } from '../shared/actor'
 import type { Deps } from '../shared/deps'
@@ -60,18 +60,24 @@ export async function createFeeNotice(ctx: Ctx, actor: StaffActor, input: FeeNot
   return findFeeNotice(ctx.db, row!.number)
 }
 
-export async function findFeeNotice(db: DbOrTx, number: string) {
-  const [row] = await db.select().from(feeNotices).where(eq(feeNotices.number, number.toUpperCase()))
+export async function findFeeNotice(db: DbOrTx, number: string, forUpdate = false) {
+  const query = db.select().from(feeNotices).where(eq(feeNotices.number, number.toUpperCase()))
+  const [row] = forUpdate ? await query.for('update') : await query
   if (!row) throw notFound('fee.not_found', `没有找到缴费通知 ${number}。编号形如 F2。`)
   return row
 }
 
 export async function cancelFeeNotice(ctx: Ctx, actor: StaffActor, number: string) {
-  const row = await findFeeNotice(ctx.db, number)
+  const row = await findFeeNotice(ctx.db, number, true)
   const [place] = await ctx.db.select().from(xiaoqu).where(eq(xiaoqu.id, row.xiaoquId))
   assertRole(actor.staff, ['property_staff', 'officer'])
   assertScope(actor.staff, place?.path)
   if (row.status === 'cancelled') throw conflict('fee.cancelled', `缴费通知 ${row.number} 已撤回。`)
+  // What is still queued (held by quiet hours or pacing) does not go out either.
+  await ctx.db
+    .update(outbox)
+    .set({ status: 'dropped' })
+    .where(and(like(outbox.batch, `fee:${row.number}:%`), eq(outbox.status, 'pending')))
   const [updated] = await ctx.db
     .update(feeNotices)
     .set({ status: 'cancelled' })

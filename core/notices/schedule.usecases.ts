@@ -106,11 +106,12 @@ export async function createSchedule(
   return schedule!
 }
 
-export async function findSchedule(db: DbOrTx, number: string) {
-  const [row] = await db
+export async function findSchedule(db: DbOrTx, number: string, forUpdate = false) {
+  const query = db
     .select()
     .from(constructionSchedules)
     .where(eq(constructionSchedules.number, number.toUpperCase()))
+  const [row] = forUpdate ? await query.for('update') : await query
   if (!row) throw notFound('schedule.not_found', `没有找到施工计划 ${number}。编号形如 S3。`)
   const phases = await db
     .select()
@@ -215,7 +216,7 @@ export async function publishDueSchedules(ctx: Ctx) {
 
 /** Cancels a schedule: before it is posted nothing goes out; after, the unsent posts and all reminders stop. */
 export async function cancelSchedule(ctx: Ctx, actor: StaffActor, number: string) {
-  const { schedule } = await findSchedule(ctx.db, number)
+  const { schedule } = await findSchedule(ctx.db, number, true)
   await loadXiaoqu(ctx.db, actor, schedule.xiaoquId)
   if (schedule.status === 'cancelled')
     throw conflict('schedule.cancelled', `施工计划 ${schedule.number} 已撤回。`)
@@ -348,6 +349,8 @@ export async function remindPhaseEves(ctx: Ctx) {
         lte(constructionPhases.startsAt, new Date(now.getTime() + 2 * 86_400_000)),
       ),
     )
+    // A schedule being cancelled right now is skipped this tick, and seen as cancelled on the next.
+    .for('update', { of: constructionSchedules, skipLocked: true })
   let written = 0
   for (const { phase, schedule } of upcoming) {
     if (now < eveOf(phase.startsAt, ctx.config.phaseEve) || now >= phase.startsAt) continue

@@ -102,9 +102,11 @@ export async function claimDue(
   return rows.sort((a, b) => a.id - b.id)
 }
 
+/** Messages that count against a pacing budget: sent since `since`, or on their way right now. */
 export async function countSentSince(db: DbOrTx, since: Date): Promise<number> {
   const result = await db.execute(
-    sql`select count(*)::int as n from ${outbox} where status = 'sent' and sent_at > ${since.toISOString()}::timestamptz`,
+    sql`select count(*)::int as n from ${outbox}
+        where (status = 'sent' and sent_at > ${since.toISOString()}::timestamptz) or status = 'sending'`,
   )
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
 }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import type { Deps } from '../shared/deps'
 import {
   claimDue,
@@ -12,6 +13,9 @@ import {
 import { isQuietTime, startOfShanghaiDay } from './pacing'
 
 /** What actually delivers a message: wechaty in production, a fake in tests. */
+/** Any constant all instances share: the pacing budget is counted under it. */
+const pacingLockKey = 7_301_202_005
+
 export interface Transport {
   send(message: OutboxRow): Promise<void>
 }
@@ -30,18 +34,23 @@ export async function drainOutboxOnce(
     config.send
   const now = clock.now()
   await recoverExpiredLeases(db, now)
-  let budget = limit
-  if (ratePerMinute > 0) {
-    budget = Math.min(budget, ratePerMinute - (await countSentSince(db, new Date(now.getTime() - 60_000))))
-  }
-  if (dailyCap > 0) {
-    const sentToday = await countSentSince(db, startOfShanghaiDay(now))
-    if (sentToday >= dailyCap) log.warn('daily send cap reached; waiting for tomorrow', { dailyCap })
-    budget = Math.min(budget, dailyCap - sentToday)
-  }
-  if (budget <= 0) return 0
-  const allowNormal = !isQuietTime(now, quietHours)
-  const rows = await claimDue(db, { now, limit: budget, leaseMs, minGapMs, allowNormal })
+  const dayStart = startOfShanghaiDay(now)
+  // Counting and claiming under one lock: two senders share the rate and the daily cap, not double them.
+  const rows = await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${pacingLockKey})`)
+    let budget = limit
+    if (ratePerMinute > 0) {
+      budget = Math.min(budget, ratePerMinute - (await countSentSince(tx, new Date(now.getTime() - 60_000))))
+    }
+    if (dailyCap > 0) {
+      const sentToday = await countSentSince(tx, dayStart)
+      if (sentToday >= dailyCap) log.warn('daily send cap reached; waiting for tomorrow', { dailyCap })
+      budget = Math.min(budget, dailyCap - sentToday)
+    }
+    if (budget <= 0) return []
+    const allowNormal = !isQuietTime(now, quietHours)
+    return claimDue(tx, { now, limit: budget, leaseMs, minGapMs, allowNormal })
+  })
   let settled = 0
   const postedNow = new Set<string>()
   for (const row of rows) {
@@ -54,16 +63,20 @@ export async function drainOutboxOnce(
     if (!attempt) continue // the lease ran out and another sender took the row back
     try {
       await transport.send(attempt)
-      await markSent(db, row.id, clock.now())
-      postedNow.add(row.conversationId)
-      // Machines post at even intervals; people do not.
-      if (jitterMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs))
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       log.warn('outbox send failed', { id: row.id, attempts: attempt.attempts, error: message })
       await markFailed(db, attempt, message, clock.now(), { maxAttempts, retryBaseMs })
+      settled++
+      continue
     }
+    // Sent. If recording that fails, the row stays in flight and its lease makes it `uncertain`: a
+    // database hiccup must not turn into a second message.
+    await markSent(db, row.id, clock.now())
+    postedNow.add(row.conversationId)
     settled++
+    // Machines post at even intervals; people do not.
+    if (jitterMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs))
   }
   return settled
 }

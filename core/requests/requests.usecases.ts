@@ -307,6 +307,8 @@ export async function reclassifyRequest(
       { categories: categoryCodes },
     )
   }
+  // Reclassifying moves deadlines: the officers' call, not the assignee's.
+  assertRole(actor.staff, ['officer', 'community_worker'])
   const { request } = await loadForStaff(ctx, actor, number)
   const info = categoryInfo(change.category as Category)
   const now = ctx.clock.now()

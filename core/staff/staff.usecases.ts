@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, like } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, like, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { areas, bindCodes, chatGroups, settings, staff, xiaoqu } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
@@ -102,6 +102,8 @@ export async function authenticate(db: DbOrTx, token: string) {
  * generated on first start and returned so main.ts can print it once.
  */
 export async function ensureAdmin(db: DbOrTx, configured: string | undefined, now: Date) {
+  // Two instances starting together must not both create the admin: the second waits, then finds it.
+  await db.execute(sql`select pg_advisory_xact_lock(7301202006)`)
   const [existing] = await db.select().from(settings).where(eq(settings.key, 'admin_staff_id'))
   if (existing) {
     if (configured)
@@ -165,6 +167,7 @@ export async function issueBindCode(
       xiaoquId: input.xiaoquId ?? null,
       buildingId: input.buildingId ?? null,
       groupKind: input.kind,
+      scopePath: path,
       createdBy: actor.staff.id,
       expiresAt,
       createdAt: now,
@@ -234,7 +237,9 @@ export async function bindGroup(
   now: Date,
 ) {
   const row = await takeCode(db, input.code, 'group', now)
-  const scopePath = row.xiaoquId ? await scopePathFor(db, { xiaoquId: row.xiaoquId }) : null
+  // The scope was fixed when the code was issued (the xiaoqu, or the area of an officers' group).
+  const scopePath =
+    row.scopePath ?? (row.xiaoquId ? await scopePathFor(db, { xiaoquId: row.xiaoquId }) : null)
   const creator = row.createdBy ? await getStaff(db, row.createdBy) : undefined
   const values = {
     roomId: input.roomId,
@@ -242,7 +247,7 @@ export async function bindGroup(
     kind: row.groupKind!,
     xiaoquId: row.xiaoquId,
     buildingId: row.buildingId,
-    // An officers' group without a xiaoqu covers the scope of whoever issued its code.
+    // Codes issued before scopes were stored fall back to their issuer's scope.
     scopePath: scopePath ?? creator?.scopePath ?? null,
     boundBy: actor.staff.id,
     createdAt: now,

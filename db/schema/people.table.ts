@@ -85,6 +85,8 @@ export const bindCodes = pgTable('bind_codes', {
   xiaoquId: integer('xiaoqu_id').references(() => xiaoqu.id),
   buildingId: integer('building_id'),
   groupKind: text('group_kind', { enum: ['residents', 'building', 'officers'] }),
+  /** The area or xiaoqu a group bound with this code will cover. */
+  scopePath: text('scope_path'),
   createdBy: integer('created_by'),
   expiresAt: instant('expires_at').notNull(),
   usedAt: instant('used_at'),

@@ -61,3 +61,13 @@ describe('splitting long messages', () => {
     for (const p of parts) expect(p).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/)
   })
 })
+
+describe("CSV cells of residents' feedback", () => {
+  it('quotes separators and defuses formulas', async () => {
+    const { csvCell } = await import('../../api/routes/publicities.routes')
+    expect(csvCell('普通意见')).toBe('普通意见')
+    expect(csvCell('有,逗号')).toBe('"有,逗号"')
+    expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`)
+    expect(csvCell('+1 同意')).toBe("'+1 同意")
+  })
+})

@@ -1,0 +1,1 @@
+ALTER TABLE "bind_codes" ADD COLUMN "scope_path" text;
