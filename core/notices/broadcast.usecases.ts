@@ -73,6 +73,42 @@ async function prepare(
   return { text, scope, groups }
 }
 
+/** Stores a broadcast (draft or scheduled) with its audit entry. */
+async function insertBroadcast(
+  ctx: Ctx,
+  actor: StaffActor,
+  action: string,
+  prepared: Awaited<ReturnType<typeof prepare>>,
+  values: Pick<
+    typeof notices.$inferInsert,
+    'status' | 'publishAt' | 'expiresAt' | 'urgent' | 'attachmentIds'
+  >,
+) {
+  const now = ctx.clock.now()
+  const [notice] = await ctx.db
+    .insert(notices)
+    .values({
+      kind: 'broadcast',
+      body: prepared.text,
+      scopePath: prepared.scope.path,
+      scopeName: prepared.scope.name,
+      groupCount: prepared.groups,
+      createdBy: actor.staff.id,
+      createdAt: now,
+      ...values,
+    })
+    .returning()
+  await recordAudit(ctx.db, {
+    actor,
+    action,
+    entity: 'notice',
+    entityId: notice!.number,
+    after: notice,
+    at: now,
+  })
+  return notice!
+}
+
 /** `公告 <内容>` in a private chat: a draft to the sender's scope, sent only after 确认. */
 export async function draftBroadcast(ctx: Ctx, actor: StaffActor, body: string) {
   const now = ctx.clock.now()
@@ -82,30 +118,18 @@ export async function draftBroadcast(ctx: Ctx, actor: StaffActor, body: string) 
     .update(notices)
     .set({ status: 'expired' })
     .where(and(eq(notices.createdBy, actor.staff.id), eq(notices.status, 'draft')))
-  const [notice] = await ctx.db
-    .insert(notices)
-    .values({
-      kind: 'broadcast',
-      body: text,
-      scopePath: scope.path,
-      scopeName: scope.name,
+  const notice = await insertBroadcast(
+    ctx,
+    actor,
+    'notice.draft',
+    { text, scope, groups },
+    {
       status: 'draft',
       publishAt: now,
       expiresAt: new Date(now.getTime() + draftMinutes * 60_000),
-      groupCount: groups,
-      createdBy: actor.staff.id,
-      createdAt: now,
-    })
-    .returning()
-  await recordAudit(ctx.db, {
-    actor,
-    action: 'notice.draft',
-    entity: 'notice',
-    entityId: notice!.number,
-    after: notice,
-    at: now,
-  })
-  return { notice: notice!, groups }
+    },
+  )
+  return { notice, groups }
 }
 
 /** `确认`: publishes the sender's live draft. */
@@ -143,31 +167,19 @@ export async function createBroadcast(ctx: Ctx, actor: StaffActor, input: Create
   const { text, scope, groups } = await prepare(ctx, actor, input.text, input)
   await assertAttachments(ctx.db, input.attachmentIds ?? [])
   const publishAt = input.publishAt && input.publishAt > now ? input.publishAt : now
-  const [notice] = await ctx.db
-    .insert(notices)
-    .values({
-      kind: 'broadcast',
-      body: text,
-      scopePath: scope.path,
-      scopeName: scope.name,
+  const notice = await insertBroadcast(
+    ctx,
+    actor,
+    'notice.create',
+    { text, scope, groups },
+    {
       status: 'scheduled',
       urgent: input.urgent ? 1 : 0,
       attachmentIds: input.attachmentIds ?? [],
       publishAt,
-      groupCount: groups,
-      createdBy: actor.staff.id,
-      createdAt: now,
-    })
-    .returning()
-  await recordAudit(ctx.db, {
-    actor,
-    action: 'notice.create',
-    entity: 'notice',
-    entityId: notice!.number,
-    after: notice,
-    at: now,
-  })
-  return publishAt <= now ? publish(ctx, actor, notice!) : notice!
+    },
+  )
+  return publishAt <= now ? publish(ctx, actor, notice) : notice
 }
 
 export const broadcastText = (notice: NoticeRow) => `【公告】${notice.body}\n——${notice.scopeName}`
