@@ -127,7 +127,8 @@ describe.each(drivers)('outbox on %s', (driver) => {
     )
     const stuck: Transport = { send: () => new Promise(() => {}) }
     void drainOutboxOnce(deps, stuck)
-    for (let i = 0; i < 100 && (await rowsFor(room))[0]?.status !== 'sending'; i++)
+    // Handed to WeChat (in flight), not merely claimed: only then is the outcome unknown.
+    for (let i = 0; i < 200 && !(await rowsFor(room))[0]?.inFlight; i++)
       await new Promise((r) => setTimeout(r, 10))
     deps.clock.advance(61_000)
     const { sent, transport } = recordingTransport()
@@ -239,7 +240,8 @@ describe.each(drivers)('outbox on %s', (driver) => {
     )
     const stuck: Transport = { send: () => new Promise(() => {}) }
     void drainOutboxOnce(deps, stuck)
-    for (let i = 0; i < 100 && (await rowsFor(room))[0]?.status !== 'sending'; i++)
+    // Handed to WeChat (in flight), not merely claimed: only then is the outcome unknown.
+    for (let i = 0; i < 200 && !(await rowsFor(room))[0]?.inFlight; i++)
       await new Promise((r) => setTimeout(r, 10))
     deps.clock.advance(61_000)
     await drainOutboxOnce(deps, recordingTransport().transport)
