@@ -53,7 +53,7 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
   }
   /** Waits until the bot has said something matching `match` in the conversation after `after`. */
   const botReply = async (query: string, after: number, match: (text: string) => boolean) => {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 600; i++) {
       const found = (await transcript(`${query}&after=${after}`)).find(
         (m) => m.fromId === bot.status().self?.id && match(m.text),
       )
