@@ -63,6 +63,8 @@ const envSchema = z.object({
     .default(60 * 24),
   PUBLICITY_MIN_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   ATTACHMENT_MAX_MB: z.coerce.number().positive().max(100).default(10),
+  NUDGE_SUPERVISOR_AFTER_DAYS: z.coerce.number().int().min(0).max(60).default(1),
+  NUDGE_LEADERS_AFTER_DAYS: z.coerce.number().int().min(0).max(60).default(5),
   PHASE_EVE_TIME: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must look like 18:00')
@@ -105,6 +107,8 @@ export interface Config {
   bindCodeTtlMinutes: number
   /** 公示期: the shortest publicity period allowed, in days. */
   publicityMinDays: number
+  /** The nudge ladder, in working days: owner at the deadline, supervisor after this, leaders after that. */
+  nudges: { supervisorAfterDays: number; leadersAfterDays: number }
   /** The largest file a notice may carry, in bytes. */
   attachmentMaxBytes: number
   /** Shanghai time on the day before a construction phase when its reminder goes out, as hour and minute. */
@@ -163,6 +167,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bindCodeTtlMinutes: e.BIND_CODE_TTL_MINUTES,
     publicityMinDays: e.PUBLICITY_MIN_DAYS,
     attachmentMaxBytes: Math.round(e.ATTACHMENT_MAX_MB * 1024 * 1024),
+    nudges: {
+      supervisorAfterDays: e.NUDGE_SUPERVISOR_AFTER_DAYS,
+      leadersAfterDays: e.NUDGE_LEADERS_AFTER_DAYS,
+    },
     phaseEve: { hour: Number(e.PHASE_EVE_TIME.slice(0, 2)), minute: Number(e.PHASE_EVE_TIME.slice(3)) },
     feeReminderDays: [...new Set(e.FEE_REMINDER_DAYS.split(',').map(Number))]
       .filter((d) => d > 0)

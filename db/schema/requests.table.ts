@@ -46,6 +46,7 @@ export const requests = pgTable(
     index('requests_xiaoqu_id').on(t.xiaoquId, t.id),
     index('requests_resident').on(t.residentId),
     index('requests_assignee').on(t.assigneeStaffId),
+    index('requests_response_due_submitted').on(t.responseDueAt).where(sql`status = 'submitted'`),
     index('requests_resolution_due_open')
       .on(t.resolutionDueAt)
       .where(sql`status in ('submitted', 'accepted')`),

@@ -1,0 +1,140 @@
+import { asc, eq, like } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { recordRun } from '../../core/nudges/job-runs'
+import { scanOverdue } from '../../core/nudges/nudges.usecases'
+import * as requests from '../../core/requests/requests.usecases'
+import { jobRuns, nudges, outbox, staff } from '../../db/schema'
+import { createTestDeps, type TestDeps } from '../support/deps'
+import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { drivers } from '../support/test-db'
+
+const shanghai = (local: string) => new Date(`${local}+08:00`)
+
+describe.each(drivers)('nudging overdue requests on %s', (driver) => {
+  let deps: TestDeps
+  beforeAll(async () => {
+    deps = await createTestDeps(driver, { start: '2026-03-06T09:30:00Z' }) // Friday 6 March, 17:30
+  })
+  afterAll(async () => {
+    await deps.database.close()
+  })
+
+  /** Nudge messages about one request, from their dedupe keys nudge:<kind>:<id>:<level>:<recipient>. */
+  const sentTo = async (requestId: number) =>
+    (await deps.db.select().from(outbox).where(like(outbox.dedupeKey, 'nudge:%')).orderBy(asc(outbox.id)))
+      .map((r) => ({ parts: r.dedupeKey!.split(':'), to: r.conversationId }))
+      .filter((r) => Number(r.parts[2]) === requestId)
+      .map((r) => ({ to: r.to, level: Number(r.parts[3]) }))
+  const scan = () => deps.db.transaction((tx) => scanOverdue({ ...deps, db: tx }))
+
+  it('climbs owner → supervisor → leadership at working-day steps, each once, and stops when resolved', async () => {
+    deps.clock.set(shanghai('2026-03-06T17:30:00'))
+    const world = await makeWorld(deps)
+    const leader = await makeStaff(deps, {
+      name: uniqueId('街道领导'),
+      role: 'officer',
+      areaId: world.street.id,
+      wechat: true,
+    })
+    const supervisor = await makeStaff(deps, {
+      name: uniqueId('科长'),
+      role: 'officer',
+      areaId: world.street.id,
+      wechat: true,
+    })
+    await deps.db
+      .update(staff)
+      .set({ supervisorId: leader.staff.id })
+      .where(eq(staff.id, supervisor.staff.id))
+    const [owner] = await deps.db
+      .update(staff)
+      .set({ supervisorId: supervisor.staff.id })
+      .where(eq(staff.id, world.officer.staff.id))
+      .returning()
+    const { request } = await requests.fileRequest(deps, {
+      text: '楼道灯坏了',
+      xiaoquId: world.xiaoqu.id,
+      channel: 'wechat',
+      resident: world.resident,
+    })
+    await requests.acceptRequest(deps, { kind: 'staff', staff: owner!, via: 'wechat' }, request.number)
+    // Resolution due in 7 working days: Tuesday 17 March, 17:30.
+    expect(request.resolutionDueAt.toISOString()).toBe(shanghai('2026-03-17T17:30:00').toISOString())
+
+    deps.clock.set(shanghai('2026-03-17T17:29:00'))
+    await scan()
+    expect(await sentTo(request.id)).toEqual([])
+    deps.clock.set(shanghai('2026-03-17T17:31:00'))
+    await scan()
+    await scan()
+    expect(await sentTo(request.id)).toEqual([{ to: owner!.wechatId, level: 1 }])
+    deps.clock.set(shanghai('2026-03-18T17:31:00')) // one working day later: the supervisor
+    await scan()
+    expect((await sentTo(request.id)).map((n) => n.level)).toEqual([1, 2])
+    expect((await sentTo(request.id))[1]!.to).toBe(supervisor.staff.wechatId)
+    deps.clock.set(shanghai('2026-03-25T17:29:00')) // five more working days end 25 March, 17:30
+    await scan()
+    expect((await sentTo(request.id)).map((n) => n.level)).toEqual([1, 2])
+    deps.clock.set(shanghai('2026-03-25T17:31:00'))
+    await scan()
+    const all = await sentTo(request.id)
+    expect(all.map((n) => n.level)).toEqual([1, 2, 3])
+    expect(all[2]!.to).toBe(leader.staff.wechatId)
+
+    const other = await requests.fileRequest(deps, {
+      text: '门禁坏了',
+      xiaoquId: world.xiaoqu.id,
+      channel: 'wechat',
+      resident: world.resident,
+    })
+    await requests.resolveRequest(deps, world.officer.actor, other.request.number, '已修好')
+    deps.clock.set(shanghai('2026-04-30T10:00:00'))
+    await scan()
+    expect(await sentTo(other.request.id)).toEqual([])
+  })
+
+  it("tells the officers' group when nobody holds the request, and skips weekends unless urgent", async () => {
+    deps.clock.set(shanghai('2026-03-06T17:30:00'))
+    const world = await makeWorld(deps)
+    const calm = await requests.fileRequest(deps, {
+      text: '绿化带杂草多',
+      xiaoquId: world.xiaoqu.id,
+      channel: 'wechat',
+      resident: world.resident,
+    })
+    const urgent = await requests.fileRequest(deps, {
+      text: '楼上跑水了，屋顶在漏水！',
+      xiaoquId: world.xiaoqu.id,
+      channel: 'wechat',
+      resident: world.resident,
+    })
+    deps.clock.set(shanghai('2026-03-07T10:00:00')) // Saturday: the urgent one's 2 h are long gone
+    await scan()
+    expect(await sentTo(calm.request.id)).toEqual([])
+    expect(await sentTo(urgent.request.id)).toEqual([{ to: world.officersRoomId, level: 1 }])
+    deps.clock.set(shanghai('2026-03-09T17:31:00')) // Monday, after the calm one's response deadline
+    await scan()
+    expect(await sentTo(calm.request.id)).toEqual([{ to: world.officersRoomId, level: 1 }])
+  })
+
+  it('nudges once when two scans race, and records every run', async () => {
+    deps.clock.set(shanghai('2026-03-10T09:00:00'))
+    const world = await makeWorld(deps)
+    const { request } = await requests.fileRequest(deps, {
+      text: '单元门坏了',
+      xiaoquId: world.xiaoqu.id,
+      channel: 'wechat',
+      resident: world.resident,
+    })
+    deps.clock.set(shanghai('2026-03-11T10:00:00')) // an hour past the response deadline: the first rung only
+    await Promise.all([
+      recordRun(deps.db, deps.clock, 'overdue-scan', scan),
+      recordRun(deps.db, deps.clock, 'overdue-scan', scan),
+    ])
+    expect(await sentTo(request.id)).toHaveLength(1)
+    expect(await deps.db.select().from(nudges).where(eq(nudges.itemId, request.id))).toHaveLength(1)
+    const runs = await deps.db.select().from(jobRuns).where(eq(jobRuns.job, 'overdue-scan'))
+    expect(runs.length).toBeGreaterThanOrEqual(2)
+    expect(runs.every((r) => r.finishedAt && r.error === null)).toBe(true)
+  })
+})
