@@ -9,12 +9,13 @@ import { createClassifier } from '../core/classify/classifier'
 import { demoResidents, demoXiaoqu } from '../core/demo/demo.data'
 import { seedDemoCommunity } from '../core/demo/demo.seed'
 import { enqueueToScope } from '../core/notices/broadcast.repository'
+import { scanOverdue } from '../core/nudges/nudges.usecases'
 import { createTestClock } from '../core/shared/clock'
 import { silentLog } from '../core/shared/log'
 import { createNotifier } from '../core/shared/notifier'
 import { createReloadableCalendar } from '../core/sla/calendar-store'
 import { ensureAdmin } from '../core/staff/staff.usecases'
-import { openDatabase } from '../db/client'
+import { openDatabase, rowsOf } from '../db/client'
 import { inboundMessages } from '../db/schema'
 
 interface Result {
@@ -172,7 +173,71 @@ async function broadcast() {
   await database.close()
 }
 
-const benches: Record<string, () => Promise<void>> = { classify, 'file-request': fileRequest, broadcast }
+/**
+ * One overdue-scan tick (find and enqueue nudges) with 1,000 overdue requests among 100,000 open ones,
+ * then among 1,000,000: `value` is the tick at 1,000,000, `baseline` at 100,000. The cost must follow the
+ * overdue items, not the total.
+ */
+async function overdueScan() {
+  const database = await openDatabase({ url: process.env.BENCH_DATABASE_URL })
+  const { db } = database
+  const now = new Date('2026-03-12T02:00:00Z')
+  const clock = createTestClock(now)
+  await ensureAdmin(db, undefined, now)
+  const [community] = rowsOf<{ id: number }>(
+    await db.execute(
+      sql`insert into areas (kind, name, path) values ('community', ${`bench-${Date.now()}`}, '/b/') returning id`,
+    ),
+  )
+  const [place] = rowsOf<{ id: number }>(
+    await db.execute(
+      sql`insert into xiaoqu (community_id, name, path) values (${community!.id}, ${`bench-${Date.now()}`}, '/b/x/') returning id`,
+    ),
+  )
+  const addOpen = (from: number, to: number, overdueEvery: number) =>
+    db.execute(sql`
+      insert into requests (number, xiaoqu_id, channel, text, category, menu_item, urgency, status, response_due_at, resolution_due_at)
+      select 'B' || ${Date.now()} || '-' || i, ${place!.id}, 'api', '楼道灯坏了', '照明', '补市政基础设施', 'normal', 'accepted',
+             ${now.toISOString()}::timestamptz - interval '1 day',
+             case when i % ${overdueEvery}::int = 0 then ${now.toISOString()}::timestamptz - interval '2 hours'
+                  else ${now.toISOString()}::timestamptz + interval '5 days' end
+      from generate_series(${from}::int, ${to}::int) as i`)
+  const deps = { db, clock, config: loadConfig({}), calendar: createReloadableCalendar() }
+  const tick = async () => {
+    await db.execute(sql`delete from nudges`)
+    await db.execute(sql`delete from outbox where dedupe_key like 'nudge:%'`)
+    await db.execute(sql`analyze requests`)
+    return time(() => db.transaction((tx) => scanOverdue({ ...deps, db: tx })))
+  }
+  await addOpen(1, 100_000, 100)
+  await tick() // warm-up
+  const baseline = await tick()
+  // 900,000 more open requests, none overdue: the overdue count stays at 1,000.
+  await addOpen(100_001, 1_000_000, 1_000_000_000)
+  await tick()
+  const value = await tick()
+  report({
+    name: 'overdue-scan',
+    value,
+    unit: 'ms',
+    baseline,
+    ratio: value / baseline,
+    database: database.driver,
+  })
+  await db.execute(sql`delete from nudges`)
+  await db.execute(sql`delete from outbox where dedupe_key like 'nudge:%'`)
+  await db.execute(sql`delete from requests where xiaoqu_id = ${place!.id}`)
+  await db.execute(sql`delete from xiaoqu where id = ${place!.id}`)
+  await db.execute(sql`delete from areas where id = ${community!.id}`)
+  await database.close()
+}
+
+const benches: Record<string, () => Promise<void>> = {
+  'overdue-scan': overdueScan,
+  classify,
+  'file-request': fileRequest,
+  broadcast,
+}
 const wanted = process.argv.slice(2).filter((a) => a !== '--')
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
 for (const name of names) {

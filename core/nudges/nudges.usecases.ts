@@ -56,13 +56,20 @@ export async function scanOverdue(ctx: Ctx) {
     )
     .onConflictDoNothing()
     .returning({ itemKind: nudges.itemKind, itemId: nudges.itemId, level: nudges.level })
-  const fresh = candidates.filter((c) =>
-    claimed.some((n) => n.itemKind === c.kind && n.itemId === c.row.request.id && n.level === c.level),
-  )
+  const claimedKeys = new Set(claimed.map((n) => `${n.itemKind}:${n.itemId}:${n.level}`))
+  const fresh = candidates.filter((c) => claimedKeys.has(`${c.kind}:${c.row.request.id}:${c.level}`))
   const leaders = await streetLeaders(ctx.db)
   const messages: OutgoingMessage[] = []
+  // Many late requests share a holder and a xiaoqu: look each audience up once per tick.
+  const audiences = new Map<string, Promise<Audience>>()
   for (const c of fresh) {
-    const recipients = await recipientsOf(ctx.db, c.level, c.row.assignee, c.row.place.path, leaders)
+    const audienceKey = `${c.level}:${c.row.assignee?.id ?? '-'}:${c.row.place.path}`
+    let audience = audiences.get(audienceKey)
+    if (!audience) {
+      audience = recipientsOf(ctx.db, c.level, c.row.assignee, c.row.place.path, leaders)
+      audiences.set(audienceKey, audience)
+    }
+    const recipients = await audience
     const text = nudgeText(
       c.level,
       c.row.request,
@@ -104,6 +111,8 @@ function streetLeaders(db: DbOrTx) {
     .where(and(eq(staff.role, 'officer'), isNull(staff.supervisorId), eq(staff.active, true)))
 }
 
+type Audience = { people: StaffRow[]; rooms: string[] }
+
 /** Whom a rung reaches: people bound to WeChat privately, otherwise the officers' groups of the xiaoqu. */
 async function recipientsOf(
   db: DbOrTx,
@@ -111,7 +120,7 @@ async function recipientsOf(
   assignee: StaffRow | null,
   path: string,
   leaders: StaffRow[],
-) {
+): Promise<Audience> {
   let people: StaffRow[] = []
   if (level === 1 && assignee) people = [assignee]
   if (level === 2 && assignee?.supervisorId) {
