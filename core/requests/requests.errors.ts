@@ -5,9 +5,6 @@ import type { RequestRow } from './requests.repository'
 export const requestNotFound = (number: string) =>
   notFound('requests.not_found', `没有找到诉求 ${number}。${numberHint}`, { number })
 
-export const badNumber = (raw: string) =>
-  new AppError('requests.bad_number', 400, `"${raw}" 不是有效的诉求编号。${numberHint}`, { number: raw })
-
 export const emptyDescription = () =>
   new AppError('requests.empty', 400, '请说明哪里、出了什么问题，例如："@改造助手 3号楼2单元楼道灯坏了"。')
 

@@ -8,11 +8,6 @@ export type RequestEventRow = typeof requestEvents.$inferSelect
 
 export const openStatuses = ['submitted', 'accepted'] as const
 
-export function normalizeNumber(raw: string): string | null {
-  const match = /^[qQＱｑ]?\s*(\d{1,9})$/.exec(raw.trim())
-  return match ? `Q${match[1]}` : null
-}
-
 export async function findRequestByNumber(db: DbOrTx, number: string, forUpdate = false) {
   const query = db.select().from(requests).where(eq(requests.number, number))
   const [row] = forUpdate ? await query.for('update') : await query
@@ -116,11 +111,6 @@ export function overdueCondition(now: Date) {
     and(eq(requests.status, 'submitted'), lt(requests.responseDueAt, now)),
     and(inArray(requests.status, [...openStatuses]), lt(requests.resolutionDueAt, now)),
   )
-}
-
-export function isOverdue(request: RequestRow, now: Date) {
-  if (request.status === 'submitted' && request.responseDueAt < now) return true
-  return (request.status === 'submitted' || request.status === 'accepted') && request.resolutionDueAt < now
 }
 
 /** 待办: open requests held by the staff member, or unheld ones in their scope; earliest deadline first. */

@@ -11,6 +11,7 @@ import {
 } from '../../core/notices/broadcast.usecases'
 import { drainOutboxOnce } from '../../core/outbox/outbox.sender'
 import { chatGroups, outbox } from '../../db/schema'
+import { say as chat } from '../support/chat'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
@@ -155,22 +156,8 @@ describe.each(drivers)('broadcast notices on %s', (driver) => {
   it('drafts with 公告 in a private chat, says how many groups, sends on 确认, and lets drafts expire', async () => {
     const world = await worldWithGroups()
     const wechatId = world.officer.staff.wechatId!
-    let seq = 0
-    const say = async (text: string) => {
-      const id = uniqueId(`m${seq++}`)
-      const result = await handleInbound(deps, {
-        id,
-        senderId: wechatId,
-        senderName: world.officer.staff.name,
-        text,
-        mentionsSelf: false,
-      })
-      const [reply] = await deps.db
-        .select()
-        .from(outbox)
-        .where(eq(outbox.dedupeKey, `reply:${id}`))
-      return { result, reply: reply?.text ?? '' }
-    }
+    const say = (text: string) =>
+      chat(deps, { senderId: wechatId, senderName: world.officer.staff.name, text })
     const draft = await say('公告 本周六上午9点在社区广场开居民议事会')
     expect(draft.reply).toMatch(/将发到.+的 3 个居民群/)
     expect(draft.reply).toContain('确认')

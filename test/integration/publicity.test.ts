@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApi } from '../../api/app'
-import { handleInbound } from '../../core/chat/chat.usecases'
 import {
   advancePublicities,
   createPublicity,
@@ -10,6 +9,7 @@ import {
   recordReview,
 } from '../../core/notices/publicity.usecases'
 import { outbox } from '../../db/schema'
+import { say as chat } from '../support/chat'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
@@ -30,22 +30,8 @@ describe.each(drivers)('design publicity on %s', (driver) => {
       .select()
       .from(outbox)
       .where(eq(outbox.batch, `publicity:${number}:${stage}`))
-  const say = async (senderId: string, text: string, roomId?: string) => {
-    const id = uniqueId('m')
-    const result = await handleInbound(deps, {
-      id,
-      roomId,
-      senderId,
-      senderName: '居民',
-      text,
-      mentionsSelf: false,
-    })
-    const [reply] = await deps.db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.dedupeKey, `reply:${id}`))
-    return { result, reply: reply?.text ?? '' }
-  }
+  const say = (senderId: string, text: string, roomId?: string) =>
+    chat(deps, { senderId, senderName: '居民', text, roomId })
 
   it('refuses a period shorter than the minimum or closing before it opens, naming the field', async () => {
     const world = await makeWorld(deps)
