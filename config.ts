@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defaultTaskTemplates, type TaskTemplates, taskTemplatesSchema } from './core/projects/stages'
 import { defaultSlaConfig, type SlaConfig, slaConfigSchema } from './core/sla/deadlines'
 
 const boolFromEnv = z
@@ -65,6 +66,30 @@ const envSchema = z.object({
   ATTACHMENT_MAX_MB: z.coerce.number().positive().max(100).default(10),
   NUDGE_SUPERVISOR_AFTER_DAYS: z.coerce.number().int().min(0).max(60).default(1),
   NUDGE_LEADERS_AFTER_DAYS: z.coerce.number().int().min(0).max(60).default(5),
+  NUDGE_REMIND_BEFORE_HOURS: jsonFromEnv(
+    z.record(
+      z.string().min(1),
+      z
+        .number()
+        .positive('hours must be greater than 0')
+        .max(24 * 60),
+    ),
+  ).optional(),
+  TASK_TEMPLATES: jsonFromEnv(taskTemplatesSchema).optional(),
+  YEAR_TARGETS: jsonFromEnv(
+    z.record(
+      z.string().regex(/^\d{4}$/, 'keys must be years like "2026"'),
+      z
+        .object({
+          started: z.number().int().min(0),
+          completed: z.number().int().min(0),
+          investmentYuan: z
+            .string()
+            .regex(/^\d{1,14}(\.\d{1,2})?$/, 'investmentYuan must be a decimal string in 元'),
+        })
+        .strict(),
+    ),
+  ).optional(),
   PHASE_EVE_TIME: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must look like 18:00')
@@ -108,7 +133,16 @@ export interface Config {
   /** 公示期: the shortest publicity period allowed, in days. */
   publicityMinDays: number
   /** The nudge ladder, in working days: owner at the deadline, supervisor after this, leaders after that. */
-  nudges: { supervisorAfterDays: number; leadersAfterDays: number }
+  nudges: {
+    supervisorAfterDays: number
+    leadersAfterDays: number
+    /** Per request category: hours before the resolution deadline when the holder is reminded. */
+    remindBeforeHours: Record<string, number>
+  }
+  /** Tasks each project stage creates; the env replaces the list of any stage it names. */
+  taskTemplates: TaskTemplates
+  /** The year's targets (work plan 一(一)): projects started and completed, fixed-asset investment in 元. */
+  yearTargets: Record<string, { started: number; completed: number; investmentYuan: string }>
   /** The largest file a notice may carry, in bytes. */
   attachmentMaxBytes: number
   /** Shanghai time on the day before a construction phase when its reminder goes out, as hour and minute. */
@@ -170,7 +204,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nudges: {
       supervisorAfterDays: e.NUDGE_SUPERVISOR_AFTER_DAYS,
       leadersAfterDays: e.NUDGE_LEADERS_AFTER_DAYS,
+      remindBeforeHours: e.NUDGE_REMIND_BEFORE_HOURS ?? {},
     },
+    taskTemplates: { ...defaultTaskTemplates, ...e.TASK_TEMPLATES },
+    // Beijing 2020: 80 started, 50 completed, 12.8亿元 fixed-asset investment.
+    yearTargets: e.YEAR_TARGETS ?? { '2020': { started: 80, completed: 50, investmentYuan: '1280000000' } },
     phaseEve: { hour: Number(e.PHASE_EVE_TIME.slice(0, 2)), minute: Number(e.PHASE_EVE_TIME.slice(3)) },
     feeReminderDays: [...new Set(e.FEE_REMINDER_DAYS.split(',').map(Number))]
       .filter((d) => d > 0)

@@ -11,6 +11,7 @@ import { registerAdminRoutes } from './routes/admin.routes'
 import { registerAttachmentRoutes } from './routes/attachments.routes'
 import { registerNoticeRoutes } from './routes/notices.routes'
 import { registerOutboxRoutes } from './routes/outbox.routes'
+import { registerProjectRoutes } from './routes/projects.routes'
 import { registerPublicityRoutes } from './routes/publicities.routes'
 import { registerRequestRoutes } from './routes/requests.routes'
 import { registerScheduleRoutes } from './routes/schedules.routes'
@@ -58,6 +59,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerPublicityRoutes(v1, deps)
   registerScheduleRoutes(v1, deps)
   registerAttachmentRoutes(v1, deps)
+  registerProjectRoutes(v1, deps)
   v1.get('/bot', (c) => {
     const status = options.bot?.status()
     if (!status) return c.json(null)

@@ -9,7 +9,7 @@ export function startJobs(deps: Deps) {
     registerCalendarCheckJob(deps),
     registerCalendarReloadJob(deps),
     registerNoticesJob(deps),
-    registerNudgesJob(deps),
+    ...registerNudgesJob(deps),
   ]
   return {
     async stop() {

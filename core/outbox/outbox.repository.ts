@@ -33,24 +33,29 @@ export async function enqueueMessages(
   const rows = messages.flatMap((m) => {
     const parts = splitMessage(m.text, options.maxChars ?? defaultMaxChars)
     return parts.map((text, i) => ({
-      conversationId: m.conversationId,
-      isRoom: m.isRoom ? 1 : 0,
+      conversation_id: m.conversationId,
+      is_room: m.isRoom ? 1 : 0,
       text,
       // Only the first part @mentions: one ping per message, not per part.
       mentions: i === 0 ? (m.mentions ?? []) : [],
-      dedupeKey: m.dedupeKey ? (parts.length > 1 ? `${m.dedupeKey}#${i + 1}` : m.dedupeKey) : null,
-      notBefore: m.notBefore ?? now,
+      dedupe_key: m.dedupeKey ? (parts.length > 1 ? `${m.dedupeKey}#${i + 1}` : m.dedupeKey) : null,
+      not_before: (m.notBefore ?? now).toISOString(),
       priority: m.priority ?? 'normal',
       batch: m.batch ?? null,
-      createdAt: now,
     }))
   })
-  // Large broadcasts go in slices: one statement has a limit on its parameters.
-  for (let i = 0; i < rows.length; i += 2_000) {
-    await db
-      .insert(outbox)
-      .values(rows.slice(i, i + 2_000))
-      .onConflictDoNothing({ target: outbox.dedupeKey })
+  // One statement per slice whatever the row count: the rows travel as one JSON parameter, which is far
+  // cheaper to bind than ten parameters a row, and keep their order (delivery order per group is by id).
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const slice = JSON.stringify(rows.slice(i, i + 5_000).map((row, ord) => ({ ...row, ord })))
+    await db.execute(sql`
+      insert into ${outbox} (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch, created_at)
+      select x.conversation_id, x.is_room, x.text, x.mentions, x.dedupe_key, x.not_before, x.priority, x.batch,
+             ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${slice}::jsonb) as x(conversation_id text, is_room int, text text,
+        mentions jsonb, dedupe_key text, not_before timestamptz, priority text, batch text, ord int)
+      order by x.ord
+      on conflict (dedupe_key) do nothing`)
   }
 }
 

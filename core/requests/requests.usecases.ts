@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { requestSupporters, requests } from '../../db/schema'
+import { requestSupporters, requests, xiaoqu } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import { type Category, categoryCodes, categoryInfo } from '../classify/categories'
+import { snoozeWatches, syncWatches } from '../nudges/watches'
 import { enqueueMessages, type OutgoingMessage } from '../outbox/outbox.repository'
 import {
   type Actor,
@@ -24,6 +25,52 @@ export const maxRequestLength = 2000
 
 const enqueue = (ctx: Ctx, messages: readonly OutgoingMessage[], now: Date) =>
   enqueueMessages(ctx.db, messages, now, { maxChars: ctx.config.send.maxChars })
+
+/**
+ * Keeps the nudge engine in step with a request: its response clock runs until it is accepted, its
+ * resolution clock until it is resolved. The reminder before the resolution deadline is per category
+ * (NUDGE_REMIND_BEFORE_HOURS).
+ */
+async function watchRequest(ctx: Ctx, request: repo.RequestRow, place?: { path: string; name: string }) {
+  const where =
+    place ??
+    (request.xiaoquId
+      ? (await ctx.db.select().from(xiaoqu).where(eq(xiaoqu.id, request.xiaoquId)))[0]
+      : undefined)
+  const remindHours = ctx.config.nudges.remindBeforeHours[request.category]
+  const base = {
+    itemId: request.id,
+    label: `诉求 ${request.number}【${request.category}】`,
+    ref: request.number,
+    scopePath: where?.path ?? '/',
+    placeName: where?.name ?? '',
+    ownerStaffId: request.assigneeStaffId,
+    ownerOrgId: null,
+    urgent: request.urgency === 'urgent',
+  }
+  const open = repo.openStatuses.includes(request.status as never)
+  await syncWatches(
+    ctx.db,
+    ctx,
+    [
+      {
+        ...base,
+        itemKind: 'request-response',
+        dueAt: request.responseDueAt,
+        remindAt: null,
+        closed: request.status !== 'submitted',
+      },
+      {
+        ...base,
+        itemKind: 'request-resolution',
+        dueAt: request.resolutionDueAt,
+        remindAt: remindHours ? new Date(request.resolutionDueAt.getTime() - remindHours * 3_600_000) : null,
+        closed: !open,
+      },
+    ],
+    ctx.clock.now(),
+  )
+}
 
 export interface FileRequestInput {
   text: string
@@ -95,6 +142,7 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
     })
   }
   const context = await repo.loadRequestContext(ctx.db, request)
+  await watchRequest(ctx, request, context.xiaoqu)
   if (context.xiaoqu) {
     const groups = await repo.officerGroupsCovering(ctx.db, context.xiaoqu.path)
     const authorName = input.resident?.name ?? '居民（代录）'
@@ -179,6 +227,7 @@ export async function acceptRequest(
     updatedAt: now,
   })
   await staffEvent(ctx, actor, request, 'accepted', note ?? null)
+  await watchRequest(ctx, updated, context.xiaoqu)
   await recordAudit(ctx.db, {
     actor,
     action: 'request.accept',
@@ -225,6 +274,7 @@ export async function assignRequest(
     assigneeStaffId: assignee.id,
     updatedAt: now,
   })
+  await watchRequest(ctx, updated, context.xiaoqu)
   await staffEvent(ctx, actor, request, 'assigned', note ?? `转派给 ${assignee.name}`, {
     from: request.assigneeStaffId,
     to: assignee.id,
@@ -273,6 +323,7 @@ export async function resolveRequest(
     updatedAt: now,
   })
   await staffEvent(ctx, actor, request, 'resolved', trimmed)
+  await watchRequest(ctx, updated, context.xiaoqu)
   await recordAudit(ctx.db, {
     actor,
     action: 'request.resolve',
@@ -309,7 +360,7 @@ export async function reclassifyRequest(
   }
   // Reclassifying moves deadlines: the officers' call, not the assignee's.
   assertRole(actor.staff, ['officer', 'community_worker'])
-  const { request } = await loadForStaff(ctx, actor, number)
+  const { request, context } = await loadForStaff(ctx, actor, number)
   const info = categoryInfo(change.category as Category)
   const now = ctx.clock.now()
   const urgency = change.urgency ?? request.urgency
@@ -332,6 +383,7 @@ export async function reclassifyRequest(
   const before = { category: request.category, menuItem: request.menuItem, urgency: request.urgency }
   const after = { category: updated.category, menuItem: updated.menuItem, urgency: updated.urgency }
   await staffEvent(ctx, actor, request, 'reclassified', change.reason, { before, after })
+  await watchRequest(ctx, updated, context.xiaoqu)
   await recordAudit(ctx.db, {
     actor,
     action: 'request.reclassify',
@@ -383,6 +435,7 @@ export async function rateRequest(
   if (rating === 'satisfied') {
     return repo.updateRequest(ctx.db, request.id, { status: 'closed', rating, ratedAt: now, updatedAt: now })
   }
+  // 不满意 reopens it: the resolution clock runs again from where it stood.
   const updated = await repo.updateRequest(ctx.db, request.id, {
     status: 'accepted',
     rating,
@@ -392,6 +445,7 @@ export async function rateRequest(
   })
   await repo.addRequestEvent(ctx.db, { ...base, kind: 'reopened', note: reason!.trim() })
   const context = await repo.loadRequestContext(ctx.db, updated)
+  await watchRequest(ctx, updated, context.xiaoqu)
   const text = messages.reopenedNotice(updated, reason!.trim())
   const key = `request:${number}:reopened:${now.getTime()}`
   const outgoing: OutgoingMessage[] = []
@@ -436,4 +490,65 @@ export async function supportRequest(ctx: Ctx, resident: ResidentRow, number: st
     at: now,
   })
   return { request: updated!, added: true }
+}
+
+/**
+ * Moves a request's resolution deadline (延期), or holds its nudges until a time (暂缓提醒). Either needs a
+ * reason, and is an event on the request and in the audit log. The response clock moves too if the
+ * request has not been accepted yet and its response deadline would fall after the new one.
+ */
+export async function extendRequest(
+  ctx: Ctx,
+  actor: Actor & { kind: 'staff' },
+  number: string,
+  change: { resolutionDueAt?: Date; snoozeUntil?: Date; reason: string },
+) {
+  const reason = change.reason.trim()
+  if (!reason) throw invalid('requests.reason_required', '延期或暂缓提醒须写明原因。')
+  if (!change.resolutionDueAt && !change.snoozeUntil) {
+    throw invalid(
+      'requests.nothing_to_change',
+      '请给出新的办结时限（resolutionDueAt）或暂缓提醒到的时间（snoozeUntil）。',
+    )
+  }
+  const { request, context } = await loadForStaff(ctx, actor, number)
+  if (!repo.openStatuses.includes(request.status as never)) throw errors.wrongStatus(request, '延期')
+  const now = ctx.clock.now()
+  for (const at of [change.resolutionDueAt, change.snoozeUntil]) {
+    if (at && at <= now) throw invalid('requests.time_in_past', '新的时间必须晚于现在。')
+  }
+  let updated = request
+  if (change.resolutionDueAt) {
+    updated = await repo.updateRequest(ctx.db, request.id, {
+      resolutionDueAt: change.resolutionDueAt,
+      updatedAt: now,
+    })
+    await watchRequest(ctx, updated, context.xiaoqu)
+  }
+  if (change.snoozeUntil) {
+    await snoozeWatches(
+      ctx.db,
+      ctx,
+      ['request-response', 'request-resolution'],
+      request.id,
+      change.snoozeUntil,
+    )
+  }
+  const before = { resolutionDueAt: request.resolutionDueAt }
+  const after = {
+    resolutionDueAt: updated.resolutionDueAt,
+    snoozeUntil: change.snoozeUntil ?? null,
+    reason,
+  }
+  await staffEvent(ctx, actor, request, 'extended', reason, after)
+  await recordAudit(ctx.db, {
+    actor,
+    action: change.resolutionDueAt ? 'request.extend' : 'request.snooze',
+    entity: 'request',
+    entityId: number,
+    before,
+    after,
+    at: now,
+  })
+  return updated
 }

@@ -28,6 +28,8 @@ export const xiaoqu = pgTable(
     name: text('name').notNull(),
     address: text('address'),
     buildYear: integer('build_year'),
+    /** The property company managing it (物业管理覆盖率); set when a project hands over, or by an admin. */
+    propertyCompanyId: integer('property_company_id'),
     path: text('path').notNull().default(''),
     createdAt: createdAt(),
   },

@@ -3,6 +3,7 @@ import { index, integer, jsonb, pgSequence, pgTable, serial, text, unique } from
 import { xiaoqu } from './areas.table'
 import { createdAt, instant } from './columns'
 import { residents, staff } from './people.table'
+import { projects } from './projects.table'
 
 export const noticeKinds = ['broadcast', 'design_publicity', 'construction', 'fee'] as const
 export const noticeStatuses = ['draft', 'scheduled', 'published', 'cancelled', 'expired'] as const
@@ -52,6 +53,8 @@ export const publicities = pgTable(
     xiaoquId: integer('xiaoqu_id')
       .notNull()
       .references(() => xiaoqu.id),
+    /** The renovation project whose design this is, if any: its closing moves the project on. */
+    projectId: integer('project_id').references(() => projects.id),
     title: text('title').notNull(),
     body: text('body').notNull(),
     /** 责任规划师审查: who reviewed the design, and when. Publishing is refused without it. */

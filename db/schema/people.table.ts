@@ -72,6 +72,8 @@ export const staff = pgTable(
     wechatId: text('wechat_id').unique(),
     tokenHash: text('token_hash').unique(),
     active: boolean('active').notNull().default(true),
+    /** Chose one daily digest (09:00 on working days) instead of single nudges. */
+    digest: boolean('digest').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [index('staff_scope').on(t.scopePath)],

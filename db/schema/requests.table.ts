@@ -62,6 +62,7 @@ export const requestEventKinds = [
   'reopened',
   'supported',
   'reclassified',
+  'extended',
 ] as const
 
 export const requestEvents = pgTable(

@@ -1,9 +1,10 @@
 import { asc, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sendDigests } from '../../core/nudges/digest'
 import { recordRun } from '../../core/nudges/job-runs'
 import { scanOverdue } from '../../core/nudges/nudges.usecases'
 import * as requests from '../../core/requests/requests.usecases'
-import { jobRuns, nudges, outbox, staff } from '../../db/schema'
+import { digestItems, jobRuns, nudges, outbox, staff } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
@@ -26,6 +27,7 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
       .filter((r) => Number(r.parts[2]) === requestId)
       .map((r) => ({ to: r.to, level: Number(r.parts[3]) }))
   const scan = () => deps.db.transaction((tx) => scanOverdue({ ...deps, db: tx }))
+  const digest = () => deps.db.transaction((tx) => sendDigests({ ...deps, db: tx }))
 
   it('climbs owner → supervisor → leadership at working-day steps, each once, and stops when resolved', async () => {
     deps.clock.set(shanghai('2026-03-06T17:30:00'))
@@ -77,9 +79,20 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
     expect((await sentTo(request.id)).map((n) => n.level)).toEqual([1, 2])
     deps.clock.set(shanghai('2026-03-25T17:31:00'))
     await scan()
-    const all = await sentTo(request.id)
-    expect(all.map((n) => n.level)).toEqual([1, 2, 3])
-    expect(all[2]!.to).toBe(leader.staff.wechatId)
+    // Leadership hears of it in the next morning's digest, not by a message of its own.
+    expect((await sentTo(request.id)).map((n) => n.level)).toEqual([1, 2])
+    const pending = await deps.db.select().from(digestItems).where(eq(digestItems.staffId, leader.staff.id))
+    expect(pending.map((d) => d.line)).toEqual([expect.stringContaining(`【通报】诉求 ${request.number}`)])
+    deps.clock.set(shanghai('2026-03-26T09:00:00'))
+    await digest()
+    await digest()
+    const digests = await deps.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.conversationId, leader.staff.wechatId!))
+    expect(digests).toHaveLength(1)
+    expect(digests[0]!.text).toContain('【每日汇总】2026-03-26，共 1 项')
+    expect(digests[0]!.text).toContain(request.number)
 
     const other = await requests.fileRequest(deps, {
       text: '门禁坏了',
