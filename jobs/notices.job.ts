@@ -4,7 +4,7 @@ import type { Deps } from '../core/shared/deps'
 
 /** Every minute, the notices' lifecycle tick (see advanceNotices); the sender is woken when it wrote. */
 export function registerNoticesJob(
-  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'outboxSignal' | 'classifier'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'outboxSignal' | 'classifier' | 'calendar'>,
 ) {
   return cron.schedule(
     '* * * * *',

@@ -9,11 +9,22 @@ import {
   listXiaoqu,
 } from '../../core/areas/areas.usecases'
 import { listAudit } from '../../core/audit/audit'
+import {
+  createOrganisation,
+  listOrganisations,
+  setXiaoquGovernance,
+} from '../../core/organisations/organisations.usecases'
 import { assertRole, roleNames } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
 import { listOverrides, saveOverrides } from '../../core/sla/calendar-store'
-import { createStaff, issueBindCode, listStaff, rotateToken } from '../../core/staff/staff.usecases'
-import { staffRoles, type staff as staffTable } from '../../db/schema'
+import {
+  createStaff,
+  issueBindCode,
+  listStaff,
+  rotateToken,
+  setDigestPreference,
+} from '../../core/staff/staff.usecases'
+import { organisationKinds, staffRoles, type staff as staffTable } from '../../db/schema'
 import { type ApiEnv, staffActor } from '../auth'
 import { errorResponses } from '../errors'
 import { Id, IdFromString } from './common.schemas'
@@ -37,6 +48,7 @@ const StaffSchema = z
     supervisorId: z.number().nullable(),
     wechatBound: z.boolean(),
     active: z.boolean(),
+    digest: z.boolean(),
   })
   .openapi('Staff')
 const toStaffDto = (s: typeof staffTable.$inferSelect) => ({
@@ -49,6 +61,7 @@ const toStaffDto = (s: typeof staffTable.$inferSelect) => ({
   supervisorId: s.supervisorId,
   wechatBound: Boolean(s.wechatId),
   active: s.active,
+  digest: s.digest,
 })
 const BindCodeSchema = z
   .object({ code: z.string(), expiresAt: z.string(), instructions: z.string() })
@@ -62,6 +75,15 @@ const routes = {
     security,
     summary: 'Who the token belongs to',
     responses: { 200: ok('The caller', StaffSchema), ...errorResponses(401) },
+  }),
+  mePreferences: createRoute({
+    method: 'put',
+    path: '/me/preferences',
+    tags: ['工作人员 staff'],
+    security,
+    summary: 'Choose one daily digest (09:00 on working days) instead of single nudges',
+    request: { body: { required: true, ...json(z.object({ digest: z.boolean() })) } },
+    responses: { 200: ok('The caller', StaffSchema), ...errorResponses(400, 401) },
   }),
   staffList: createRoute({
     method: 'get',
@@ -174,6 +196,52 @@ const routes = {
     ),
     responses: { 201: ok('Created'), ...errorResponses(400, 401, 403, 404, 409) },
   }),
+  organisationList: createRoute({
+    method: 'get',
+    path: '/organisations',
+    tags: ['区域与小区 areas'],
+    security,
+    summary: 'Organisations: implementing entities, property companies, planners, construction units, …',
+    responses: { 200: ok('Organisations'), ...errorResponses(401) },
+  }),
+  organisationCreate: createRoute({
+    method: 'post',
+    path: '/organisations',
+    tags: ['区域与小区 areas'],
+    security,
+    summary: 'Register an organisation (officers and admins)',
+    request: body(
+      z.object({
+        kind: z.enum(organisationKinds),
+        name: z.string().trim().min(1).max(100),
+        areaId: Id.optional(),
+      }),
+    ),
+    responses: { 201: ok('Created'), ...errorResponses(400, 401, 403, 409) },
+  }),
+  xiaoquGovernance: createRoute({
+    method: 'put',
+    path: '/xiaoqu/{id}/governance',
+    tags: ['区域与小区 areas'],
+    security,
+    summary: "Record the xiaoqu's owners' organisation and its property company (null clears); audited",
+    request: {
+      params: IdParam,
+      ...body(
+        z.object({
+          ownersOrganisation: z
+            .object({
+              kind: z.enum(['owners_committee', 'property_management_committee']),
+              formedOn: z.iso.date('成立日期应形如 2026-03-02'),
+            })
+            .nullable()
+            .optional(),
+          propertyCompanyId: Id.nullable().optional(),
+        }),
+      ),
+    },
+    responses: { 200: ok('Updated'), ...errorResponses(400, 401, 403, 404) },
+  }),
   groupCode: createRoute({
     method: 'post',
     path: '/xiaoqu/{id}/binding-code',
@@ -285,6 +353,11 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
 
   return app
     .openapi(routes.me, (c) => c.json(toStaffDto(c.get('staff')), 200))
+    .openapi(routes.mePreferences, async (c) => {
+      const { digest } = c.req.valid('json')
+      const updated = await db.transaction((tx) => setDigestPreference({ db: tx, clock }, actorOf(c), digest))
+      return c.json(toStaffDto(updated), 200)
+    })
     .openapi(routes.staffList, async (c) => {
       const rows = await listStaff(db, c.get('staff').scopePath)
       return c.json({ items: rows.map(toStaffDto) }, 200)
@@ -336,6 +409,28 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       c.json(
         await db.transaction((tx) => createXiaoqu(tx, actorOf(c), c.req.valid('json'), clock.now())),
         201,
+      ),
+    )
+    .openapi(routes.organisationList, async (c) => c.json({ items: await listOrganisations(db) }, 200))
+    .openapi(routes.organisationCreate, async (c) =>
+      c.json(
+        await db.transaction((tx) =>
+          createOrganisation({ db: tx, now: clock.now() }, actorOf(c), c.req.valid('json')),
+        ),
+        201,
+      ),
+    )
+    .openapi(routes.xiaoquGovernance, async (c) =>
+      c.json(
+        await db.transaction((tx) =>
+          setXiaoquGovernance(
+            { db: tx, now: clock.now() },
+            actorOf(c),
+            c.req.valid('param').id,
+            c.req.valid('json'),
+          ),
+        ),
+        200,
       ),
     )
     .openapi(routes.groupCode, async (c) => {

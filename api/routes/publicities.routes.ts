@@ -86,6 +86,10 @@ const routes = {
               opensAt: instantField,
               closesAt: instantField,
               review: Review.optional(),
+              projectNumber: z
+                .string()
+                .regex(/^[Pp]\d{1,9}$/, '项目编号形如 P101')
+                .optional(),
               attachmentIds: z
                 .array(Id)
                 .max(9)

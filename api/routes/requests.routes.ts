@@ -70,6 +70,11 @@ const accept = action('accept', 'Accept (first response)', s.NoteBody)
 const assign = action('assign', 'Reassign to a staff member', s.AssignBody)
 const resolve = action('resolve', 'Resolve; the resident is asked to rate', s.ResolveBody)
 const reclassify = action('reclassify', 'Change category or urgency (audited)', s.ReclassifyBody)
+const extend = action(
+  'extend',
+  'Move the resolution deadline (延期) or hold nudges until a time (暂缓提醒); a reason is required and audited',
+  s.ExtendBody,
+)
 const events = createRoute({
   method: 'get',
   path: '/requests/{number}/events',
@@ -208,6 +213,18 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       const { number } = c.req.valid('param')
       const updated = await mutate((ctx) =>
         useCases.reclassifyRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json')),
+      )
+      return c.json(await changed(updated), 200)
+    })
+    .openapi(extend, async (c) => {
+      const { number } = c.req.valid('param')
+      const b = c.req.valid('json')
+      const updated = await mutate((ctx) =>
+        useCases.extendRequest(ctx, staffActor(c.get('staff')), number, {
+          resolutionDueAt: b.resolutionDueAt ? new Date(b.resolutionDueAt) : undefined,
+          snoozeUntil: b.snoozeUntil ? new Date(b.snoozeUntil) : undefined,
+          reason: b.reason,
+        }),
       )
       return c.json(await changed(updated), 200)
     })

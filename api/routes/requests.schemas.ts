@@ -89,6 +89,16 @@ export const ReclassifyBody = z.object({
   reason: z.string().trim().min(1, '请写明重新分类的原因').max(500),
 })
 
+export const ExtendBody = z.object({
+  resolutionDueAt: z.iso
+    .datetime({ offset: true, message: '应为带时区的时间，如 2026-03-20T18:00:00+08:00' })
+    .optional(),
+  snoozeUntil: z.iso
+    .datetime({ offset: true, message: '应为带时区的时间，如 2026-03-20T18:00:00+08:00' })
+    .optional(),
+  reason: z.string().trim().min(1, '请写明延期或暂缓提醒的原因').max(500),
+})
+
 export const EventSchema = z
   .object({
     kind: z.string(),

@@ -1,6 +1,7 @@
 import { excerpt, statusNames } from '../requests/requests.messages'
 import type { RequestRow } from '../requests/requests.repository'
 import { formatShanghai } from '../shared/time'
+import type { TaskRow } from '../tasks/tasks.usecases'
 
 export function helpText(botName: string, who: { staff: boolean; inRoom: boolean }) {
   const lines = who.inRoom
@@ -22,8 +23,10 @@ export function helpText(botName: string, who: { staff: boolean; inRoom: boolean
   if (who.staff) {
     lines.push(
       '工作人员：',
-      '· 待办：我的待办诉求，超时的在前',
+      '· 待办：我的待办诉求和任务，超时的在前',
       '· 受理 Q1024 · 转派 Q1024 姓名 · 办结 Q1024 办理结果',
+      '· 完成 T12 完成情况：完成一项任务',
+      '· 每日汇总 开 / 关（私聊）：超时提醒改为每个工作日 9:00 汇总一次',
       '· 绑定小区 绑定码（在群里）：把本群绑定到小区',
       '· 公告 内容（私聊）：向管辖范围内的居民群发公告，回复"确认"后发送',
     )
@@ -60,5 +63,12 @@ export function requestLines(
     const overdue = (request.status === 'submitted' || request.status === 'accepted') && due < now
     const place = xiaoquName ? `${xiaoquName} ` : ''
     return `${request.number}【${request.category}】${statusNames[request.status]} ${place}${excerpt(request.text, 18)}${request.status === 'resolved' || request.status === 'closed' ? '' : ` 时限${formatShanghai(due)}`}${overdue ? ' ⚠已超时' : ''}`
+  })
+}
+
+export function taskLines(rows: readonly { task: TaskRow; xiaoquName?: string | null }[], now: Date) {
+  return rows.map(({ task, xiaoquName }) => {
+    const late = task.dueAt < now ? '【已超时】' : ''
+    return `${late}${task.number}「${task.title}」${xiaoquName ?? ''} 时限 ${formatShanghai(task.dueAt)}`
   })
 }

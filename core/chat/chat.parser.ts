@@ -9,6 +9,8 @@ export type Command =
   | { kind: 'bind'; code: string }
   | { kind: 'bindGroup'; code: string }
   | { kind: 'todo' }
+  | { kind: 'complete'; number: string; note: string }
+  | { kind: 'digest'; on: boolean }
   | { kind: 'accept'; number: string; note: string }
   | { kind: 'assign'; number: string; target: string; note: string }
   | { kind: 'resolve'; number: string; note: string }
@@ -38,6 +40,8 @@ const usage: Record<string, string> = {
   办结: '办结 Q1024 办理结果',
   公告: '公告 明天上午9点小区停水，请提前储水',
   意见: '意见 G12 您的意见',
+  完成: '完成 T12 完成情况',
+  每日汇总: '每日汇总 开（或 关）',
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -60,6 +64,7 @@ export function normalizeChat(text: string) {
 
 // Longest first, so 不满意 wins over 满意 and 绑定小区 over 绑定.
 const commandWords = [
+  '每日汇总',
   '绑定小区',
   '我的诉求',
   '不满意',
@@ -77,6 +82,7 @@ const commandWords = [
   '公告',
   '确认',
   '意见',
+  '完成',
 ]
 
 const numberPattern = /^([qQ]?\d{1,9})(?:\s+|$)([\s\S]*)$/
@@ -101,7 +107,7 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
   const quiet = ctx.inRoom && !mentioned
   if (quiet && ['我的诉求', '帮助', '待办'].includes(word) && rest !== '') return { kind: 'ignore' }
   // 公告 and 确认 are private-chat commands; in a group they are ordinary words.
-  if (quiet && (word === '公告' || word === '确认')) return { kind: 'ignore' }
+  if (quiet && (word === '公告' || word === '确认' || word === '每日汇总')) return { kind: 'ignore' }
   const withNumber = (make: (number: string, tail: string) => Command): Command => {
     const match = numberPattern.exec(rest)
     if (!match) {
@@ -154,6 +160,16 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
           : { kind: 'missingArgument', command: word, usage: usage[word]! }
       return { kind: 'feedback', number: match[1]!.toUpperCase(), text: (match[2] ?? '').trim() }
     }
+    case '完成': {
+      const match = /^([tT]\d{1,9})(?:\s+|$)([\s\S]*)$/.exec(rest)
+      if (!match)
+        return quiet ? { kind: 'ignore' } : { kind: 'missingArgument', command: word, usage: usage[word]! }
+      return { kind: 'complete', number: match[1]!.toUpperCase(), note: (match[2] ?? '').trim() }
+    }
+    case '每日汇总':
+      if (/^(开|开启|打开|是)$/.test(rest)) return { kind: 'digest', on: true }
+      if (/^(关|关闭|否)$/.test(rest)) return { kind: 'digest', on: false }
+      return { kind: 'missingArgument', command: word, usage: usage[word]! }
     case '绑定':
     case '绑定小区':
       return rest

@@ -13,7 +13,13 @@ import * as requestsUseCases from '../requests/requests.usecases'
 import { type Actor, roleNames, type StaffRow, scopeCovers } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { forbidden, isAppError } from '../shared/errors'
-import { bindGroup, bindStaffWechat, findActiveStaffByName } from '../staff/staff.usecases'
+import {
+  bindGroup,
+  bindStaffWechat,
+  findActiveStaffByName,
+  setDigestPreference,
+} from '../staff/staff.usecases'
+import { completeTask, openTasksOf } from '../tasks/tasks.usecases'
 import * as text from './chat.messages'
 import { type Command, parseCommand } from './chat.parser'
 
@@ -255,13 +261,29 @@ async function runCommand(
     }
     case 'todo': {
       const actor = staffActor()
-      const rows = await repo.todoForStaff(tx, actor.staff, 15)
-      if (rows.length === 0) return { outcome: 'todo:0', message: '您目前没有待办诉求。' }
+      const [rows, taskRows] = [
+        await repo.todoForStaff(tx, actor.staff, 15),
+        await openTasksOf(tx, actor.staff, 15),
+      ]
+      if (rows.length + taskRows.length === 0)
+        return { outcome: 'todo:0', message: '您目前没有待办诉求或任务。' }
+      const parts = [`您的待办（时限早的在前）：`]
+      if (rows.length > 0) parts.push(`诉求 ${rows.length} 条：`, ...text.requestLines(rows, now))
+      if (taskRows.length > 0) parts.push(`任务 ${taskRows.length} 项：`, ...text.taskLines(taskRows, now))
+      return { outcome: `todo:${rows.length + taskRows.length}`, message: parts.join('\n') }
+    }
+    case 'complete': {
+      const task = await completeTask(ctx, staffActor(), command.number, command.note || undefined)
+      return { outcome: `completed:${task.number}`, message: `已完成任务 ${task.number}「${task.title}」。` }
+    }
+    case 'digest': {
+      const actor = staffActor()
+      await setDigestPreference(ctx, actor, command.on)
       return {
-        outcome: `todo:${rows.length}`,
-        message: [`您的待办（${rows.length} 条，时限早的在前）：`, ...text.requestLines(rows, now)].join(
-          '\n',
-        ),
+        outcome: `digest:${command.on ? 'on' : 'off'}`,
+        message: command.on
+          ? '已改为每日汇总：超时提醒将在每个工作日 9:00 汇总发给您一次（紧急事项仍即时提醒）。发"每日汇总 关"恢复逐条提醒。'
+          : '已恢复逐条提醒：事项超时即提醒您。',
       }
     }
     case 'accept': {

@@ -12,7 +12,9 @@ import { publishDueSchedules, remindPhaseEves } from './schedule.usecases'
  * and writes with dedupe keys, so repeating a tick, or running it on two instances, posts nothing twice.
  * Returns how many messages or state changes it made.
  */
-export async function advanceNotices(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'classifier'>) {
+export async function advanceNotices(
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'classifier' | 'calendar'>,
+) {
   const step = (work: (ctx: Omit<typeof deps, 'db'> & { db: DbOrTx }) => Promise<number>) =>
     deps.db.transaction((tx) => work({ ...deps, db: tx }))
   let changed = await step(publishDueNotices)

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../db/client'
 import { publicities, publicityFeedback, residents, xiaoqu } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import type { Classifier } from '../classify/classifier'
+import { findProject, onPublicityClosed } from '../projects/projects.usecases'
 import { type Actor, assertRole, assertScope, type ResidentRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
@@ -11,7 +12,7 @@ import { assertAttachments } from './attachments'
 import { enqueueToScope } from './broadcast.repository'
 
 type StaffActor = Actor & { kind: 'staff' }
-type Ctx = Pick<Deps, 'clock' | 'config'> & { db: DbOrTx }
+type Ctx = Pick<Deps, 'clock' | 'config' | 'calendar'> & { db: DbOrTx }
 export type PublicityRow = typeof publicities.$inferSelect
 
 const day = 86_400_000
@@ -25,6 +26,8 @@ export interface CreatePublicityInput {
   review?: { reviewedBy: string; reviewedAt?: Date }
   /** Design drawings (PNG, JPEG, PDF) uploaded beforehand. */
   attachmentIds?: number[]
+  /** The renovation project whose design this is: its closing makes the project's 汇总公示意见 task. */
+  projectNumber?: string
 }
 
 /** A design publicity for a xiaoqu; a draft until the planner's review is recorded and it is published. */
@@ -45,10 +48,18 @@ export async function createPublicity(ctx: Ctx, actor: StaffActor, input: Create
   if (!place) throw notFound('xiaoqu.not_found', `没有编号为 ${input.xiaoquId} 的小区。`)
   assertScope(actor.staff, place.path)
   await assertAttachments(ctx.db, input.attachmentIds ?? [])
+  const project = input.projectNumber ? await findProject(ctx.db, input.projectNumber) : undefined
+  if (project && project.xiaoquId !== place.id) {
+    throw invalid(
+      'publicity.project_elsewhere',
+      `项目 ${project.number} 不属于该小区，请核对小区或项目编号。`,
+    )
+  }
   const [row] = await ctx.db
     .insert(publicities)
     .values({
       xiaoquId: place.id,
+      projectId: project?.id ?? null,
       title: input.title,
       body: input.body,
       opensAt: input.opensAt,
@@ -238,6 +249,7 @@ export async function advancePublicities(ctx: Ctx & { classifier: Classifier }) 
         .update(publicities)
         .set({ status: 'closed', closedAt: now, summary })
         .where(eq(publicities.id, p.id))
+      if (p.projectId) await onPublicityClosed(ctx, p.projectId)
       changed++
     } else if (!p.halfwayAt && now.getTime() >= (p.opensAt.getTime() + p.closesAt.getTime()) / 2) {
       const received = await feedbackCount(ctx.db, p.id)

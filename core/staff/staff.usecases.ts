@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../db/client'
 import { areas, bindCodes, chatGroups, settings, staff, xiaoqu } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import { type Actor, assertRole, assertScope, type StaffRow } from '../shared/actor'
+import type { Clock } from '../shared/clock'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
 import { hashToken, newApiToken, newBindCode } from '../shared/tokens'
 
@@ -286,4 +287,23 @@ export async function findActiveStaffByName(db: DbOrTx, name: string) {
     .select()
     .from(staff)
     .where(and(eq(staff.name, name), eq(staff.active, true)))
+}
+
+/** 每日汇总: one digest a working day at 09:00 instead of single nudges (urgent items still come at once). */
+export async function setDigestPreference(
+  ctx: { db: DbOrTx; clock: Clock },
+  actor: Actor & { kind: 'staff' },
+  digest: boolean,
+) {
+  const [updated] = await ctx.db.update(staff).set({ digest }).where(eq(staff.id, actor.staff.id)).returning()
+  await recordAudit(ctx.db, {
+    actor,
+    action: 'staff.digest',
+    entity: 'staff',
+    entityId: String(actor.staff.id),
+    before: { digest: actor.staff.digest },
+    after: { digest },
+    at: ctx.clock.now(),
+  })
+  return updated!
 }
