@@ -15,6 +15,7 @@ import { registerProjectRoutes } from './routes/projects.routes'
 import { registerPublicityRoutes } from './routes/publicities.routes'
 import { registerRequestRoutes } from './routes/requests.routes'
 import { registerScheduleRoutes } from './routes/schedules.routes'
+import { registerStatsRoutes } from './routes/stats.routes'
 import { createSandboxRoutes } from './sandbox/sandbox.routes'
 
 export interface ApiOptions {
@@ -60,6 +61,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerScheduleRoutes(v1, deps)
   registerAttachmentRoutes(v1, deps)
   registerProjectRoutes(v1, deps)
+  registerStatsRoutes(v1, deps)
   v1.get('/bot', (c) => {
     const status = options.bot?.status()
     if (!status) return c.json(null)

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as text from '../../core/chat/chat.messages'
 import { handleInbound, type Inbound } from '../../core/chat/chat.usecases'
 import { issueBindCode } from '../../core/staff/staff.usecases'
+import { createTask } from '../../core/tasks/tasks.usecases'
 import {
   bindCodes,
   chatGroups,
@@ -483,6 +484,41 @@ describe.each(drivers)('chat on %s', (driver) => {
         resolutionNote: '已更换楼道灯',
       })
       expect(await eventsOf(request.id)).toEqual(['filed', 'accepted', 'assigned', 'resolved'])
+    })
+
+    it('lists tasks in 待办, completes one with 完成, refuses another’s task, and switches to the daily digest', async () => {
+      const world = await makeWorld(deps)
+      const task = await createTask(deps, world.officer.actor, {
+        xiaoquId: world.xiaoqu.id,
+        title: '入户测量',
+        ownerStaffId: world.officer.staff.id,
+        dueAt: new Date(deps.clock.now().getTime() + 86_400_000),
+      })
+      const todo = await say({ ...officer(world), text: '待办' })
+      expect(todo.reply!.text).toContain(`${task!.number}「入户测量」`)
+      const stranger = await makeStaff(deps, {
+        name: uniqueId('钱工'),
+        role: 'officer',
+        areaId: world.community.id,
+        wechat: true,
+      })
+      const refused = await say({
+        senderId: stranger.staff.wechatId!,
+        senderName: stranger.staff.name,
+        text: `完成 ${task!.number}`,
+      })
+      expect(refused.result).toMatchObject({ outcome: expect.stringMatching(/^refused/) })
+      expect(refused.reply!.text).toContain('不是您负责的')
+      deps.clock.advance(60_000)
+      const done = await say({ ...officer(world), text: `完成 ${task!.number.toLowerCase()} 已测量` })
+      expect(done.result).toMatchObject({ outcome: `completed:${task!.number}` })
+      expect(done.reply!.text).toContain(`已完成任务 ${task!.number}`)
+      const after = await say({ ...officer(world), text: '待办' })
+      expect(after.reply!.text).not.toContain(task!.number)
+      const digest = await say({ ...officer(world), text: '每日汇总 开' })
+      expect(digest.result).toMatchObject({ outcome: 'digest:on' })
+      const [me] = await deps.db.select().from(staff).where(eq(staff.id, world.officer.staff.id))
+      expect(me!.digest).toBe(true)
     })
 
     it("refuses an officer outside the request's scope and changes nothing", async () => {

@@ -100,6 +100,28 @@ const staffCommands: Case[] = [
     { kind: 'resolve', number: 'Q1', note: '已更换楼道灯，亮了' },
   ],
   ['办结 without a note (use case asks for it)', '办结 Q1', dm, { kind: 'resolve', number: 'Q1', note: '' }],
+  ['完成 T12', '完成 T12', dm, { kind: 'complete', number: 'T12', note: '' }],
+  [
+    '完成 t12 with a note',
+    '完成 t12 已入户40户',
+    dm,
+    { kind: 'complete', number: 'T12', note: '已入户40户' },
+  ],
+  ['完成 with a full-width number', '完成 Ｔ１２', dm, { kind: 'complete', number: 'T12', note: '' }],
+  [
+    '完成 without a number',
+    '完成',
+    dm,
+    { kind: 'missingArgument', command: '完成', usage: '完成 T12 完成情况' },
+  ],
+  ['每日汇总 开', '每日汇总 开', dm, { kind: 'digest', on: true }],
+  ['每日汇总 关闭', '每日汇总 关闭', dm, { kind: 'digest', on: false }],
+  [
+    '每日汇总 without a choice',
+    '每日汇总',
+    dm,
+    { kind: 'missingArgument', command: '每日汇总', usage: '每日汇总 开（或 关）' },
+  ],
 ]
 
 const missing: Case[] = [
@@ -180,12 +202,18 @@ describe('normalizeChat', () => {
 
 describe('group chatter that only starts like a command', () => {
   const room: ParseContext = { botName: '改造助手', inRoom: true, mentionsSelf: false }
-  it.each(['进度太慢了', '满意度怎么样', '帮助一下老人', '待办事项多', '我的诉求没人管'])(
-    'ignores "%s" without a mention',
-    (text) => {
-      expect(parseCommand(text, room)).toEqual({ kind: 'ignore' })
-    },
-  )
+  it.each([
+    '进度太慢了',
+    '满意度怎么样',
+    '帮助一下老人',
+    '待办事项多',
+    '我的诉求没人管',
+    '完成了',
+    '完成得不错',
+    '每日汇总 开',
+  ])('ignores "%s" without a mention', (text) => {
+    expect(parseCommand(text, room)).toEqual({ kind: 'ignore' })
+  })
   it.each(['公告一下', '确认', '确认收到'])('treats "%s" in a group as an ordinary word', (text) => {
     expect(parseCommand(text, room)).toEqual({ kind: 'ignore' })
   })
