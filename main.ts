@@ -57,7 +57,7 @@ export async function startGaizao(config: Config) {
   if (config.puppet === 'sandbox' || config.puppet === 'wechaty-puppet-mock') {
     sandbox = createSandboxWorld(config.botName)
     if (config.sandboxSeed) {
-      const { seeded } = await seedDemoCommunity(db, clock.now())
+      const { seeded } = await seedDemoCommunity(db, clock.now(), deps)
       if (seeded) log.info('seeded the demo community')
     }
   }

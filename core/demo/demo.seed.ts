@@ -11,7 +11,11 @@ import {
   units,
 } from '../../db/schema'
 import { addRooms, createArea, createXiaoqu } from '../areas/areas.usecases'
+import { createOrganisation } from '../organisations/organisations.usecases'
+import { createProject, moveStage } from '../projects/projects.usecases'
 import type { Actor } from '../shared/actor'
+import type { Deps } from '../shared/deps'
+import { shanghaiParts } from '../sla/calendar'
 import {
   demoAreaCenti,
   demoFloors,
@@ -25,7 +29,15 @@ import {
 } from './demo.data'
 
 /** Seeds the demo community once; a second call finds the marker and does nothing. */
-export async function seedDemoCommunity(db: Db, now: Date) {
+/**
+ * Seeds the demo community once. Given the clock, config and calendar it also seeds the parties and one
+ * renovation project at 农光里 in stage 确认, so 待办 shows a task in the sandbox.
+ */
+export async function seedDemoCommunity(
+  db: Db,
+  now: Date,
+  projectDeps?: Pick<Deps, 'clock' | 'config' | 'calendar'>,
+) {
   return db.transaction(async (tx) => {
     const inserted = await tx
       .insert(settings)
@@ -127,8 +139,41 @@ export async function seedDemoCommunity(db: Db, now: Date) {
           createdAt: now,
         })
     }
+    if (projectDeps) await seedDemoProject({ ...projectDeps, db: tx }, actor, places.get('ngl')!.id, now)
     return { seeded: true }
   })
+}
+
+async function seedDemoProject(
+  ctx: Pick<Deps, 'clock' | 'config' | 'calendar'> & { db: DbOrTx },
+  admin: Actor & { kind: 'staff' },
+  xiaoquId: number,
+  now: Date,
+) {
+  const org = (kind: Parameters<typeof createOrganisation>[2]['kind'], name: string) =>
+    createOrganisation({ db: ctx.db, now }, admin, { kind, name })
+  const implementing = await org('implementing_entity', '北京劲松城市更新有限公司')
+  const property = await org('property_company', '愿景明德物业')
+  const planner = await org('responsible_planner', '劲松街道责任规划师团队')
+  await org('construction_unit', '北京城建修缮工程公司')
+  const [responsible] = await ctx.db.select().from(staff).where(eq(staff.wechatId, 'wxid_demo_lihong'))
+  const project = await createProject(ctx, admin, {
+    xiaoquId,
+    year: shanghaiParts(now).year,
+    title: '农光里小区综合整治',
+    items: [
+      { name: '楼本体节能改造', kind: 'basic' },
+      { name: '上下水管线改造', kind: 'basic' },
+      { name: '加装电梯', kind: 'optional' },
+      { name: '补建停车设施', kind: 'optional' },
+    ],
+    plannedInvestment: '18650000.00',
+    responsibleStaffId: responsible!.id,
+    implementingEntityId: implementing.id,
+    propertyCompanyId: property.id,
+    plannerId: planner.id,
+  })
+  await moveStage(ctx, admin, project.number, { to: '确认' })
 }
 
 async function findHousehold(db: DbOrTx, xiaoquId: number, building: string, unit: string, room: string) {
