@@ -149,6 +149,66 @@ describe.each(drivers)('the nudge ladder on %s', (driver) => {
   })
 })
 
+describe.each(drivers)('reminders and digests on %s', (driver) => {
+  let deps: TestDeps
+  beforeAll(async () => {
+    deps = await createTestDeps(driver, { env: { NUDGE_REMIND_BEFORE_HOURS: '{"照明":4}' } })
+  })
+  afterAll(async () => {
+    await deps.database.close()
+  })
+
+  it('reminds before a configured category’s deadline, and gives a digest to an officer who chose it, except for urgent items', async () => {
+    deps.clock.set(shanghai('2026-03-02T10:00:00')) // Monday
+    const { world, owner, ownerActor } = await chainOfCommand(deps)
+    await deps.db.update(staff).set({ digest: true }).where(eq(staff.id, owner.id))
+    const file = async (text: string) => {
+      const { request } = await requests.fileRequest(deps, {
+        text,
+        xiaoquId: world.xiaoqu.id,
+        channel: 'wechat',
+        resident: world.resident,
+      })
+      return requests.acceptRequest(deps, ownerActor, request.number)
+    }
+    const light = await file('楼道灯坏了') // 照明: resolution in 7 working days, 11 March 10:00
+    const leak = await file('楼上跑水了，屋顶在漏水！') // urgent: 24 h
+    expect(light.resolutionDueAt.toISOString()).toBe(shanghai('2026-03-11T10:00:00').toISOString())
+    const toOwner = async () =>
+      (
+        await deps.db
+          .select()
+          .from(outbox)
+          .where(eq(outbox.conversationId, owner.wechatId!))
+          .orderBy(asc(outbox.id))
+      ).map((m) => m.text.slice(0, m.text.indexOf('】') + 1))
+    for (
+      let at = deps.clock.now().getTime();
+      at <= shanghai('2026-03-12T12:00:00').getTime();
+      at += minutes(30)
+    ) {
+      deps.clock.set(new Date(at))
+      await tick(deps)
+    }
+    // The urgent leak comes at once (3 March 10:00). The light's reminder (11 March 06:00) waits for that
+    // morning's digest at 09:00, before its deadline; its late nudge (11 March 10:00) for the next one.
+    expect(await toOwner()).toEqual(['【催办】', '【每日汇总】', '【每日汇总】'])
+    const digests = await deps.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.conversationId, owner.wechatId!), like(outbox.dedupeKey, 'digest:%')))
+      .orderBy(asc(outbox.id))
+    expect(digests.map((d) => d.createdAt.toISOString())).toEqual([
+      shanghai('2026-03-11T09:00:00').toISOString(),
+      shanghai('2026-03-12T09:00:00').toISOString(),
+    ])
+    expect(digests[0]!.text).toContain(`【提醒】诉求 ${light.number}`)
+    expect(digests[1]!.text).toContain(`【催办】诉求 ${light.number}`)
+    const digest = digests[1]
+    expect(digest!.text).not.toContain(leak.number)
+  })
+})
+
 describe.runIf(process.env.TEST_DATABASE_URL)(
   'two job runners against one Postgres (needs TEST_DATABASE_URL)',
   () => {

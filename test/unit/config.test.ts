@@ -30,9 +30,37 @@ describe('config', () => {
     [{ SLA_CONFIG: '{"urgent":{"response":{"hours":-1},"resolution":{"hours":24}}}' }, 'SLA_CONFIG'],
     [{ WECHATY_PUPPET: 'wechaty-puppet-service' }, 'WECHATY_PUPPET_SERVICE_TOKEN'],
     [{ SANDBOX_SEED: 'maybe' }, 'SANDBOX_SEED'],
+    [{ NUDGE_REMIND_BEFORE_HOURS: '{"燃气":0}' }, 'NUDGE_REMIND_BEFORE_HOURS'],
+    [
+      { TASK_TEMPLATES: '{"设计":[{"key":"x","title":"t","owner":"mayor","dueWorkingDays":5}]}' },
+      'TASK_TEMPLATES',
+    ],
+    [{ TASK_TEMPLATES: '{"开工":[]}' }, 'TASK_TEMPLATES'],
+    [
+      {
+        TASK_TEMPLATES:
+          '{"设计":[{"key":"a","title":"t","owner":"responsible","dueWorkingDays":5}],"施工":[{"key":"a","title":"u","owner":"responsible","dueWorkingDays":5}]}',
+      },
+      'TASK_TEMPLATES',
+    ],
+    [{ YEAR_TARGETS: '{"2026":{"started":80,"completed":50,"investmentYuan":12.8}}' }, 'YEAR_TARGETS'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)
+  })
+
+  it('replaces only the stages TASK_TEMPLATES names, and keeps the 2020 targets unless YEAR_TARGETS is set', () => {
+    const config = loadConfig({
+      TASK_TEMPLATES: '{"设计":[{"key":"plan","title":"出图","owner":"planner","dueWorkingDays":10}]}',
+    })
+    expect(config.taskTemplates.设计).toEqual([
+      { key: 'plan', title: '出图', owner: 'planner', dueWorkingDays: 10 },
+    ])
+    expect(config.taskTemplates.确认?.[0]?.title).toBe('组织居民议事，汇总改造需求')
+    expect(config.yearTargets['2020']).toEqual({ started: 80, completed: 50, investmentYuan: '1280000000' })
+    expect(loadConfig({ NUDGE_REMIND_BEFORE_HOURS: '{"燃气":2}' }).nudges.remindBeforeHours).toEqual({
+      燃气: 2,
+    })
   })
 
   it('treats empty values as unset', () => {
