@@ -6,6 +6,7 @@ import { createPublicity, publishPublicity } from '../../core/notices/publicity.
 import { scanOverdue } from '../../core/nudges/nudges.usecases'
 import { createOrganisation } from '../../core/organisations/organisations.usecases'
 import * as projects from '../../core/projects/projects.usecases'
+import { fileRequest } from '../../core/requests/requests.usecases'
 import * as tasks from '../../core/tasks/tasks.usecases'
 import { auditLog, outbox, staff, watches, xiaoqu } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
@@ -324,6 +325,30 @@ describe.each(drivers)('projects, stages and tasks on %s', (driver) => {
     expect(shown.body.history[1].note).toBe('等待施工单位进场')
     const mine = await call(officer, 'GET', '/tasks')
     expect(mine.body.items.map((t: { number: string }) => t.number)).toContain(created.body.number)
+    const { request } = await fileRequest(deps, {
+      text: '单元门禁坏了',
+      xiaoquId: world.xiaoqu.id,
+      channel: 'wechat',
+      resident: world.resident,
+    })
+    const requestNoReason = await call(officer, 'POST', `/requests/${request.number}/extend`, {
+      resolutionDueAt: '2026-03-30T18:00:00+08:00',
+      reason: ' ',
+    })
+    expect(requestNoReason.status).toBe(400)
+    const requestExtended = await call(officer, 'POST', `/requests/${request.number}/extend`, {
+      resolutionDueAt: '2026-03-30T18:00:00+08:00',
+      reason: '需协调产权单位',
+    })
+    expect(requestExtended.status).toBe(200)
+    expect(requestExtended.body.resolutionDueAt).toBe(shanghai('2026-03-30T18:00:00').toISOString())
+    const [extendAudit] = await deps.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'request.extend'), eq(auditLog.entityId, request.number)))
+    expect(JSON.stringify(extendAudit!.after)).toContain('需协调产权单位')
+    const digestOn = await call(officer, 'PUT', '/me/preferences', { digest: true })
+    expect(digestOn.body.digest).toBe(true)
     const detail = await call(officer, 'GET', `/projects/${project.number}`)
     expect(detail.status).toBe(200)
     expect(detail.body.nextStage).toBe('确认')
