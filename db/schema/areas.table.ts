@@ -76,6 +76,15 @@ export const households = pgTable(
       .references(() => units.id),
     room: text('room').notNull(),
     exclusiveAreaCenti: integer('exclusive_area_centi'),
+    /** The registered owner (from the xiaoqu's database or an import); known only to officers in scope. */
+    ownerName: text('owner_name'),
+    ownerPhone: text('owner_phone'),
+    /**
+     * Who the owner is for counting by head: households with the same key belong to one owner, who counts
+     * once with the sum of their areas. From the phone when known, else the name; null counts the
+     * household as its own owner.
+     */
+    ownerKey: text('owner_key'),
   },
   (t) => [unique('households_unit_room').on(t.unitId, t.room), index('households_xiaoqu').on(t.xiaoquId)],
 )

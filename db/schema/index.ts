@@ -1,5 +1,6 @@
 export * from './areas.table'
 export * from './audit.table'
+export * from './consent.table'
 export * from './messaging.table'
 export * from './notices.table'
 export * from './nudges.table'
