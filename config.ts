@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { type LocalRules, localRulesSchema } from './core/consent/rules'
 import { defaultTaskTemplates, type TaskTemplates, taskTemplatesSchema } from './core/projects/stages'
 import { defaultSlaConfig, type SlaConfig, slaConfigSchema } from './core/sla/deadlines'
 
@@ -76,6 +77,7 @@ const envSchema = z.object({
     ),
   ).optional(),
   TASK_TEMPLATES: jsonFromEnv(taskTemplatesSchema).optional(),
+  CONSENT_LOCAL_RULES: jsonFromEnv(localRulesSchema).optional(),
   YEAR_TARGETS: jsonFromEnv(
     z.record(
       z.string().regex(/^\d{4}$/, 'keys must be years like "2026"'),
@@ -141,6 +143,8 @@ export interface Config {
   }
   /** Tasks each project stage creates; the env replaces the list of any stage it names. */
   taskTemplates: TaskTemplates
+  /** Named consent rules stricter than the Civil Code that a campaign may choose. */
+  consentLocalRules: LocalRules
   /** The year's targets (work plan 一(一)): projects started and completed, fixed-asset investment in 元. */
   yearTargets: Record<string, { started: number; completed: number; investmentYuan: string }>
   /** The largest file a notice may carry, in bytes. */
@@ -207,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       remindBeforeHours: e.NUDGE_REMIND_BEFORE_HOURS ?? {},
     },
     taskTemplates: { ...defaultTaskTemplates, ...e.TASK_TEMPLATES },
+    consentLocalRules: e.CONSENT_LOCAL_RULES ?? {},
     // Beijing 2020: 80 started, 50 completed, 12.8亿元 fixed-asset investment.
     yearTargets: e.YEAR_TARGETS ?? { '2020': { started: 80, completed: 50, investmentYuan: '1280000000' } },
     phaseEve: { hour: Number(e.PHASE_EVE_TIME.slice(0, 2)), minute: Number(e.PHASE_EVE_TIME.slice(3)) },

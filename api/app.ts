@@ -5,10 +5,12 @@ import type { SandboxWorld } from '../bot/sandbox/sandbox-world'
 import { assertRole } from '../core/shared/actor'
 import type { Deps } from '../core/shared/deps'
 import { type ApiEnv, requireStaff } from './auth'
+import { createConsoleRoutes } from './console/console.routes'
 import { createDocsRoutes } from './docs'
 import { createErrorHandler, errorBody, validationError } from './errors'
 import { registerAdminRoutes } from './routes/admin.routes'
 import { registerAttachmentRoutes } from './routes/attachments.routes'
+import { registerConsentRoutes } from './routes/consent.routes'
 import { registerNoticeRoutes } from './routes/notices.routes'
 import { registerOutboxRoutes } from './routes/outbox.routes'
 import { registerProjectRoutes } from './routes/projects.routes'
@@ -61,6 +63,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerScheduleRoutes(v1, deps)
   registerAttachmentRoutes(v1, deps)
   registerProjectRoutes(v1, deps)
+  registerConsentRoutes(v1, deps)
   registerStatsRoutes(v1, deps)
   v1.get('/bot', (c) => {
     const status = options.bot?.status()
@@ -89,6 +92,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
     servers: [{ url: '/' }],
   })
   app.route('/api/docs', createDocsRoutes('/api/openapi.json'))
+  app.route('/console', createConsoleRoutes(deps))
   if (options.sandbox) app.route('/sandbox', createSandboxRoutes(deps, options.sandbox))
   return app
 }

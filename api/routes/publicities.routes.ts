@@ -9,6 +9,7 @@ import {
   publishPublicity,
   recordReview,
 } from '../../core/notices/publicity.usecases'
+import { csvCell } from '../../core/shared/csv'
 import type { Deps } from '../../core/shared/deps'
 import { formatShanghaiFull } from '../../core/shared/time'
 import type { DbOrTx } from '../../db/client'
@@ -168,12 +169,6 @@ const routes = {
       ...errorResponses(400, 401, 403, 404),
     },
   }),
-}
-
-/** Quotes what needs quoting, and defuses residents' text that a spreadsheet would run as a formula. */
-export const csvCell = (raw: string) => {
-  const value = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
 }
 
 export function registerPublicityRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {

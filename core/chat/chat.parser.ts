@@ -11,6 +11,9 @@ export type Command =
   | { kind: 'todo' }
   | { kind: 'complete'; number: string; note: string }
   | { kind: 'digest'; on: boolean }
+  | { kind: 'claim'; text: string }
+  | { kind: 'vote'; number: string; choice: '同意' | '反对' | '弃权' }
+  | { kind: 'campaign'; number: string }
   | { kind: 'accept'; number: string; note: string }
   | { kind: 'assign'; number: string; target: string; note: string }
   | { kind: 'resolve'; number: string; note: string }
@@ -42,6 +45,11 @@ const usage: Record<string, string> = {
   意见: '意见 G12 您的意见',
   完成: '完成 T12 完成情况',
   每日汇总: '每日汇总 开（或 关）',
+  认证: '认证 3号楼2单元301',
+  同意: '同意 Z7',
+  反对: '反对 Z7',
+  弃权: '弃权 Z7',
+  征询: '征询 Z7',
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -83,6 +91,11 @@ const commandWords = [
   '确认',
   '意见',
   '完成',
+  '认证',
+  '同意',
+  '反对',
+  '弃权',
+  '征询',
 ]
 
 const numberPattern = /^([qQ]?\d{1,9})(?:\s+|$)([\s\S]*)$/
@@ -165,6 +178,21 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
       if (!match)
         return quiet ? { kind: 'ignore' } : { kind: 'missingArgument', command: word, usage: usage[word]! }
       return { kind: 'complete', number: match[1]!.toUpperCase(), note: (match[2] ?? '').trim() }
+    }
+    case '认证':
+      if (quiet) return { kind: 'ignore' }
+      return rest
+        ? { kind: 'claim', text: rest }
+        : { kind: 'missingArgument', command: word, usage: usage[word]! }
+    case '同意':
+    case '反对':
+    case '弃权':
+    case '征询': {
+      const match = /^([zZ]\d{1,9})$/.exec(rest)
+      if (!match)
+        return quiet ? { kind: 'ignore' } : { kind: 'missingArgument', command: word, usage: usage[word]! }
+      const number = match[1]!.toUpperCase()
+      return word === '征询' ? { kind: 'campaign', number } : { kind: 'vote', number, choice: word }
     }
     case '每日汇总':
       if (/^(开|开启|打开|是)$/.test(rest)) return { kind: 'digest', on: true }

@@ -2,6 +2,8 @@ import { and, eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { chatGroups, inboundMessages, requestSupporters, residents } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
+import { castVote, publicStatus } from '../consent/campaigns'
+import { claimHousehold } from '../consent/households'
 import { confirmDraft, draftBroadcast, draftMinutes } from '../notices/broadcast.usecases'
 import { giveFeedback } from '../notices/publicity.usecases'
 import { enqueueMessages } from '../outbox/outbox.repository'
@@ -13,6 +15,7 @@ import * as requestsUseCases from '../requests/requests.usecases'
 import { type Actor, roleNames, type StaffRow, scopeCovers } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { forbidden, isAppError } from '../shared/errors'
+import { formatShanghai } from '../shared/time'
 import {
   bindGroup,
   bindStaffWechat,
@@ -353,6 +356,47 @@ async function runCommand(
       return {
         outcome: `feedback:${publicity.number}`,
         message: `已收到您对公示 ${publicity.number}（${publicity.title}）的意见，目前共 ${received} 条，感谢参与。`,
+      }
+    }
+    case 'claim': {
+      if (inRoom)
+        return { outcome: 'refused:claim-in-room', message: '为保护隐私，请私聊我发送"认证 楼号单元房号"。' }
+      const claim = await claimHousehold(ctx, await resident(), command.text)
+      return {
+        outcome: `claim:${claim.household.id}`,
+        message: claim.verified
+          ? `${claim.label} 已经认证过，可以参加征询表决。`
+          : `已提交认证：${claim.label}。社区工作人员核实后会通知您，之后即可参加征询表决。`,
+      }
+    }
+    case 'vote': {
+      if (inRoom) {
+        return {
+          outcome: 'refused:vote-in-room',
+          message: `为保护投票隐私，请私聊我发送"${command.choice} ${command.number}"，群里的消息不计票。`,
+        }
+      }
+      const { campaign, households } = await castVote(ctx, await resident(), command.number, command.choice)
+      return {
+        outcome: `vote:${campaign.number}`,
+        message: `已记录您对征询 ${campaign.number} 的意见：${command.choice}（${households.join('、')}）。截止 ${formatShanghai(campaign.closesAt)} 前可以改，以最后一次为准。`,
+      }
+    }
+    case 'campaign': {
+      const status = await publicStatus(ctx, await resident(), command.number)
+      const c = status.campaign
+      const state =
+        c.status === 'closed' && c.result
+          ? `已截止，结果：${c.result.passed ? '通过' : '未通过'}（参与 ${c.result.participatingHeads}/${c.result.totalHeads} 人，同意 ${c.result.agreeingHeads} 人）。`
+          : c.status === 'open'
+            ? `投票中，截止 ${formatShanghai(c.closesAt)}；已有 ${status.participatingHeads} 位业主参与。`
+            : c.status === 'cancelled'
+              ? '已取消。'
+              : `将于 ${formatShanghai(c.opensAt)} 开始。`
+      const mine = inRoom ? '' : status.myChoice ? `\n您的选择：${status.myChoice}。` : ''
+      return {
+        outcome: `campaign:${c.number}`,
+        message: `征询 ${c.number}（${c.scopeName}）：${c.question}\n${state}${mine}`,
       }
     }
     case 'ignore':

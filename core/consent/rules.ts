@@ -1,5 +1,6 @@
 // 民法典 第二百七十八条, computed exactly: areas in hundredths of a square metre, heads as counts, and
 // every comparison cross-multiplied in integers (BigInt, so no sum can overflow), never a float.
+import { z } from 'zod'
 import type { BallotChoice, ConsentMatter, ConsentResult, ConsentRule, Threshold } from '../../db/schema'
 
 export const matterNames: Record<ConsentMatter, string> = {
@@ -153,3 +154,27 @@ export function decide(rule: ConsentRule, f: Figures): ConsentResult {
   }
   return { ...f, quorumMet, passed, reasons }
 }
+
+const fraction = z
+  .string()
+  .regex(/^>?\d{1,3}\/\d{1,3}$/, 'a threshold looks like "3/4" (以上, ≥) or ">1/2" (过半数, >)')
+  .transform((s): Threshold => {
+    const inclusive = !s.startsWith('>')
+    const [num, den] = s.replace('>', '').split('/').map(Number) as [number, number]
+    return { num, den, inclusive }
+  })
+  .refine((t) => t.den > 0 && t.num <= t.den, 'a threshold must be a fraction between 0 and 1')
+
+/** CONSENT_LOCAL_RULES: named rules stricter than the law, e.g. {"加装电梯":{"passArea":"4/5","passHeads":"4/5"}}. */
+export const localRulesSchema = z.record(
+  z.string().min(1).max(30),
+  z
+    .object({
+      quorumArea: fraction.optional(),
+      quorumHeads: fraction.optional(),
+      passArea: fraction.optional(),
+      passHeads: fraction.optional(),
+    })
+    .strict(),
+)
+export type LocalRules = z.infer<typeof localRulesSchema>

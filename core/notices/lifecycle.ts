@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../../db/client'
+import { advanceCampaigns } from '../consent/campaigns'
 import type { Deps } from '../shared/deps'
 import { expireDrafts, publishDueNotices } from './broadcast.usecases'
 import { advanceFeeNotices } from './fee.usecases'
@@ -8,7 +9,7 @@ import { publishDueSchedules, remindPhaseEves } from './schedule.usecases'
 /**
  * One tick of every notice's life, at `clock.now()`: publish due broadcasts; open, remind and close design
  * publicities; remind buildings the evening before a construction phase; publish fee notices and their
- * reminders; expire unconfirmed drafts. Each step is its own transaction over claimed rows (SKIP LOCKED)
+ * reminders; open and close consent campaigns; expire unconfirmed drafts. Each step is its own transaction over claimed rows (SKIP LOCKED)
  * and writes with dedupe keys, so repeating a tick, or running it on two instances, posts nothing twice.
  * Returns how many messages or state changes it made.
  */
@@ -22,6 +23,7 @@ export async function advanceNotices(
   changed += await step(publishDueSchedules)
   changed += await step(remindPhaseEves)
   changed += await step(advanceFeeNotices)
+  changed += await step(advanceCampaigns)
   changed += await expireDrafts(deps)
   return changed
 }

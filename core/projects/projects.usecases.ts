@@ -15,6 +15,7 @@ import {
   xiaoqu,
 } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
+import { projectConsentPassed } from '../consent/campaigns'
 import { type Actor, assertRole, assertScope, type StaffRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { conflict, forbidden, invalid, notFound } from '../shared/errors'
@@ -219,13 +220,18 @@ async function gateFacts(db: DbOrTx, project: ProjectRow) {
     .from(publicities)
     .where(and(eq(publicities.projectId, project.id), eq(publicities.status, 'closed')))
     .limit(1)
+  const documents = new Set(docs.map((d) => d.kind))
+  // The residents' consent may be a passed consent campaign of the project instead of a paper record.
+  if (!documents.has('property_agreement') && (await projectConsentPassed(db, project.id))) {
+    documents.add('property_agreement')
+  }
   return {
     facts: {
       stage: project.stage,
       itemCount: project.items.length,
       implementingEntityId: project.implementingEntityId,
       propertyCompanyId: project.propertyCompanyId,
-      documents: new Set(docs.map((d) => d.kind)),
+      documents,
       // 公示 closing creates tasks tagged to the stage too, so they count.
       openStageTasks: open.filter((t) => t.stage === project.stage),
       publicityClosed: !!closedPublicity,

@@ -3,7 +3,8 @@ import { type ProjectDocumentKind, type ProjectStage, projectStages } from '../.
 
 export const documentNames: Record<ProjectDocumentKind, string> = {
   design_review: '责任规划师对设计方案的审查意见',
-  property_agreement: '物业服务协议（居民同意物业服务标准和收费）',
+  property_agreement:
+    '物业服务协议（居民同意物业服务标准和收费：登记协议，或通过一次关联本项目的物业服务征询）',
   acceptance: '竣工验收报告',
   handover: '移交物业服务企业的交接记录',
 }

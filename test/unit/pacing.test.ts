@@ -64,7 +64,7 @@ describe('splitting long messages', () => {
 
 describe("CSV cells of residents' feedback", () => {
   it('quotes separators and defuses formulas', async () => {
-    const { csvCell } = await import('../../api/routes/publicities.routes')
+    const { csvCell } = await import('../../core/shared/csv')
     expect(csvCell('普通意见')).toBe('普通意见')
     expect(csvCell('有,逗号')).toBe('"有,逗号"')
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`)
