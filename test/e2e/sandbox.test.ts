@@ -293,6 +293,75 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
     )
   })
 
+  it("runs a unit's elevator vote from open to the posted result", async () => {
+    const token = deps.adminToken
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await app.request(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      expect(res.status, await res.clone().text()).toBeLessThan(300)
+      return res
+    }
+    const place = demoXiaoqu[0]!
+    const places = (await (await api('GET', '/api/v1/xiaoqu')).json()) as {
+      items: { id: number; name: string }[]
+    }
+    const xiaoquId = places.items.find((x) => x.name === place.name)!.id
+    const room = roomQuery(place.topic)
+    const at = (ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString()
+    const tick = async (ms: number) => {
+      deps.clock.advance(ms)
+      await advanceNotices(deps)
+      deps.outboxSignal.notify()
+    }
+    const campaign = (await (
+      await api('POST', '/api/v1/campaigns', {
+        xiaoquId,
+        building: '1号楼',
+        unit: '1单元',
+        matter: 'rebuild',
+        question: '1号楼1单元是否同意加装电梯',
+        opensAt: at(60_000),
+        closesAt: at(7 * 86_400_000),
+      })
+    ).json()) as { number: string }
+    const z = campaign.number
+    const before = await lastSeq(room)
+    await tick(60_000)
+    const opened = await botReply(room, before, (t) => t.startsWith(`【征询 ${z}】`))
+    expect(opened.text).toContain('本次共 12 户')
+    // Two verified owners of the unit vote in private chat; 张桂兰 (101) for, 周玉梅 (401) against.
+    for (const [name, choice] of [
+      ['张桂兰', '同意'],
+      ['周玉梅', '反对'],
+    ] as const) {
+      const mark = await lastSeq(`with=${encodeURIComponent(name)}`)
+      await say({ to: 'bot', from: name, text: `${choice} ${z}` })
+      const reply = await botReply(`with=${encodeURIComponent(name)}`, mark, (t) => t.includes(`征询 ${z}`))
+      expect(reply.text).toContain(`已记录您对征询 ${z} 的意见：${choice}`)
+    }
+    // The rest come in on paper.
+    for (const r of ['102', '201', '202', '301', '302', '402', '501', '502', '601', '602']) {
+      await api('POST', `/api/v1/campaigns/${z}/ballots`, {
+        building: '1号楼',
+        unit: '1单元',
+        room: r,
+        choice: '同意',
+        channel: 'paper',
+      })
+    }
+    await tick(7 * 86_400_000)
+    const result = await botReply(room, opened.seq, (t) => t.startsWith(`【征询结果 ${z}】`))
+    expect(result.text).toContain('通过')
+    expect(result.text).not.toContain('未通过')
+    expect(result.text).toMatch(/业主人数：总 12，参与 12，同意 11/)
+    const csv = await (await api('GET', `/api/v1/campaigns/${z}/ballots.csv`)).text()
+    const { createHash } = await import('node:crypto')
+    expect(result.text).toContain(createHash('sha256').update(csv, 'utf8').digest('hex'))
+  })
+
   it('serves the sandbox page', async () => {
     const res = await app.request('/sandbox')
     expect(res.status).toBe(200)
