@@ -5,6 +5,7 @@ import type { SandboxWorld } from '../bot/sandbox/sandbox-world'
 import { assertRole } from '../core/shared/actor'
 import type { Deps } from '../core/shared/deps'
 import { type ApiEnv, requireStaff } from './auth'
+import { createConsoleRoutes } from './console/console.routes'
 import { createDocsRoutes } from './docs'
 import { createErrorHandler, errorBody, validationError } from './errors'
 import { registerAdminRoutes } from './routes/admin.routes'
@@ -91,6 +92,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
     servers: [{ url: '/' }],
   })
   app.route('/api/docs', createDocsRoutes('/api/openapi.json'))
+  app.route('/console', createConsoleRoutes(deps))
   if (options.sandbox) app.route('/sandbox', createSandboxRoutes(deps, options.sandbox))
   return app
 }

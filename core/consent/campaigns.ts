@@ -13,7 +13,6 @@ import {
   households,
   residentHouseholds,
   units,
-  xiaoqu,
 } from '../../db/schema'
 import { getXiaoquForStaff } from '../areas/areas.usecases'
 import { recordAudit } from '../audit/audit'

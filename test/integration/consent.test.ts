@@ -95,7 +95,7 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
     return world
   }
 
-  async function resident(world: Awaited<ReturnType<typeof setup>>, name: string) {
+  async function resident(name: string) {
     const [row] = await deps.db
       .insert(residents)
       .values({ wechatId: uniqueId('wxid'), name, createdAt: deps.clock.now() })
@@ -178,11 +178,11 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
   it('runs a building vote: refusals say why, votes change until the close, paper counts later, the result is posted with its digest', async () => {
     const world = await setup()
     const officer = world.officer.token
-    const wang = await resident(world, '王大爷')
-    const wangWife = await resident(world, '王大妈')
-    const li = await resident(world, '李阿姨')
-    const stranger = await resident(world, '路人')
-    const sun = await resident(world, '孙老师')
+    const wang = await resident('王大爷')
+    const wangWife = await resident('王大妈')
+    const li = await resident('李阿姨')
+    const stranger = await resident('路人')
+    const sun = await resident('孙老师')
     await verify(world, wang, '3号楼1单元101')
     await verify(world, wang, '3号楼1单元102')
     await verify(world, wangWife, '3号楼1单元101')
@@ -225,7 +225,7 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
     expect(posted[0]!.text).toContain('本次共 4 户')
 
     expect((await chat(stranger, `同意 ${z}`)).reply).toContain('等待社区工作人员核实')
-    expect((await chat(await resident(world, '新人'), `同意 ${z}`)).reply).toContain('认证 3号楼2单元301')
+    expect((await chat(await resident('新人'), `同意 ${z}`)).reply).toContain('认证 3号楼2单元301')
     expect((await chat(sun, `同意 ${z}`)).reply).toContain('不在本次征询的范围')
     const inGroup = await chat(wang, `同意 ${z}`, world.roomId)
     expect(inGroup.reply).toContain('请私聊')

@@ -1,0 +1,139 @@
+import type { Stats } from '../../core/stats/stats'
+import { projectStages } from '../../db/schema'
+import { percent, yi, yuan } from './format'
+import { Empty, Layout, type Viewer } from './layout'
+import { consolePath } from './session'
+
+const ownerKindNames = { staff: '工作人员', organisation: '单位', none: '—' } as const
+
+function Kpi(props: { label: string; value: string; sub?: string }) {
+  return (
+    <div class="kpi">
+      <div class="label">{props.label}</div>
+      <div class="value">{props.value}</div>
+      {props.sub ? <div class="sub">{props.sub}</div> : null}
+    </div>
+  )
+}
+
+const ofTarget = (target: number | undefined, rate: number | null) =>
+  target === undefined ? '未设年度目标' : `目标 ${target} 个，完成 ${percent(rate)}`
+
+export function DashboardPage(props: { viewer: Viewer; stats: Stats; years: number[] }) {
+  const { stats } = props
+  const p = stats.projects
+  const r = stats.requests
+  const x = stats.xiaoqu
+  return (
+    <Layout title="数据看板" viewer={props.viewer} active="dashboard">
+      <h1>
+        数据看板 · {stats.scope.name} · {stats.year} 年
+      </h1>
+      <form method="get" action={`${consolePath}/dashboard`} class="inline">
+        <label>
+          年度
+          <select name="year">
+            {props.years.map((y) => (
+              <option value={String(y)} selected={y === stats.year}>
+                {y}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" class="secondary">
+          查看
+        </button>
+      </form>
+
+      <h2>综合整治项目</h2>
+      <div class="kpis">
+        <Kpi label="项目总数" value={`${p.total} 个`} />
+        <Kpi label="开工" value={`${p.started} 个`} sub={ofTarget(p.targets?.started, p.startedRate)} />
+        <Kpi label="完工" value={`${p.completed} 个`} sub={ofTarget(p.targets?.completed, p.completedRate)} />
+        <Kpi label="计划投资" value={yi(p.investment.plannedYuan)} sub={yuan(p.investment.plannedYuan)} />
+        <Kpi label="实际投资" value={yi(p.investment.actualYuan)} sub={yuan(p.investment.actualYuan)} />
+        <Kpi
+          label="年度投资目标"
+          value={p.investment.targetYuan === null ? '—' : yi(p.investment.targetYuan)}
+          sub={p.investment.targetYuan === null ? '未设年度目标' : yuan(p.investment.targetYuan)}
+        />
+      </div>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              {projectStages.map((s) => (
+                <th class="num">{s}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              {projectStages.map((s) => (
+                <td class="num">{p.byStage[s]}</td>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      </div>
+
+      <h2>诉求办理（{r.total} 件）</h2>
+      <div class="kpis">
+        <Kpi
+          label="响应率"
+          value={percent(r.responseRate)}
+          sub={`按时响应 ${r.counts.respondedOnTime} / 应响应 ${r.counts.responseDue}`}
+        />
+        <Kpi
+          label="解决率"
+          value={percent(r.resolutionRate)}
+          sub={`按时办结 ${r.counts.resolvedOnTime} / 应办结 ${r.counts.resolutionDue}`}
+        />
+        <Kpi
+          label="满意率"
+          value={percent(r.satisfactionRate)}
+          sub={`满意 ${r.counts.satisfied} / 已评价 ${r.counts.rated}`}
+        />
+      </div>
+
+      <h2>小区治理</h2>
+      <div class="kpis">
+        <Kpi
+          label="业主组织组建率"
+          value={percent(x.ownersOrganisationRate)}
+          sub={`已组建 ${x.withOwnersOrganisation} / 小区 ${x.total}`}
+        />
+        <Kpi
+          label="物业管理覆盖率"
+          value={percent(x.propertyManagementRate)}
+          sub={`有物业 ${x.withPropertyManagement} / 小区 ${x.total}`}
+        />
+      </div>
+
+      <h2>当前超时（按负责方）</h2>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>负责方</th>
+              <th>类别</th>
+              <th class="num">超时诉求</th>
+              <th class="num">超时任务</th>
+            </tr>
+          </thead>
+          <tbody>
+            {stats.overdueByOwner.length === 0 ? <Empty colspan={4} text="没有超时事项。" /> : null}
+            {stats.overdueByOwner.map((o) => (
+              <tr>
+                <td>{o.ownerName ?? (o.ownerKind === 'none' ? '尚未指定承办人' : '—')}</td>
+                <td>{ownerKindNames[o.ownerKind]}</td>
+                <td class="num">{o.requests}</td>
+                <td class="num">{o.tasks}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Layout>
+  )
+}

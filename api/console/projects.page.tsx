@@ -1,0 +1,254 @@
+import type { ProjectRow, projectDetail } from '../../core/projects/projects.usecases'
+import type { GateFailure } from '../../core/projects/stages'
+import { projectStages } from '../../db/schema'
+import { documentKindNames, projectEventNames, taskStatusNames, time, yi, yuan } from './format'
+import { CsrfField, Empty, Late, Layout, type Viewer } from './layout'
+import { consolePath } from './session'
+
+export const projectHref = (number: string) => `${consolePath}/projects/${encodeURIComponent(number)}`
+
+export function ProjectsPage(props: {
+  viewer: Viewer
+  rows: { project: ProjectRow; xiaoquName: string }[]
+  year?: number
+  years: number[]
+}) {
+  return (
+    <Layout title="项目" viewer={props.viewer} active="projects">
+      <h1>
+        改造项目{props.year ? `（${props.year} 年）` : ''}：共 {props.rows.length} 个
+      </h1>
+      <form method="get" action={`${consolePath}/projects`} class="inline">
+        <label>
+          年度
+          <select name="year">
+            <option value="">全部</option>
+            {props.years.map((y) => (
+              <option value={String(y)} selected={props.year === y}>
+                {y}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" class="secondary">
+          筛选
+        </button>
+      </form>
+      <div class="pipeline">
+        {projectStages.map((stage) => {
+          const here = props.rows.filter((r) => r.project.stage === stage)
+          return (
+            <div class="col">
+              <h3>
+                <span>{stage}</span>
+                <span class="badge">{here.length}</span>
+              </h3>
+              {here.map(({ project, xiaoquName }) => (
+                <a class="item" href={projectHref(project.number)}>
+                  <strong>{project.number}</strong> {project.title}
+                  <div class="muted">
+                    {xiaoquName} · {project.year} 年
+                  </div>
+                  <div class="muted">{time(project.stageEnteredAt)} 进入本阶段</div>
+                </a>
+              ))}
+            </div>
+          )
+        })}
+      </div>
+    </Layout>
+  )
+}
+
+type Detail = Awaited<ReturnType<typeof projectDetail>>
+
+export function ProjectPage(props: {
+  viewer: Viewer
+  now: Date
+  detail: Detail
+  responsibleName: string | null
+  error?: string
+  notice?: string
+  /** The gates a refused move named (409). */
+  failedGates?: GateFailure[]
+}) {
+  const { project, events, documents, tasks, gates } = props.detail
+  const current = projectStages.indexOf(project.stage)
+  return (
+    <Layout
+      title={`项目 ${project.number}`}
+      viewer={props.viewer}
+      active="projects"
+      error={props.error}
+      notice={props.notice}
+    >
+      <h1>
+        项目 {project.number} {project.title}
+      </h1>
+      <ol class="stages" aria-label="阶段">
+        {projectStages.map((stage, i) => (
+          <li class={i < current ? 'done' : i === current ? 'now' : undefined}>{stage}</li>
+        ))}
+      </ol>
+      <section class="card">
+        <dl class="facts">
+          <dt>小区</dt>
+          <dd>{props.detail.xiaoquName}</dd>
+          <dt>年度</dt>
+          <dd>{project.year}</dd>
+          <dt>当前阶段</dt>
+          <dd>
+            {project.stage}（{time(project.stageEnteredAt)} 进入）
+          </dd>
+          <dt>负责人</dt>
+          <dd>{props.responsibleName ?? '—'}</dd>
+          <dt>改造内容</dt>
+          <dd>
+            {project.items.length === 0
+              ? '尚未填写'
+              : project.items
+                  .map((item) => `${item.name}（${item.kind === 'basic' ? '基础类' : '自选类'}）`)
+                  .join('、')}
+          </dd>
+          <dt>计划投资</dt>
+          <dd>
+            {yuan(project.plannedInvestment)}（{yi(project.plannedInvestment)}）
+          </dd>
+          <dt>实际投资</dt>
+          <dd>
+            {yuan(project.actualInvestment)}（{yi(project.actualInvestment)}）
+          </dd>
+          <dt>开工 / 完工</dt>
+          <dd>
+            {time(project.startedAt)} / {time(project.completedAt)}
+          </dd>
+        </dl>
+      </section>
+
+      <section class="card">
+        {gates.next ? (
+          <>
+            <h2>进入下一阶段「{gates.next}」还需要</h2>
+            {gates.failures.length === 0 ? (
+              <p>条件均已满足，可以进入「{gates.next}」。</p>
+            ) : (
+              <ul>
+                {gates.failures.map((f) => (
+                  <li>{f.message}</li>
+                ))}
+              </ul>
+            )}
+            {props.failedGates && props.failedGates.length > 0 ? (
+              <div class="msg error">
+                未通过的条件：
+                <ul>
+                  {props.failedGates.map((f) => (
+                    <li>{f.message}</li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
+            <form method="post" action={`${projectHref(project.number)}/stage`} class="inline">
+              <CsrfField token={props.viewer.csrf} />
+              <input type="hidden" name="to" value={gates.next} />
+              <button type="submit">进入「{gates.next}」</button>
+            </form>
+          </>
+        ) : (
+          <p>项目已处于最后阶段「{project.stage}」。</p>
+        )}
+      </section>
+
+      <h2>任务</h2>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>编号</th>
+              <th>任务</th>
+              <th>阶段</th>
+              <th>状态</th>
+              <th>完成时限</th>
+              <th>完成时间</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tasks.length === 0 ? <Empty colspan={6} text="暂无任务。" /> : null}
+            {tasks.map((t) => (
+              <tr class={t.status === 'open' && t.dueAt < props.now ? 'late' : undefined}>
+                <td>{t.number}</td>
+                <td>{t.title}</td>
+                <td>{t.stage ?? '—'}</td>
+                <td>{taskStatusNames[t.status]}</td>
+                <td>
+                  {time(t.dueAt)}{' '}
+                  <Late label={t.status === 'open' && t.dueAt < props.now ? '已超时' : null} />
+                </td>
+                <td>{time(t.completedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>材料</h2>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>类别</th>
+              <th>内容 / 文号</th>
+              <th>登记时间</th>
+            </tr>
+          </thead>
+          <tbody>
+            {documents.length === 0 ? <Empty colspan={3} text="尚未登记材料。" /> : null}
+            {documents.map((d) => (
+              <tr>
+                <td>{documentKindNames[d.kind]}</td>
+                <td class="pre">{d.note}</td>
+                <td>{time(d.recordedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>项目记录</h2>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>时间</th>
+              <th>事件</th>
+              <th>操作人</th>
+              <th>说明</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr>
+                <td>{time(e.at)}</td>
+                <td>
+                  {projectEventNames[e.kind] ?? e.kind}
+                  {e.kind === 'stage' ? `：${e.fromStage ?? ''} → ${e.toStage ?? ''}` : ''}
+                  {e.overridden ? (
+                    <>
+                      {' '}
+                      <span class="badge urgent">强制</span>
+                    </>
+                  ) : null}
+                </td>
+                <td>{e.actorName ?? '—'}</td>
+                <td class="pre">{e.reason ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p>
+        <a href={`${consolePath}/projects`}>← 返回项目</a>
+      </p>
+    </Layout>
+  )
+}
