@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { and, asc, eq, inArray, isNotNull, lte, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, lte, or, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import {
   type BallotChoice,
@@ -13,6 +13,7 @@ import {
   households,
   residentHouseholds,
   units,
+  xiaoqu,
 } from '../../db/schema'
 import { getXiaoquForStaff } from '../areas/areas.usecases'
 import { recordAudit } from '../audit/audit'
@@ -603,4 +604,15 @@ export async function projectConsentPassed(db: DbOrTx, projectId: number) {
     )
     .limit(1)
   return !!row
+}
+
+/** Campaigns in the staff member's scope, newest first. */
+export function listCampaigns(db: DbOrTx, scopePath: string | null, limit = 100) {
+  return db
+    .select({ campaign: campaigns, xiaoquName: xiaoqu.name })
+    .from(campaigns)
+    .innerJoin(xiaoqu, eq(xiaoqu.id, campaigns.xiaoquId))
+    .where(scopePath ? sql`${xiaoqu.path} like ${`${scopePath}%`}` : undefined)
+    .orderBy(desc(campaigns.id))
+    .limit(limit)
 }
