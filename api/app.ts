@@ -8,6 +8,7 @@ import { type ApiEnv, requireStaff } from './auth'
 import { createConsoleRoutes } from './console/console.routes'
 import { createDocsRoutes } from './docs'
 import { createErrorHandler, errorBody, validationError } from './errors'
+import { createMetricsRoutes } from './metrics'
 import { registerAdminRoutes } from './routes/admin.routes'
 import { registerAttachmentRoutes } from './routes/attachments.routes'
 import { registerConsentRoutes } from './routes/consent.routes'
@@ -51,6 +52,8 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
     const bot = status ? { puppet: status.puppet, loggedIn: status.loggedIn } : null
     return c.json({ ready, database, bot }, ready ? 200 : 503)
   })
+
+  app.route('/metrics', createMetricsRoutes(deps, options.bot))
 
   const v1 = new OpenAPIHono<ApiEnv>({ defaultHook })
   v1.onError(onError)

@@ -1,0 +1,110 @@
+import { sql } from 'drizzle-orm'
+import { Hono } from 'hono'
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import type { Bot } from '../bot/bot'
+import type { Deps } from '../core/shared/deps'
+import { rowsOf } from '../db/client'
+
+/** Process metrics (memory, CPU, event loop lag) are per process: collected once, whatever the app count. */
+let processRegistry: Registry | undefined
+function processMetrics() {
+  if (!processRegistry) {
+    processRegistry = new Registry()
+    collectDefaultMetrics({ register: processRegistry, prefix: 'gaizao_' })
+  }
+  return processRegistry
+}
+
+/**
+ * `/metrics` in the Prometheus text format: the outbox by state, open requests and tasks (late or not),
+ * deadlines due for a nudge, each job's last run and recent failures, whether the bot is logged in, and
+ * the process. Only counts: no personal data.
+ */
+export function createMetricsRoutes(deps: Pick<Deps, 'db' | 'clock'>, bot?: Pick<Bot, 'status'>) {
+  const registry = new Registry()
+  const count = async (query: ReturnType<typeof sql>) =>
+    rowsOf<Record<string, unknown>>(await deps.db.execute(query)).map(
+      (r): Record<string, unknown> & { n: number } => ({ ...r, n: Number(r.n) }),
+    )
+  new Gauge({
+    name: 'gaizao_outbox_messages',
+    help: 'Outbox messages by state',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const r of await count(sql`select status, count(*)::int as n from outbox group by status`)) {
+        this.set({ status: String(r.status) }, r.n)
+      }
+    },
+  })
+  new Gauge({
+    name: 'gaizao_open_items',
+    help: 'Open requests and tasks, late or on time',
+    labelNames: ['kind', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const now = deps.clock.now().toISOString()
+      const rows = await count(sql`
+        select 'request' as kind,
+               case when (status = 'submitted' and response_due_at < ${now}::timestamptz)
+                      or resolution_due_at < ${now}::timestamptz then 'overdue' else 'on_time' end as state,
+               count(*)::int as n
+        from requests where status in ('submitted', 'accepted') group by 2
+        union all
+        select 'task', case when due_at < ${now}::timestamptz then 'overdue' else 'on_time' end, count(*)::int
+        from tasks where status = 'open' group by 2`)
+      for (const r of rows) this.set({ kind: String(r.kind), state: String(r.state) }, r.n)
+    },
+  })
+  new Gauge({
+    name: 'gaizao_nudges_due',
+    help: 'Deadlines whose next nudge has come and not yet been sent',
+    registers: [registry],
+    async collect() {
+      const now = deps.clock.now().toISOString()
+      const [r] = await count(
+        sql`select count(*)::int as n from watches where next_at <= ${now}::timestamptz`,
+      )
+      this.set(r?.n ?? 0)
+    },
+  })
+  const jobs = new Gauge({
+    name: 'gaizao_job_last_run_timestamp_seconds',
+    help: 'When each scheduled job last finished',
+    labelNames: ['job'],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'gaizao_job_failures_24h',
+    help: 'Failed runs of each scheduled job in the last 24 hours',
+    labelNames: ['job'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      jobs.reset()
+      const since = new Date(deps.clock.now().getTime() - 86_400_000).toISOString()
+      const rows = await count(sql`
+        select job, extract(epoch from max(finished_at))::float8 as last,
+               count(*) filter (where error is not null and started_at >= ${since}::timestamptz)::int as n
+        from job_runs group by job`)
+      for (const r of rows) {
+        this.set({ job: String(r.job) }, r.n)
+        if (r.last !== null) jobs.set({ job: String(r.job) }, Number(r.last))
+      }
+    },
+  })
+  new Gauge({
+    name: 'gaizao_bot_logged_in',
+    help: '1 when the bot is logged in to WeChat',
+    registers: [registry],
+    collect() {
+      this.set(bot?.status().loggedIn ? 1 : 0)
+    },
+  })
+  const merged = Registry.merge([processMetrics(), registry])
+  return new Hono().get('/', async (c) =>
+    c.text(await merged.metrics(), 200, { 'content-type': merged.contentType }),
+  )
+}
