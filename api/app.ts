@@ -12,6 +12,7 @@ import { createMetricsRoutes } from './metrics'
 import { registerAdminRoutes } from './routes/admin.routes'
 import { registerAttachmentRoutes } from './routes/attachments.routes'
 import { registerConsentRoutes } from './routes/consent.routes'
+import { registerExportRoutes } from './routes/exports.routes'
 import { registerNoticeRoutes } from './routes/notices.routes'
 import { registerOutboxRoutes } from './routes/outbox.routes'
 import { registerProjectRoutes } from './routes/projects.routes'
@@ -67,6 +68,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerAttachmentRoutes(v1, deps)
   registerProjectRoutes(v1, deps)
   registerConsentRoutes(v1, deps)
+  registerExportRoutes(v1, deps)
   registerStatsRoutes(v1, deps)
   v1.get('/bot', (c) => {
     const status = options.bot?.status()
