@@ -29,6 +29,7 @@ import {
   xiaoqu,
 } from '../../db/schema'
 import { createErrorHandler } from '../errors'
+import { registerConsentPages } from './consent.routes'
 import { DashboardPage } from './dashboard.page'
 import { Layout, type Viewer } from './layout'
 import { BarePage, LoginPage, LogoutPage } from './login.page'
@@ -568,6 +569,11 @@ export function createConsoleRoutes(deps: Deps) {
     }
     return c.redirect(`${projectHref(number)}?ok=stage`, 303)
   })
+
+  // ------------------------------------------------------------------------------------------------------
+  // Consent: 征询表决 and 房屋认证
+
+  registerConsentPages(app, { deps, mutate, render, viewerOf, actorOf, field })
 
   // ------------------------------------------------------------------------------------------------------
   // Dashboard

@@ -64,13 +64,23 @@ button.secondary{background:#fff;color:#1d4e89}
 a{color:#0b5cad}
 `)
 
-export type NavKey = 'inbox' | 'tasks' | 'overdue' | 'projects' | 'dashboard' | 'none'
+export type NavKey =
+  | 'inbox'
+  | 'tasks'
+  | 'overdue'
+  | 'projects'
+  | 'campaigns'
+  | 'claims'
+  | 'dashboard'
+  | 'none'
 
 const navItems: { key: NavKey; href: string; label: string }[] = [
   { key: 'inbox', href: consolePath, label: '收件箱' },
   { key: 'tasks', href: `${consolePath}/tasks`, label: '我的任务' },
   { key: 'overdue', href: `${consolePath}/overdue`, label: '超时' },
   { key: 'projects', href: `${consolePath}/projects`, label: '项目' },
+  { key: 'campaigns', href: `${consolePath}/campaigns`, label: '征询表决' },
+  { key: 'claims', href: `${consolePath}/claims`, label: '房屋认证' },
   { key: 'dashboard', href: `${consolePath}/dashboard`, label: '数据看板' },
 ]
 

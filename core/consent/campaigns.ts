@@ -499,6 +499,8 @@ export async function enterBallot(
  * differently (the last ballot counts; officers should check with the household).
  */
 export async function turnout(db: DbOrTx, actor: StaffActor, number: string) {
+  // Not property staff: a vote may be about hiring or keeping them.
+  assertRole(actor.staff, ['officer', 'community_worker'])
   const c = await findCampaign(db, number)
   await getXiaoquForStaff(db, actor, c.xiaoquId)
   const roll = await rollOf(db, c.id)
@@ -560,6 +562,7 @@ export async function publicStatus(ctx: Ctx, resident: ResidentRow, number: stri
 
 /** Cancels a campaign that has not closed; what it posted stays, no result is computed. Audited. */
 export async function cancelCampaign(ctx: Ctx, actor: StaffActor, number: string) {
+  assertRole(actor.staff, ['officer', 'community_worker'])
   const c = await findCampaign(ctx.db, number, true)
   await getXiaoquForStaff(ctx.db, actor, c.xiaoquId)
   if (c.status === 'closed' || c.status === 'cancelled')

@@ -270,6 +270,7 @@ export async function claimHousehold(ctx: Ctx, resident: ResidentRow, text: stri
 
 /** Claims waiting for an officer, in the officer's scope, with the registered owner to compare against. */
 export async function pendingClaims(db: DbOrTx, actor: StaffActor) {
+  assertRole(actor.staff, ['officer', 'community_worker'])
   const rows = await db
     .select({
       residentId: residents.id,

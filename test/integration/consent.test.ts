@@ -7,7 +7,7 @@ import { advanceCampaigns } from '../../core/consent/campaigns'
 import * as projects from '../../core/projects/projects.usecases'
 import { ballots, households, outbox, residentHouseholds, residents } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
-import { makeWorld, uniqueId } from '../support/factories'
+import { makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -303,6 +303,15 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
     expect(result!.text).toContain('未通过')
     expect(result!.text).toContain('同意 160.25㎡')
     expect(result!.text).toContain(closed.body.ballotsDigest)
+    // Property staff see neither turnout nor claims: a vote may be about hiring them.
+    const property = await makeStaff(deps, {
+      name: uniqueId('物业'),
+      role: 'property_staff',
+      xiaoquId: world.xiaoqu.id,
+    })
+    expect((await call(property.token, 'GET', `/campaigns/${z}`)).status).toBe(403)
+    expect((await call(property.token, 'GET', '/claims')).status).toBe(403)
+    expect((await call(property.token, 'POST', `/campaigns/${z}/cancel`)).status).toBe(403)
     const all = await deps.db.select().from(ballots).orderBy(asc(ballots.id))
     expect(
       all.filter((b) => b.channel !== 'wechat').every((b) => b.enteredBy === world.officer.staff.id),

@@ -1,0 +1,592 @@
+import { createHash } from 'node:crypto'
+import { and, asc, eq, like } from 'drizzle-orm'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createApi } from '../../api/app'
+import { handleInbound } from '../../core/chat/chat.usecases'
+import { advanceCampaigns } from '../../core/consent/campaigns'
+import { ballots, campaigns, outbox, residentHouseholds, residents } from '../../db/schema'
+import { createTestDeps, type TestDeps } from '../support/deps'
+import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { drivers } from '../support/test-db'
+
+const shanghai = (local: string) => new Date(`${local}+08:00`)
+
+interface Page {
+  status: number
+  location: string | null
+  type: string | null
+  html: string
+}
+
+/** A tiny browser: keeps cookies (ignoring their paths) and posts forms the way a browser does. */
+class Browser {
+  readonly cookies = new Map<string, string>()
+  constructor(private readonly app: ReturnType<typeof createApi>) {}
+
+  async open(
+    path: string,
+    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
+    const headers = new Headers(init.headers)
+    if (this.cookies.size > 0) {
+      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+    }
+    let body: string | undefined
+    if (init.form) {
+      headers.set('content-type', 'application/x-www-form-urlencoded')
+      body = new URLSearchParams(init.form).toString()
+    }
+    const res = await this.app.request(`http://localhost${path}`, {
+      method: init.form ? 'POST' : 'GET',
+      headers,
+      body,
+    })
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';')
+      const at = pair.indexOf('=')
+      const name = pair.slice(0, at).trim()
+      const value = pair.slice(at + 1).trim()
+      if (!value || attributes.some((a) => /^\s*max-age=0$/i.test(a))) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      type: res.headers.get('content-type'),
+      html: await res.text(),
+    }
+  }
+
+  /** Submits the form whose action is `action` on the page just read, with its CSRF field. */
+  post(page: Page, action: string, fields: Record<string, string> = {}) {
+    return this.open(action, { form: { _csrf: csrfOf(page.html, action), ...fields } })
+  }
+}
+
+/** The CSRF field of the form posting to `action` (or of the first form). */
+function csrfOf(html: string, action?: string) {
+  const start = action ? html.indexOf(`action="${action}"`) : 0
+  expect(start, `no form posting to ${action}`).toBeGreaterThanOrEqual(0)
+  const match = /name="_csrf" value="([^"]+)"/.exec(html.slice(start))
+  expect(match, 'no CSRF field').not.toBeNull()
+  return match![1]!
+}
+
+/** Every name a resident or owner has in these tests: none may appear on a campaign page or its export. */
+const names = ['王大爷', '王大妈', '李阿姨', '赵叔叔', '孙老师', '周师傅']
+
+describe.each(drivers)('console: consent campaigns and household claims on %s', (driver) => {
+  let deps: TestDeps
+  let app: ReturnType<typeof createApi>
+
+  beforeAll(async () => {
+    deps = await createTestDeps(driver)
+    app = createApi(deps)
+  })
+  afterAll(async () => {
+    await deps.database.close()
+  })
+  beforeEach(() => {
+    deps.clock.set(shanghai('2026-03-02T10:00:00')) // Monday
+  })
+
+  async function login(token: string) {
+    const browser = new Browser(app)
+    const form = await browser.open('/console/login')
+    const done = await browser.post(form, '/console/login', { token })
+    expect(done.status).toBe(303)
+    return browser
+  }
+
+  const api = async (token: string, path: string, body: unknown, type = 'application/json') => {
+    const res = await app.request(`/api/v1${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
+    const text = await res.text()
+    expect(res.status, text).toBeLessThan(300)
+    return JSON.parse(text)
+  }
+
+  let seq = 0
+  const chat = async (from: { wechatId: string; name: string }, text: string) => {
+    const id = uniqueId('msg')
+    await handleInbound(deps, {
+      id,
+      senderId: from.wechatId,
+      senderName: from.name,
+      text,
+      mentionsSelf: false,
+      sentAt: new Date(deps.clock.now().getTime() + ++seq),
+    })
+    const [reply] = await deps.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.dedupeKey, `reply:${id}`))
+    return reply?.text ?? ''
+  }
+
+  async function resident(name: string) {
+    const [row] = await deps.db
+      .insert(residents)
+      .values({ wechatId: uniqueId('wxid'), name, createdAt: deps.clock.now() })
+      .returning()
+    return { ...row!, wechatId: row!.wechatId! }
+  }
+
+  /** A xiaoqu with 3号楼 1单元 101–104 and 5号楼 1单元 101–102, imported with areas and owners. */
+  async function setup() {
+    const world = await makeWorld(deps)
+    const csv = [
+      '楼栋,单元,房号,面积,业主,电话',
+      '3,1,101,60.00,王大爷,13800000001',
+      '3,1,102,60.00,王大爷,13800000001', // one owner, two households
+      '3,1,103,80.50,李阿姨,13800000002',
+      '3,1,104,40.25,赵叔叔,',
+      '5,1,101,70,孙老师,13800000005',
+      '5,1,102,70,周师傅,13800000006',
+    ].join('\n')
+    const imported = await api(
+      world.officer.token,
+      `/xiaoqu/${world.xiaoqu.id}/households.csv`,
+      csv,
+      'text/csv',
+    )
+    expect(imported.imported).toBe(6)
+    return world
+  }
+
+  /** A resident who claimed a room in WeChat (not yet verified). */
+  async function claimant(world: Awaited<ReturnType<typeof setup>>, name: string, room: string) {
+    const who = await resident(name)
+    expect(await chat(who, `认证 ${world.xiaoqu.name} ${room}`)).toContain('已提交认证')
+    return who
+  }
+
+  /** A claim verified through the API, so the resident can vote. */
+  async function voter(world: Awaited<ReturnType<typeof setup>>, name: string, rooms: string[]) {
+    const who = await resident(name)
+    for (const room of rooms) {
+      expect(await chat(who, `认证 ${world.xiaoqu.name} ${room}`)).toContain('已提交认证')
+      const claims = await deps.db
+        .select()
+        .from(residentHouseholds)
+        .where(eq(residentHouseholds.residentId, who.id))
+      for (const claim of claims.filter((cl) => !cl.verifiedAt)) {
+        await api(world.officer.token, '/claims/decide', {
+          residentId: who.id,
+          householdId: claim.householdId,
+          approve: true,
+        })
+      }
+    }
+    return who
+  }
+
+  /** A 3号楼 vote on 加装电梯 (3/4 to pass), open from now until Thursday 18:00. */
+  async function openCampaign(world: Awaited<ReturnType<typeof setup>>) {
+    const created = await api(world.officer.token, '/campaigns', {
+      xiaoquId: world.xiaoqu.id,
+      building: '3',
+      matter: 'rebuild',
+      question: '是否同意3号楼加装电梯',
+      opensAt: '2026-03-02T10:00:00+08:00',
+      closesAt: '2026-03-05T18:00:00+08:00',
+    })
+    await deps.db.transaction((tx) => advanceCampaigns({ ...deps, db: tx }))
+    return created.number as string
+  }
+
+  const close = async () => {
+    deps.clock.set(shanghai('2026-03-05T18:00:00'))
+    await deps.db.transaction((tx) => advanceCampaigns({ ...deps, db: tx }))
+  }
+
+  const campaignRow = async (number: string) =>
+    (await deps.db.select().from(campaigns).where(eq(campaigns.number, number)))[0]!
+
+  const ballotsOf = async (number: string) =>
+    deps.db
+      .select()
+      .from(ballots)
+      .where(eq(ballots.campaignId, (await campaignRow(number)).id))
+      .orderBy(asc(ballots.id))
+
+  /** No resident's or owner's name anywhere on the page. */
+  const nameless = (html: string) => {
+    for (const name of names) expect(html, name).not.toContain(name)
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+
+  it('lists campaigns in scope and shows the live turnout and conflicts, with no names beside choices', async () => {
+    const world = await setup()
+    const wangWife = await voter(world, '王大妈', ['3号楼1单元101'])
+    const wang = await voter(world, '王大爷', ['3号楼1单元101', '3号楼1单元102'])
+    const li = await voter(world, '李阿姨', ['3号楼1单元103'])
+    const z = await openCampaign(world)
+    expect(await chat(wangWife, `反对 ${z}`)).toContain('反对')
+    expect(await chat(wang, `同意 ${z}`)).toContain('同意')
+    expect(await chat(li, `反对 ${z}`)).toContain('反对')
+
+    const browser = await login(world.officer.token)
+    const list = await browser.open('/console/campaigns')
+    expect(list.status).toBe(200)
+    expect(list.html).toContain('征询表决')
+    expect(list.html).toContain('房屋认证')
+    expect(list.html).toContain(`href="/console/campaigns/${z}"`)
+    expect(list.html).toContain(`${world.xiaoqu.name} 3号楼`)
+    expect(list.html).toContain('（七）改建、重建建筑物及其附属设施（如加装电梯）')
+    expect(list.html).toContain('投票中')
+    expect(list.html).toContain('2026-03-05 18:00')
+    expect(list.html).not.toContain('<script')
+
+    const page = await browser.open(`/console/campaigns/${z}`)
+    expect(page.status).toBe(200)
+    expect(page.html).toContain('是否同意3号楼加装电梯')
+    expect(page.html).toContain('参与表决的专有部分面积达总面积的2/3以上')
+    expect(page.html).toContain('同意的专有部分面积达参与表决面积的3/4以上')
+    expect(page.html).toContain('名册 4 户，已收到 4 张票')
+    // 王 (101+102, 120.00㎡, his own 同意 is his last word) and 李 (103, 80.50㎡, 反对) take part:
+    // 200.50㎡ of 240.75㎡ (2/3 is 160.50㎡) and 2 of 3 owners; 120.00㎡ and 1 agree.
+    expect(page.html).toContain('200.50㎡')
+    expect(page.html).toContain('总面积 240.75㎡')
+    expect(page.html).toContain('160.50㎡')
+    expect(page.html).toContain('业主总人数 3 人')
+    expect(page.html).toContain('120.00㎡')
+    // 3/4 of 200.50㎡ is 150.375㎡: at least 150.38㎡, rounded up in integers.
+    expect(page.html).toContain('150.38㎡')
+    // 101: the wife's 反对 and the husband's 同意, as choices only.
+    expect(page.html).toContain('意见不一致的房屋（1 户）')
+    expect(page.html).toMatch(/<td>3号楼1单元101<\/td><td>反对（微信，[^<]*） → 同意（微信，[^<]*）<\/td>/)
+    nameless(page.html)
+    expect(page.html).not.toContain('<script')
+
+    // A number not in the form of Z7, and one that does not exist.
+    expect((await browser.open('/console/campaigns/abc')).status).toBe(404)
+    const missing = await browser.open('/console/campaigns/Z999999')
+    expect(missing.status).toBe(404)
+    expect(missing.html).toContain('没有找到征询 Z999999')
+  })
+
+  it('enters a paper ballot through the form (with CSRF), refusing a bad one on the page; none without CSRF', async () => {
+    const world = await setup()
+    const z = await openCampaign(world)
+    const browser = await login(world.officer.token)
+    const page = await browser.open(`/console/campaigns/${z}`)
+    const action = `/console/campaigns/${z}/ballots`
+    expect(page.html).toContain(`action="${action}"`)
+
+    const without = await browser.open(action, {
+      form: { building: '3', unit: '1', room: '104', choice: '同意', channel: 'paper' },
+    })
+    expect(without.status).toBe(403)
+    expect(without.html).toContain('页面已过期或来源不明')
+    const forged = await browser.open(action, {
+      form: {
+        _csrf: 'x'.repeat(43),
+        building: '3',
+        unit: '1',
+        room: '104',
+        choice: '同意',
+        channel: 'paper',
+      },
+    })
+    expect(forged.status).toBe(403)
+    expect(await ballotsOf(z)).toHaveLength(0)
+
+    const noChoice = await browser.post(page, action, {
+      building: '3',
+      unit: '1',
+      room: '104',
+      channel: 'paper',
+    })
+    expect(noChoice.status).toBe(400)
+    expect(noChoice.html).toContain('请选择同意、反对或弃权')
+    expect(noChoice.html).toContain('name="room" required="" maxlength="30" value="104"')
+    const outside = await browser.post(page, action, {
+      building: '5',
+      unit: '1',
+      room: '101',
+      choice: '同意',
+      channel: 'paper',
+    })
+    expect(outside.status).toBe(403)
+    expect(outside.html).toContain(`5号楼1单元101 不在征询 ${z} 的范围`)
+    expect(await ballotsOf(z)).toHaveLength(0)
+
+    const entered = await browser.post(page, action, {
+      building: '3',
+      unit: '1',
+      room: '104',
+      choice: '同意',
+      channel: 'paper',
+      note: '纸质票第 12 号',
+    })
+    expect(entered.status).toBe(303)
+    expect(entered.location).toBe(`/console/campaigns/${z}?ok=ballot`)
+    const [ballot] = await ballotsOf(z)
+    expect(ballot).toMatchObject({
+      choice: '同意',
+      channel: 'paper',
+      enteredBy: world.officer.staff.id,
+      note: '纸质票第 12 号',
+      residentId: null,
+    })
+    const after = await browser.open(entered.location!)
+    expect(after.html).toContain('已录入，这一户以最后一张票为准')
+    expect(after.html).toContain('名册 4 户，已收到 1 张票')
+    // 赵 (104, 40.25㎡) takes part and agrees: 1 of 3 owners.
+    expect(after.html).toContain('<td class="num">40.25㎡</td>')
+    expect(after.html).toContain('<td class="num">1 人</td>')
+    nameless(after.html)
+  })
+
+  it('after the close shows every figure, the outcome, reasons and digest; the console CSV hashes to it', async () => {
+    const world = await setup()
+    const z = await openCampaign(world)
+    const browser = await login(world.officer.token)
+    const page = await browser.open(`/console/campaigns/${z}`)
+    const action = `/console/campaigns/${z}/ballots`
+    for (const [room, choice] of [
+      ['101', '同意'],
+      ['103', '反对'],
+      ['104', '同意'],
+      ['103', '同意'], // 李 changes her mind on paper: the later ballot counts
+    ] as const) {
+      const done = await browser.post(page, action, {
+        building: '3号楼',
+        unit: '1单元',
+        room,
+        choice,
+        channel: 'onsite',
+      })
+      expect(done.status, done.html).toBe(303)
+    }
+    await close()
+    const row = await campaignRow(z)
+    expect(row.status).toBe('closed')
+    expect(row.result).toMatchObject({ passed: true, participatingAreaCenti: 24_075, agreeingHeads: 3 })
+
+    const closed = await browser.open(`/console/campaigns/${z}`)
+    expect(closed.status).toBe(200)
+    expect(closed.html).toContain('表决结果：通过')
+    expect(closed.html).toContain('总 240.75㎡，参与 240.75㎡，同意 240.75㎡')
+    expect(closed.html).toContain('总 3 人，参与 3 人，同意 3 人')
+    for (const reason of row.result!.reasons) expect(closed.html).toContain(reason)
+    expect(closed.html).toContain(row.ballotsDigest!)
+    expect(closed.html).toContain('计票校验码（SHA-256）')
+    const href = `/console/campaigns/${z}/ballots.csv`
+    expect(closed.html).toContain(`href="${href}"`)
+    // No more ballots and no cancelling once closed.
+    expect(closed.html).not.toContain(`action="${action}"`)
+    expect(closed.html).not.toContain(`action="/console/campaigns/${z}/cancel"`)
+    const late = await browser.post(page, action, {
+      building: '3',
+      unit: '1',
+      room: '102',
+      choice: '同意',
+      channel: 'paper',
+    })
+    expect(late.status).toBe(409)
+    expect(late.html).toContain('不能再投票')
+
+    const csv = await browser.open(href)
+    expect(csv.status).toBe(200)
+    expect(csv.type).toBe('text/csv; charset=utf-8')
+    expect(createHash('sha256').update(csv.html, 'utf8').digest('hex')).toBe(row.ballotsDigest)
+    expect(csv.html.split('\n').filter(Boolean)).toHaveLength(1 + 4)
+    expect(csv.html).toContain('3号楼1单元103,同意,onsite')
+    nameless(csv.html)
+    nameless(closed.html)
+
+    const list = await browser.open('/console/campaigns')
+    expect(list.html).toContain('已截止')
+    expect(list.html).toContain('通过')
+  })
+
+  it('cancels a campaign only with the confirmation ticked', async () => {
+    const world = await setup()
+    const z = await openCampaign(world)
+    const browser = await login(world.officer.token)
+    const page = await browser.open(`/console/campaigns/${z}`)
+    const action = `/console/campaigns/${z}/cancel`
+    const unticked = await browser.post(page, action)
+    expect(unticked.status).toBe(400)
+    expect(unticked.html).toContain('请勾选确认后再取消征询')
+    expect((await campaignRow(z)).status).toBe('open')
+    const done = await browser.post(page, action, { confirm: 'yes' })
+    expect(done.status).toBe(303)
+    expect(done.location).toBe(`/console/campaigns/${z}?ok=cancelled`)
+    expect((await campaignRow(z)).status).toBe('cancelled')
+    const after = await browser.open(done.location!)
+    expect(after.html).toContain('征询已取消')
+    expect(after.html).toContain('已取消')
+    expect(after.html).not.toContain(`action="${action}"`)
+    const posted = await deps.db
+      .select()
+      .from(outbox)
+      .where(like(outbox.dedupeKey, `campaign:${z}:cancel:%`))
+    expect(posted).toHaveLength(1)
+  })
+
+  it('refuses an officer of another street: 403 on the page, the CSV and the forms, and lists nothing', async () => {
+    const world = await setup()
+    const z = await openCampaign(world)
+    const elsewhere = await makeWorld(deps)
+    const outsider = await login(elsewhere.officer.token)
+    const list = await outsider.open('/console/campaigns')
+    expect(list.status).toBe(200)
+    expect(list.html).not.toContain(z)
+    const page = await outsider.open(`/console/campaigns/${z}`)
+    expect(page.status).toBe(403)
+    expect(page.html).toContain('不在您的管辖范围内')
+    expect(page.html).toContain('征询表决') // still inside the layout
+    const csv = await outsider.open(`/console/campaigns/${z}/ballots.csv`)
+    expect(csv.status).toBe(403)
+    expect(csv.html).not.toContain('ballot,household')
+    const csrf = csrfOf(list.html, '/console/logout')
+    const post = await outsider.open(`/console/campaigns/${z}/ballots`, {
+      form: { _csrf: csrf, building: '3', unit: '1', room: '104', choice: '反对', channel: 'paper' },
+    })
+    expect(post.status).toBe(403)
+    const cancel = await outsider.open(`/console/campaigns/${z}/cancel`, {
+      form: { _csrf: csrf, confirm: 'yes' },
+    })
+    expect(cancel.status).toBe(403)
+    expect(await ballotsOf(z)).toHaveLength(0)
+    expect((await campaignRow(z)).status).toBe('open')
+  })
+
+  it('approves a claim through the console (verified, the resident told) and rejects one with a note', async () => {
+    const world = await setup()
+    const li = await claimant(world, '李小姐', '3号楼1单元103')
+    const stranger = await claimant(world, '路人甲', '3号楼1单元104')
+    const browser = await login(world.officer.token)
+    const page = await browser.open('/console/claims')
+    expect(page.status).toBe(200)
+    expect(page.html).toContain('待核实的房屋认证')
+    expect(page.html).toContain('李小姐')
+    expect(page.html).toContain('李阿姨') // the registered owner beside the claimant
+    expect(page.html).toContain('3号楼1单元103')
+    expect(page.html).toContain('138****0002')
+    expect(page.html).not.toContain('13800000002')
+    expect(page.html).not.toContain('<script')
+
+    const action = '/console/claims/decide'
+    const without = await browser.open(action, { form: { residentId: String(li.id), decision: 'approve' } })
+    expect(without.status).toBe(403)
+    const [household103] = await deps.db
+      .select()
+      .from(residentHouseholds)
+      .where(eq(residentHouseholds.residentId, li.id))
+    expect(household103!.verifiedAt).toBeNull()
+
+    const approved = await browser.post(page, action, {
+      residentId: String(li.id),
+      householdId: String(household103!.householdId),
+      decision: 'approve',
+    })
+    expect(approved.status).toBe(303)
+    expect(approved.location).toBe('/console/claims?ok=approved')
+    const [verified] = await deps.db
+      .select()
+      .from(residentHouseholds)
+      .where(eq(residentHouseholds.residentId, li.id))
+    expect(verified!.verifiedAt).not.toBeNull()
+    expect(verified!.verifiedBy).toBe(world.officer.staff.id)
+    const told = await deps.db.select().from(outbox).where(eq(outbox.conversationId, li.wechatId))
+    expect(told.some((m) => m.text.includes('已通过核实'))).toBe(true)
+    const after = await browser.open(approved.location!)
+    expect(after.html).toContain('已通过认证')
+    expect(after.html).not.toContain('李小姐')
+
+    // Twice is a 409 on the page.
+    const twice = await browser.post(after, action, {
+      residentId: String(li.id),
+      householdId: String(household103!.householdId),
+      decision: 'approve',
+    })
+    expect(twice.status).toBe(409)
+    expect(twice.html).toContain('已经认证过')
+
+    const [claim104] = await deps.db
+      .select()
+      .from(residentHouseholds)
+      .where(eq(residentHouseholds.residentId, stranger.id))
+    const rejected = await browser.post(after, action, {
+      residentId: String(stranger.id),
+      householdId: String(claim104!.householdId),
+      decision: 'reject',
+      note: '与登记业主不符',
+    })
+    expect(rejected.status).toBe(303)
+    expect(
+      await deps.db
+        .select()
+        .from(residentHouseholds)
+        .where(
+          and(
+            eq(residentHouseholds.residentId, stranger.id),
+            eq(residentHouseholds.householdId, claim104!.householdId),
+          ),
+        ),
+    ).toHaveLength(0)
+    const toldNo = await deps.db.select().from(outbox).where(eq(outbox.conversationId, stranger.wechatId))
+    expect(toldNo.some((m) => m.text.includes('未通过核实：与登记业主不符'))).toBe(true)
+
+    const bad = await browser.post(after, action, { residentId: 'x', householdId: '1', decision: 'approve' })
+    expect(bad.status).toBe(400)
+    expect(bad.html).toContain('请刷新页面后重试')
+  })
+
+  it("keeps claims to officers in scope: another street's officer sees none and cannot decide; property staff are refused", async () => {
+    const world = await setup()
+    const who = await claimant(world, '钱先生', '5号楼1单元102')
+    const [claim] = await deps.db
+      .select()
+      .from(residentHouseholds)
+      .where(eq(residentHouseholds.residentId, who.id))
+    const elsewhere = await makeWorld(deps)
+    const outsider = await login(elsewhere.officer.token)
+    const page = await outsider.open('/console/claims')
+    expect(page.status).toBe(200)
+    expect(page.html).not.toContain('钱先生')
+    const refused = await outsider.open('/console/claims/decide', {
+      form: {
+        _csrf: csrfOf(page.html, '/console/logout'),
+        residentId: String(who.id),
+        householdId: String(claim!.householdId),
+        decision: 'approve',
+      },
+    })
+    expect(refused.status).toBe(403)
+    expect(refused.html).toContain('不在您的管辖范围内')
+    const [still] = await deps.db
+      .select()
+      .from(residentHouseholds)
+      .where(eq(residentHouseholds.residentId, who.id))
+    expect(still!.verifiedAt).toBeNull()
+
+    const property = await makeStaff(deps, {
+      name: uniqueId('物业'),
+      role: 'property_staff',
+      xiaoquId: world.xiaoqu.id,
+    })
+    const theirs = await (await login(property.token)).open('/console/claims')
+    expect(theirs.status).toBe(403)
+    expect(theirs.html).not.toContain('钱先生')
+  })
+
+  it('sends the new pages to the login page without a session', async () => {
+    const anonymous = new Browser(app)
+    for (const path of ['/console/campaigns', '/console/campaigns/Z1', '/console/claims']) {
+      const page = await anonymous.open(path)
+      expect(page.status, path).toBe(303)
+      expect(page.location, path).toMatch(/^\/console\/login/)
+    }
+    const csv = await anonymous.open('/console/campaigns/Z1/ballots.csv')
+    expect(csv.status).toBe(303)
+  })
+})
