@@ -1,10 +1,11 @@
-import { asc, eq, like } from 'drizzle-orm'
+import { readFile } from 'node:fs/promises'
+import { asc, eq, like, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendDigests } from '../../core/nudges/digest'
 import { recordRun } from '../../core/nudges/job-runs'
 import { scanOverdue } from '../../core/nudges/nudges.usecases'
 import * as requests from '../../core/requests/requests.usecases'
-import { digestItems, jobRuns, nudges, outbox, staff } from '../../db/schema'
+import { digestItems, jobRuns, nudges, outbox, staff, watches } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
@@ -149,5 +150,32 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
     const runs = await deps.db.select().from(jobRuns).where(eq(jobRuns.job, 'overdue-scan'))
     expect(runs.length).toBeGreaterThanOrEqual(2)
     expect(runs.every((r) => r.finishedAt && r.error === null)).toBe(true)
+  })
+
+  it('watches requests filed before the engine moved to watches (migration 0013)', async () => {
+    deps.clock.set(shanghai('2026-03-10T09:00:00'))
+    const world = await makeWorld(deps)
+    const { request } = await requests.fileRequest(deps, {
+      text: '单元门坏了',
+      xiaoquId: world.xiaoqu.id,
+      channel: 'wechat',
+      resident: world.resident,
+    })
+    // As a database from before 0011 would have it: the request, no watches.
+    await deps.db.delete(watches).where(eq(watches.itemId, request.id))
+    const migration = await readFile(
+      new URL('../../db/migrations/0013_backfill_watches.sql', import.meta.url),
+      'utf8',
+    )
+    for (const statement of migration.split('--> statement-breakpoint'))
+      await deps.db.execute(sql.raw(statement))
+    const rows = await deps.db.select().from(watches).where(eq(watches.itemId, request.id))
+    expect(rows.map((w) => [w.itemKind, w.ref, w.nextAt?.toISOString()]).sort()).toEqual([
+      ['request-resolution', request.number, request.resolutionDueAt.toISOString()],
+      ['request-response', request.number, request.responseDueAt.toISOString()],
+    ])
+    deps.clock.set(shanghai('2026-03-11T10:00:00'))
+    await scan()
+    expect(await sentTo(request.id)).toEqual([{ to: world.officersRoomId, level: 1 }])
   })
 })
