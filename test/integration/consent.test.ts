@@ -8,6 +8,7 @@ import * as projects from '../../core/projects/projects.usecases'
 import { ballots, households, outbox, residentHouseholds, residents } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { apiCaller } from '../support/http'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -30,26 +31,7 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
     deps.clock.set(shanghai('2026-03-02T10:00:00'))
   })
 
-  const call = async (
-    token: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    type = 'application/json',
-  ) => {
-    const res = await app.request(`/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': type },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    })
-    const text = await res.text()
-    // biome-ignore lint/suspicious/noExplicitAny: the tests read loosely shaped JSON answers
-    let parsed: any = text
-    try {
-      parsed = JSON.parse(text)
-    } catch {}
-    return { status: res.status, body: parsed, text }
-  }
+  const call = apiCaller(() => app)
 
   let seq = 0
   const chat = async (from: { wechatId: string; name: string }, text: string, roomId?: string) => {

@@ -9,41 +9,11 @@ import * as tasks from '../../core/tasks/tasks.usecases'
 import { type Database, openDatabase } from '../../db/client'
 import { jobRuns, nudges, outbox, staff } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
-import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { chainOfCommand } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
 const minutes = (n: number) => n * 60_000
-
-/** A street with a leader over a supervisor over the world's officer, all bound to WeChat. */
-async function chainOfCommand(deps: TestDeps) {
-  const world = await makeWorld(deps)
-  const leader = await makeStaff(deps, {
-    name: uniqueId('主任'),
-    role: 'officer',
-    areaId: world.street.id,
-    wechat: true,
-  })
-  const supervisor = await makeStaff(deps, {
-    name: uniqueId('科长'),
-    role: 'officer',
-    areaId: world.street.id,
-    wechat: true,
-  })
-  await deps.db.update(staff).set({ supervisorId: leader.staff.id }).where(eq(staff.id, supervisor.staff.id))
-  const [owner] = await deps.db
-    .update(staff)
-    .set({ supervisorId: supervisor.staff.id })
-    .where(eq(staff.id, world.officer.staff.id))
-    .returning()
-  return {
-    world,
-    leader,
-    supervisor,
-    owner: owner!,
-    ownerActor: { kind: 'staff' as const, staff: owner!, via: 'api' as const },
-  }
-}
 
 /** Runs the two jobs as cron would, for one instance: the scan every tick, the digest at 09:00. */
 async function tick(deps: TestDeps) {

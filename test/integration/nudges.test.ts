@@ -5,9 +5,9 @@ import { sendDigests } from '../../core/nudges/digest'
 import { recordRun } from '../../core/nudges/job-runs'
 import { scanOverdue } from '../../core/nudges/nudges.usecases'
 import * as requests from '../../core/requests/requests.usecases'
-import { digestItems, jobRuns, nudges, outbox, staff, watches } from '../../db/schema'
+import { digestItems, jobRuns, nudges, outbox, watches } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
-import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { chainOfCommand, makeWorld } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -32,28 +32,7 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
 
   it('climbs owner → supervisor → leadership at working-day steps, each once, and stops when resolved', async () => {
     deps.clock.set(shanghai('2026-03-06T17:30:00'))
-    const world = await makeWorld(deps)
-    const leader = await makeStaff(deps, {
-      name: uniqueId('街道领导'),
-      role: 'officer',
-      areaId: world.street.id,
-      wechat: true,
-    })
-    const supervisor = await makeStaff(deps, {
-      name: uniqueId('科长'),
-      role: 'officer',
-      areaId: world.street.id,
-      wechat: true,
-    })
-    await deps.db
-      .update(staff)
-      .set({ supervisorId: leader.staff.id })
-      .where(eq(staff.id, supervisor.staff.id))
-    const [owner] = await deps.db
-      .update(staff)
-      .set({ supervisorId: supervisor.staff.id })
-      .where(eq(staff.id, world.officer.staff.id))
-      .returning()
+    const { world, leader, supervisor, owner } = await chainOfCommand(deps)
     const { request } = await requests.fileRequest(deps, {
       text: '楼道灯坏了',
       xiaoquId: world.xiaoqu.id,

@@ -11,6 +11,7 @@ import * as tasks from '../../core/tasks/tasks.usecases'
 import { auditLog, outbox, staff, watches, xiaoqu } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { apiCaller } from '../support/http'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -29,15 +30,7 @@ describe.each(drivers)('projects, stages and tasks on %s', (driver) => {
     deps.clock.set(shanghai('2026-03-02T10:00:00')) // Monday
   })
 
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const res = await app.request(`/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    // biome-ignore lint/suspicious/noExplicitAny: the tests read loosely shaped JSON answers
-    return { status: res.status, body: (await res.json()) as Record<string, any> }
-  }
+  const call = apiCaller(() => app)
 
   async function setup() {
     const world = await makeWorld(deps)

@@ -100,3 +100,33 @@ export async function makeStaff(
   }
   return { staff: bound, token, actor: { kind: 'staff' as const, staff: bound, via: 'wechat' as const } }
 }
+
+/** A street with a leader over a supervisor over the world's officer, all bound to WeChat. */
+export async function chainOfCommand(deps: TestDeps) {
+  const world = await makeWorld(deps)
+  const leader = await makeStaff(deps, {
+    name: uniqueId('主任'),
+    role: 'officer',
+    areaId: world.street.id,
+    wechat: true,
+  })
+  const supervisor = await makeStaff(deps, {
+    name: uniqueId('科长'),
+    role: 'officer',
+    areaId: world.street.id,
+    wechat: true,
+  })
+  await deps.db.update(staff).set({ supervisorId: leader.staff.id }).where(eq(staff.id, supervisor.staff.id))
+  const [owner] = await deps.db
+    .update(staff)
+    .set({ supervisorId: supervisor.staff.id })
+    .where(eq(staff.id, world.officer.staff.id))
+    .returning()
+  return {
+    world,
+    leader,
+    supervisor,
+    owner: owner!,
+    ownerActor: { kind: 'staff' as const, staff: owner!, via: 'api' as const },
+  }
+}
