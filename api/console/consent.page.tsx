@@ -4,7 +4,7 @@ import { describeThreshold, matterNames, meets } from '../../core/consent/rules'
 import { maskPhone } from '../../core/people/residents'
 import { ballotChoices, type ConsentResult, type Threshold } from '../../db/schema'
 import { time } from './format'
-import { CsrfField, Empty, Layout, type Viewer } from './layout'
+import { CsrfField, Layout, Table, Tag, type Viewer } from './layout'
 import { consolePath } from './session'
 
 export const campaignHref = (number: string) => `${consolePath}/campaigns/${encodeURIComponent(number)}`
@@ -50,49 +50,38 @@ export function CampaignsPage(props: {
       <p class="muted">
         辖区内的业主共同决定事项（民法典第二百七十八条），最新的在前。业主在微信私聊投票，纸质票和现场票由工作人员在详情页录入。
       </p>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>编号</th>
-              <th>范围</th>
-              <th>事项</th>
-              <th>状态</th>
-              <th>投票时间</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.length === 0 ? <Empty colspan={5} text="辖区内还没有征询。" /> : null}
-            {props.rows.map(({ campaign, xiaoquName }) => (
-              <tr>
-                <td>
-                  <a href={campaignHref(campaign.number)}>{campaign.number}</a>
-                </td>
-                <td>
-                  {campaign.scopeName}
-                  {campaign.scopeName.startsWith(xiaoquName) ? null : <div class="muted">{xiaoquName}</div>}
-                </td>
-                <td>
-                  {matterNames[campaign.matter]}
-                  <div class="muted">{campaign.question}</div>
-                </td>
-                <td>
-                  {campaignStatusNames[campaign.status]}
-                  {campaign.status === 'closed' && campaign.result ? (
-                    <>
-                      {' '}
-                      <Outcome passed={campaign.result.passed} />
-                    </>
-                  ) : null}
-                </td>
-                <td>
-                  {time(campaign.opensAt)} 至 {time(campaign.closesAt)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={['编号', '范围', '事项', '状态', '投票时间']}
+        rows={props.rows}
+        empty="辖区内还没有征询。"
+        row={({ campaign, xiaoquName }) => (
+          <tr>
+            <td>
+              <a href={campaignHref(campaign.number)}>{campaign.number}</a>
+            </td>
+            <td>
+              {campaign.scopeName}
+              {campaign.scopeName.startsWith(xiaoquName) ? null : <div class="muted">{xiaoquName}</div>}
+            </td>
+            <td>
+              {matterNames[campaign.matter]}
+              <div class="muted">{campaign.question}</div>
+            </td>
+            <td>
+              {campaignStatusNames[campaign.status]}
+              {campaign.status === 'closed' && campaign.result ? (
+                <>
+                  {' '}
+                  <Outcome passed={campaign.result.passed} />
+                </>
+              ) : null}
+            </td>
+            <td>
+              {time(campaign.opensAt)} 至 {time(campaign.closesAt)}
+            </td>
+          </tr>
+        )}
+      />
     </Layout>
   )
 }
@@ -152,37 +141,25 @@ function Figures(props: { rule: CampaignRow['rule']; figures: ConsentResult }) {
     },
   ]
   return (
-    <div class="scroll">
-      <table>
-        <thead>
+    <Table
+      head={['指标', { num: '目前' }, '基数', '要求', { num: '至少需要' }, '状态']}
+      rows={rows}
+      row={(r) => {
+        const least = leastToMeet(r.whole, r.t)
+        return (
           <tr>
-            <th>指标</th>
-            <th class="num">目前</th>
-            <th>基数</th>
-            <th>要求</th>
-            <th class="num">至少需要</th>
-            <th>状态</th>
+            <td>{r.label}</td>
+            <td class="num">{r.show(r.part)}</td>
+            <td>{r.base}</td>
+            <td>{describeThreshold(r.t)}</td>
+            <td class="num">{least === undefined ? '—' : r.show(least)}</td>
+            <td>
+              <Met met={meets(r.part, r.whole, r.t)} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => {
-            const least = leastToMeet(r.whole, r.t)
-            return (
-              <tr>
-                <td>{r.label}</td>
-                <td class="num">{r.show(r.part)}</td>
-                <td>{r.base}</td>
-                <td>{describeThreshold(r.t)}</td>
-                <td class="num">{least === undefined ? '—' : r.show(least)}</td>
-                <td>
-                  <Met met={meets(r.part, r.whole, r.t)} />
-                </td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
-    </div>
+        )
+      }}
+    />
   )
 }
 
@@ -311,32 +288,24 @@ export function CampaignPage(props: {
           <p class="muted">
             同一户的几位业主在微信里的最后选择不同：以最后一张票为准，请与这户核实。这里只列房号和各票的选择。
           </p>
-          <div class="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th>房屋</th>
-                  <th>各票（按投票先后）</th>
-                </tr>
-              </thead>
-              <tbody>
-                {conflicts.length === 0 ? <Empty colspan={2} text="没有意见不一致的房屋。" /> : null}
-                {conflicts.map((conflict) => (
-                  <tr>
-                    <td>{conflict.household}</td>
-                    <td>
-                      {conflict.ballots
-                        .map(
-                          (b) =>
-                            `${b.choice}（${ballotChannelNames[b.channel] ?? b.channel}，${time(new Date(b.at))}）`,
-                        )
-                        .join(' → ')}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            head={['房屋', '各票（按投票先后）']}
+            rows={conflicts}
+            empty="没有意见不一致的房屋。"
+            row={(conflict) => (
+              <tr>
+                <td>{conflict.household}</td>
+                <td>
+                  {conflict.ballots
+                    .map(
+                      (b) =>
+                        `${b.choice}（${ballotChannelNames[b.channel] ?? b.channel}，${time(new Date(b.at))}）`,
+                    )
+                    .join(' → ')}
+                </td>
+              </tr>
+            )}
+          />
         </>
       ) : null}
 
@@ -428,73 +397,56 @@ export function ClaimsPage(props: { viewer: Viewer; rows: Claim[]; error?: strin
         居民在微信私聊发“认证
         楼栋单元房号”申请。请对照登记的业主核实后通过；通过后即可参加征询投票。结果会私聊告知居民，并记入审计日志。
       </p>
-      <div class="scroll">
-        <table>
-          <thead>
+      <Table
+        head={['小区', '房屋', '申请人', '登记业主', '业主电话', '申请时间', '通过', '不通过']}
+        rows={props.rows}
+        empty="没有待核实的认证申请。"
+        row={(r) => {
+          const ids = (
+            <>
+              <CsrfField token={props.viewer.csrf} />
+              <input type="hidden" name="residentId" value={String(r.residentId)} />
+              <input type="hidden" name="householdId" value={String(r.householdId)} />
+            </>
+          )
+          return (
             <tr>
-              <th>小区</th>
-              <th>房屋</th>
-              <th>申请人</th>
-              <th>登记业主</th>
-              <th>业主电话</th>
-              <th>申请时间</th>
-              <th>通过</th>
-              <th>不通过</th>
+              <td>{r.xiaoquName}</td>
+              <td>
+                {r.building}
+                {r.unit}
+                {r.room}
+              </td>
+              <td>{r.residentName}</td>
+              <td>
+                {r.ownerName ?? '（未登记）'}
+                <Tag show={r.ownerName && r.ownerName === r.residentName} class="ok">
+                  同名
+                </Tag>
+              </td>
+              <td>{maskPhone(r.ownerPhone) ?? '—'}</td>
+              <td>{time(r.claimedAt)}</td>
+              <td>
+                <form method="post" action={action} class="inline">
+                  {ids}
+                  <input type="hidden" name="decision" value="approve" />
+                  <button type="submit">通过</button>
+                </form>
+              </td>
+              <td>
+                <form method="post" action={action} class="inline">
+                  {ids}
+                  <input type="hidden" name="decision" value="reject" />
+                  <input type="text" name="note" maxlength={200} placeholder="原因（可选，告知居民）" />
+                  <button type="submit" class="secondary">
+                    不通过
+                  </button>
+                </form>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {props.rows.length === 0 ? <Empty colspan={8} text="没有待核实的认证申请。" /> : null}
-            {props.rows.map((r) => {
-              const ids = (
-                <>
-                  <CsrfField token={props.viewer.csrf} />
-                  <input type="hidden" name="residentId" value={String(r.residentId)} />
-                  <input type="hidden" name="householdId" value={String(r.householdId)} />
-                </>
-              )
-              return (
-                <tr>
-                  <td>{r.xiaoquName}</td>
-                  <td>
-                    {r.building}
-                    {r.unit}
-                    {r.room}
-                  </td>
-                  <td>{r.residentName}</td>
-                  <td>
-                    {r.ownerName ?? '（未登记）'}
-                    {r.ownerName && r.ownerName === r.residentName ? (
-                      <>
-                        {' '}
-                        <span class="badge ok">同名</span>
-                      </>
-                    ) : null}
-                  </td>
-                  <td>{maskPhone(r.ownerPhone) ?? '—'}</td>
-                  <td>{time(r.claimedAt)}</td>
-                  <td>
-                    <form method="post" action={action} class="inline">
-                      {ids}
-                      <input type="hidden" name="decision" value="approve" />
-                      <button type="submit">通过</button>
-                    </form>
-                  </td>
-                  <td>
-                    <form method="post" action={action} class="inline">
-                      {ids}
-                      <input type="hidden" name="decision" value="reject" />
-                      <input type="text" name="note" maxlength={200} placeholder="原因（可选，告知居民）" />
-                      <button type="submit" class="secondary">
-                        不通过
-                      </button>
-                    </form>
-                  </td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
-      </div>
+          )
+        }}
+      />
     </Layout>
   )
 }

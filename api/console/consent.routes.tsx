@@ -1,5 +1,4 @@
-import type { Context, Hono } from 'hono'
-import type { HtmlEscapedString } from 'hono/utils/html'
+import type { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
 import {
@@ -11,10 +10,9 @@ import {
   turnout,
 } from '../../core/consent/campaigns'
 import { decideClaim, pendingClaims } from '../../core/consent/households'
-import { type Actor, assertRole, type StaffRole } from '../../core/shared/actor'
+import { assertRole, type StaffRole } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
-import { type AppError, invalid, isAppError, notFound } from '../../core/shared/errors'
-import type { DbOrTx } from '../../db/client'
+import { invalid, isAppError, notFound } from '../../core/shared/errors'
 import { type BallotChoice, ballotChoices } from '../../db/schema'
 import {
   type BallotFormValues,
@@ -24,36 +22,24 @@ import {
   campaignHref,
   claimsHref,
 } from './consent.page'
-import type { Viewer } from './layout'
+import { actorOf, type C, type Ctx, field, noticeReader, render, statusOf, viewerOf } from './kit'
 import type { ConsoleEnv } from './session'
 
-type Page = HtmlEscapedString | Promise<HtmlEscapedString>
-type C = Context<ConsoleEnv>
-type Ctx = Omit<Deps, 'db'> & { db: DbOrTx }
-type StaffActor = Actor & { kind: 'staff' }
-
-/** What the console's router lends these pages, so they render, mutate and read forms exactly as its own. */
+/** What the console's router lends these pages: its dependencies and how it runs a change. */
 export interface ConsoleKit {
   deps: Deps
   mutate: <T>(work: (ctx: Ctx) => Promise<T>) => Promise<T>
-  render: (c: Context, page: Page, status?: ContentfulStatusCode) => Promise<Response>
-  viewerOf: (c: C) => Viewer
-  actorOf: (c: C) => StaffActor
-  field: (body: Record<string, unknown>, name: string, max: number, label: string) => string | undefined
 }
 
 /** Who enters ballots, cancels campaigns and decides claims (the use cases' roles; admins always pass). */
 const actingRoles: readonly StaffRole[] = ['officer', 'community_worker']
 
-/** Fixed confirmations after a POST/redirect/GET, by code: nothing from the query string is shown as is. */
-const notices: Record<string, string> = {
+const noticeOf = noticeReader({
   ballot: '已录入，这一户以最后一张票为准。',
   cancelled: '征询已取消。',
   approved: '已通过认证，已私聊告知居民。',
   rejected: '已驳回认证，已私聊告知居民。',
-}
-const noticeOf = (c: C) => notices[c.req.query('ok') ?? ''] ?? undefined
-const statusOf = (error: AppError) => error.status as ContentfulStatusCode
+})
 
 function campaignNumber(raw: string) {
   const match = /^[Zz](\d{1,9})$/.exec(raw)
@@ -71,7 +57,7 @@ function idField(body: Record<string, unknown>, name: string) {
 
 /** 征询表决 and 房屋认证 (DESIGN §6): campaigns with live turnout, paper ballots, household claims. */
 export function registerConsentPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
-  const { deps, mutate, render, viewerOf, actorOf, field } = kit
+  const { deps, mutate } = kit
   const { db, clock } = deps
 
   const canAct = (c: C) => {

@@ -1,22 +1,20 @@
 import { and, asc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm'
-import { type Context, Hono } from 'hono'
+import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
-import type { HtmlEscapedString } from 'hono/utils/html'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { listProjects, moveStage, projectDetail } from '../../core/projects/projects.usecases'
 import type { GateFailure } from '../../core/projects/stages'
 import { requestNotFound } from '../../core/requests/requests.errors'
 import * as repo from '../../core/requests/requests.repository'
 import { acceptRequest, assignRequest, resolveRequest } from '../../core/requests/requests.usecases'
-import { type Actor, type StaffRow, scopeCovers } from '../../core/shared/actor'
+import { type StaffRow, scopeCovers } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
-import { type AppError, forbidden, invalid, isAppError, notFound } from '../../core/shared/errors'
+import { forbidden, invalid, isAppError, notFound } from '../../core/shared/errors'
 import { fromShanghai, shanghaiDate, shanghaiParts } from '../../core/sla/calendar'
 import { authenticate, getStaff, listStaff } from '../../core/staff/staff.usecases'
 import { getStats } from '../../core/stats/stats'
 import { completeTask, extendTask, openTasksOf } from '../../core/tasks/tasks.usecases'
-import type { DbOrTx } from '../../db/client'
 import {
   organisations,
   type ProjectStage,
@@ -31,7 +29,18 @@ import {
 import { createErrorHandler } from '../errors'
 import { registerConsentPages } from './consent.routes'
 import { DashboardPage } from './dashboard.page'
-import { Layout, type Viewer } from './layout'
+import {
+  actorOf,
+  type C,
+  type Ctx,
+  field,
+  noticeReader,
+  render,
+  type StaffActor,
+  statusOf,
+  viewerOf,
+} from './kit'
+import { Layout } from './layout'
 import { BarePage, LoginPage, LogoutPage } from './login.page'
 import { ProjectPage, ProjectsPage, projectHref } from './projects.page'
 import { InboxPage, type RequestDetail, RequestPage, requestHref } from './requests.page'
@@ -48,13 +57,7 @@ import {
 } from './session'
 import { type ListedTask, OverduePage, TasksPage } from './tasks.page'
 
-type Page = HtmlEscapedString | Promise<HtmlEscapedString>
-type C = Context<ConsoleEnv>
-type Ctx = Omit<Deps, 'db'> & { db: DbOrTx }
-type StaffActor = Actor & { kind: 'staff' }
-
-/** Fixed confirmations after a POST/redirect/GET, by code: nothing from the query string is shown as is. */
-const notices: Record<string, string> = {
+const noticeOf = noticeReader({
   accepted: '已受理，已告知居民。',
   resolved: '已办结，已请居民评价。',
   assigned: '已转派。',
@@ -62,23 +65,7 @@ const notices: Record<string, string> = {
   task_extended: '任务已延期，原因已记录。',
   stage: '项目已进入下一阶段。',
   logged_out: '您已退出登录。',
-}
-const noticeOf = (c: C) => notices[c.req.query('ok') ?? ''] ?? undefined
-
-const render = async (c: Context, page: Page, status: ContentfulStatusCode = 200) =>
-  c.html(`<!DOCTYPE html>${await page}`, status)
-
-const viewerOf = (c: C): Viewer => ({ staff: c.get('staff'), csrf: c.get('csrf') })
-const actorOf = (c: C): StaffActor => ({ kind: 'staff', staff: c.get('staff'), via: 'api' })
-const statusOf = (error: AppError) => error.status as ContentfulStatusCode
-
-function field(body: Record<string, unknown>, name: string, max: number, label: string) {
-  const value = body[name]
-  if (typeof value !== 'string') return undefined
-  const trimmed = value.trim()
-  if (trimmed.length > max) throw invalid('console.too_long', `${label}不超过 ${max} 字。`)
-  return trimmed || undefined
-}
+})
 
 function requestNumber(raw: string) {
   const match = /^[Qq]?(\d{1,9})$/.exec(raw)
@@ -573,7 +560,7 @@ export function createConsoleRoutes(deps: Deps) {
   // ------------------------------------------------------------------------------------------------------
   // Consent: 征询表决 and 房屋认证
 
-  registerConsentPages(app, { deps, mutate, render, viewerOf, actorOf, field })
+  registerConsentPages(app, { deps, mutate })
 
   // ------------------------------------------------------------------------------------------------------
   // Dashboard

@@ -1,7 +1,7 @@
 import type { Stats } from '../../core/stats/stats'
 import { projectStages } from '../../db/schema'
 import { percent, yi, yuan } from './format'
-import { Empty, Layout, type Viewer } from './layout'
+import { Layout, SelectFilter, Table, type Viewer } from './layout'
 import { consolePath } from './session'
 
 const ownerKindNames = { staff: '工作人员', organisation: '单位', none: '—' } as const
@@ -29,21 +29,13 @@ export function DashboardPage(props: { viewer: Viewer; stats: Stats; years: numb
       <h1>
         数据看板 · {stats.scope.name} · {stats.year} 年
       </h1>
-      <form method="get" action={`${consolePath}/dashboard`} class="inline">
-        <label>
-          年度
-          <select name="year">
-            {props.years.map((y) => (
-              <option value={String(y)} selected={y === stats.year}>
-                {y}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" class="secondary">
-          查看
-        </button>
-      </form>
+      <SelectFilter
+        action={`${consolePath}/dashboard`}
+        label="年度"
+        name="year"
+        options={props.years.map((y) => ({ value: String(y), text: y, selected: y === stats.year }))}
+        submit="查看"
+      />
 
       <h2>综合整治项目</h2>
       <div class="kpis">
@@ -58,24 +50,17 @@ export function DashboardPage(props: { viewer: Viewer; stats: Stats; years: numb
           sub={p.investment.targetYuan === null ? '未设年度目标' : yuan(p.investment.targetYuan)}
         />
       </div>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              {projectStages.map((s) => (
-                <th class="num">{s}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              {projectStages.map((s) => (
-                <td class="num">{p.byStage[s]}</td>
-              ))}
-            </tr>
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={projectStages.map((s) => ({ num: s }))}
+        rows={[p.byStage]}
+        row={(byStage) => (
+          <tr>
+            {projectStages.map((s) => (
+              <td class="num">{byStage[s]}</td>
+            ))}
+          </tr>
+        )}
+      />
 
       <h2>诉求办理（{r.total} 件）</h2>
       <div class="kpis">
@@ -111,29 +96,19 @@ export function DashboardPage(props: { viewer: Viewer; stats: Stats; years: numb
       </div>
 
       <h2>当前超时（按负责方）</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>负责方</th>
-              <th>类别</th>
-              <th class="num">超时诉求</th>
-              <th class="num">超时任务</th>
-            </tr>
-          </thead>
-          <tbody>
-            {stats.overdueByOwner.length === 0 ? <Empty colspan={4} text="没有超时事项。" /> : null}
-            {stats.overdueByOwner.map((o) => (
-              <tr>
-                <td>{o.ownerName ?? (o.ownerKind === 'none' ? '尚未指定承办人' : '—')}</td>
-                <td>{ownerKindNames[o.ownerKind]}</td>
-                <td class="num">{o.requests}</td>
-                <td class="num">{o.tasks}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={['负责方', '类别', { num: '超时诉求' }, { num: '超时任务' }]}
+        rows={stats.overdueByOwner}
+        empty="没有超时事项。"
+        row={(o) => (
+          <tr>
+            <td>{o.ownerName ?? (o.ownerKind === 'none' ? '尚未指定承办人' : '—')}</td>
+            <td>{ownerKindNames[o.ownerKind]}</td>
+            <td class="num">{o.requests}</td>
+            <td class="num">{o.tasks}</td>
+          </tr>
+        )}
+      />
     </Layout>
   )
 }

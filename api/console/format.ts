@@ -17,17 +17,7 @@ export const channelNames: Record<RequestRow['channel'], string> = {
   api: '接口',
 }
 
-export const requestEventNames: Record<string, string> = {
-  filed: '提交',
-  accepted: '受理',
-  assigned: '转派',
-  resolved: '办结',
-  rated: '评价',
-  reopened: '重新办理',
-  supported: '同求',
-  reclassified: '重新分类',
-  extended: '延期',
-}
+export { requestEventNames } from '../../core/requests/requests.messages'
 
 export const projectEventNames: Record<string, string> = {
   created: '立项',

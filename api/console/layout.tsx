@@ -162,10 +162,76 @@ export function Messages(props: { error?: string; notice?: string }) {
 export const Late = (props: { label: string | null }) =>
   props.label ? <span class="badge late">{props.label}</span> : null
 
-export const Empty = (props: { colspan: number; text: string }) => (
-  <tr>
-    <td colspan={props.colspan} class="muted">
-      {props.text}
-    </td>
-  </tr>
-)
+/** A column head: its label, or `{ num: label }` for a right-aligned column of figures. */
+export type Head = string | { num: string }
+
+/** The heads of a record of events (a request's, a project's). */
+export const eventHead: readonly Head[] = ['时间', '事件', '操作人', '说明']
+
+/** A scrolling table: the heads, then a row per item, or the `empty` line across all columns when there is none. */
+export function Table<T>(props: {
+  head: readonly Head[]
+  rows: readonly T[]
+  row: (item: T) => Child
+  empty?: string
+}) {
+  return (
+    <div class="scroll">
+      <table>
+        <thead>
+          <tr>
+            {props.head.map((h) => (typeof h === 'string' ? <th>{h}</th> : <th class="num">{h.num}</th>))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.length === 0 && props.empty !== undefined ? (
+            <tr>
+              <td colspan={props.head.length} class="muted">
+                {props.empty}
+              </td>
+            </tr>
+          ) : null}
+          {props.rows.map(props.row)}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+/** A GET form that narrows a list by one choice, `all` (value '') first when given. */
+export function SelectFilter(props: {
+  action: string
+  label: string
+  name: string
+  all?: string
+  options: readonly { value: string; text: string | number; selected: boolean }[]
+  submit: string
+}) {
+  return (
+    <form method="get" action={props.action} class="inline">
+      <label>
+        {props.label}
+        <select name={props.name}>
+          {props.all ? <option value="">{props.all}</option> : null}
+          {props.options.map((o) => (
+            <option value={o.value} selected={o.selected}>
+              {o.text}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" class="secondary">
+        {props.submit}
+      </button>
+    </form>
+  )
+}
+
+/** A badge after a space when `show`, else nothing. */
+export const Tag = (props: { show: unknown; class: string; children?: Child }) =>
+  props.show ? (
+    <>
+      {' '}
+      <span class={`badge ${props.class}`}>{props.children}</span>
+    </>
+  ) : null

@@ -2,7 +2,7 @@ import type { ProjectRow, projectDetail } from '../../core/projects/projects.use
 import type { GateFailure } from '../../core/projects/stages'
 import { projectStages } from '../../db/schema'
 import { documentKindNames, projectEventNames, taskStatusNames, time, yi, yuan } from './format'
-import { CsrfField, Empty, Late, Layout, type Viewer } from './layout'
+import { CsrfField, eventHead, Late, Layout, SelectFilter, Table, Tag, type Viewer } from './layout'
 import { consolePath } from './session'
 
 export const projectHref = (number: string) => `${consolePath}/projects/${encodeURIComponent(number)}`
@@ -18,22 +18,14 @@ export function ProjectsPage(props: {
       <h1>
         改造项目{props.year ? `（${props.year} 年）` : ''}：共 {props.rows.length} 个
       </h1>
-      <form method="get" action={`${consolePath}/projects`} class="inline">
-        <label>
-          年度
-          <select name="year">
-            <option value="">全部</option>
-            {props.years.map((y) => (
-              <option value={String(y)} selected={props.year === y}>
-                {y}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" class="secondary">
-          筛选
-        </button>
-      </form>
+      <SelectFilter
+        action={`${consolePath}/projects`}
+        label="年度"
+        name="year"
+        all="全部"
+        options={props.years.map((y) => ({ value: String(y), text: y, selected: props.year === y }))}
+        submit="筛选"
+      />
       <div class="pipeline">
         {projectStages.map((stage) => {
           const here = props.rows.filter((r) => r.project.stage === stage)
@@ -160,92 +152,57 @@ export function ProjectPage(props: {
       </section>
 
       <h2>任务</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>编号</th>
-              <th>任务</th>
-              <th>阶段</th>
-              <th>状态</th>
-              <th>完成时限</th>
-              <th>完成时间</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tasks.length === 0 ? <Empty colspan={6} text="暂无任务。" /> : null}
-            {tasks.map((t) => (
-              <tr class={t.status === 'open' && t.dueAt < props.now ? 'late' : undefined}>
-                <td>{t.number}</td>
-                <td>{t.title}</td>
-                <td>{t.stage ?? '—'}</td>
-                <td>{taskStatusNames[t.status]}</td>
-                <td>
-                  {time(t.dueAt)}{' '}
-                  <Late label={t.status === 'open' && t.dueAt < props.now ? '已超时' : null} />
-                </td>
-                <td>{time(t.completedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={['编号', '任务', '阶段', '状态', '完成时限', '完成时间']}
+        rows={tasks}
+        empty="暂无任务。"
+        row={(t) => (
+          <tr class={t.status === 'open' && t.dueAt < props.now ? 'late' : undefined}>
+            <td>{t.number}</td>
+            <td>{t.title}</td>
+            <td>{t.stage ?? '—'}</td>
+            <td>{taskStatusNames[t.status]}</td>
+            <td>
+              {time(t.dueAt)} <Late label={t.status === 'open' && t.dueAt < props.now ? '已超时' : null} />
+            </td>
+            <td>{time(t.completedAt)}</td>
+          </tr>
+        )}
+      />
 
       <h2>材料</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>类别</th>
-              <th>内容 / 文号</th>
-              <th>登记时间</th>
-            </tr>
-          </thead>
-          <tbody>
-            {documents.length === 0 ? <Empty colspan={3} text="尚未登记材料。" /> : null}
-            {documents.map((d) => (
-              <tr>
-                <td>{documentKindNames[d.kind]}</td>
-                <td class="pre">{d.note}</td>
-                <td>{time(d.recordedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={['类别', '内容 / 文号', '登记时间']}
+        rows={documents}
+        empty="尚未登记材料。"
+        row={(d) => (
+          <tr>
+            <td>{documentKindNames[d.kind]}</td>
+            <td class="pre">{d.note}</td>
+            <td>{time(d.recordedAt)}</td>
+          </tr>
+        )}
+      />
 
       <h2>项目记录</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>时间</th>
-              <th>事件</th>
-              <th>操作人</th>
-              <th>说明</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr>
-                <td>{time(e.at)}</td>
-                <td>
-                  {projectEventNames[e.kind] ?? e.kind}
-                  {e.kind === 'stage' ? `：${e.fromStage ?? ''} → ${e.toStage ?? ''}` : ''}
-                  {e.overridden ? (
-                    <>
-                      {' '}
-                      <span class="badge urgent">强制</span>
-                    </>
-                  ) : null}
-                </td>
-                <td>{e.actorName ?? '—'}</td>
-                <td class="pre">{e.reason ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={eventHead}
+        rows={events}
+        row={(e) => (
+          <tr>
+            <td>{time(e.at)}</td>
+            <td>
+              {projectEventNames[e.kind] ?? e.kind}
+              {e.kind === 'stage' ? `：${e.fromStage ?? ''} → ${e.toStage ?? ''}` : ''}
+              <Tag show={e.overridden} class="urgent">
+                强制
+              </Tag>
+            </td>
+            <td>{e.actorName ?? '—'}</td>
+            <td class="pre">{e.reason ?? ''}</td>
+          </tr>
+        )}
+      />
       <p>
         <a href={`${consolePath}/projects`}>← 返回项目</a>
       </p>

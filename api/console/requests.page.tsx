@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx'
 import { maskPhone } from '../../core/people/residents'
 import type { RequestEventRow, RequestRow } from '../../core/requests/requests.repository'
 import { roleNames, type StaffRow } from '../../core/shared/actor'
@@ -11,7 +12,7 @@ import {
   requestStatusNames,
   time,
 } from './format'
-import { CsrfField, Empty, Late, Layout, type Viewer } from './layout'
+import { CsrfField, eventHead, Late, Layout, SelectFilter, Table, Tag, type Viewer } from './layout'
 import { consolePath } from './session'
 
 const excerpt = (text: string, length = 40) => (text.length > length ? `${text.slice(0, length)}…` : text)
@@ -25,52 +26,35 @@ interface ListedRequest {
 
 function RequestRows(props: { rows: ListedRequest[]; now: Date; empty: string }) {
   return (
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            <th>编号</th>
-            <th>分类</th>
-            <th>小区</th>
-            <th>内容</th>
-            <th>状态</th>
-            <th>响应时限</th>
-            <th>办结时限</th>
-            <th>联系电话</th>
+    <Table
+      head={['编号', '分类', '小区', '内容', '状态', '响应时限', '办结时限', '联系电话']}
+      rows={props.rows}
+      empty={props.empty}
+      row={({ request, xiaoquName }) => {
+        const late = requestOverdue(request, props.now)
+        return (
+          <tr class={late ? 'late' : undefined}>
+            <td>
+              <a href={requestHref(request.number)}>{request.number}</a>
+            </td>
+            <td>
+              {request.category}
+              <Tag show={request.urgency === 'urgent'} class="urgent">
+                紧急
+              </Tag>
+            </td>
+            <td>{xiaoquName ?? '—'}</td>
+            <td>{excerpt(request.text)}</td>
+            <td>
+              {requestStatusNames[request.status]} <Late label={late} />
+            </td>
+            <td>{request.status === 'submitted' ? time(request.responseDueAt) : '—'}</td>
+            <td>{time(request.resolutionDueAt)}</td>
+            <td>{maskPhone(request.contactPhone) ?? '—'}</td>
           </tr>
-        </thead>
-        <tbody>
-          {props.rows.length === 0 ? <Empty colspan={8} text={props.empty} /> : null}
-          {props.rows.map(({ request, xiaoquName }) => {
-            const late = requestOverdue(request, props.now)
-            return (
-              <tr class={late ? 'late' : undefined}>
-                <td>
-                  <a href={requestHref(request.number)}>{request.number}</a>
-                </td>
-                <td>
-                  {request.category}
-                  {request.urgency === 'urgent' ? (
-                    <>
-                      {' '}
-                      <span class="badge urgent">紧急</span>
-                    </>
-                  ) : null}
-                </td>
-                <td>{xiaoquName ?? '—'}</td>
-                <td>{excerpt(request.text)}</td>
-                <td>
-                  {requestStatusNames[request.status]} <Late label={late} />
-                </td>
-                <td>{request.status === 'submitted' ? time(request.responseDueAt) : '—'}</td>
-                <td>{time(request.resolutionDueAt)}</td>
-                <td>{maskPhone(request.contactPhone) ?? '—'}</td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
-    </div>
+        )
+      }}
+    />
   )
 }
 
@@ -99,22 +83,18 @@ export function InboxPage(props: {
       <p class="muted">交给您办理的，以及辖区内尚未指定承办人的诉求；超时的排在最前。</p>
       <RequestRows rows={todo} now={props.now} empty="没有待办诉求。" />
       <h2>辖区内最近的诉求</h2>
-      <form method="get" action={consolePath} class="inline">
-        <label>
-          状态
-          <select name="status">
-            <option value="">全部</option>
-            {requestStatuses.map((s) => (
-              <option value={s} selected={props.status === s}>
-                {requestStatusNames[s]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" class="secondary">
-          筛选
-        </button>
-      </form>
+      <SelectFilter
+        action={consolePath}
+        label="状态"
+        name="status"
+        all="全部"
+        options={requestStatuses.map((st) => ({
+          value: st,
+          text: requestStatusNames[st],
+          selected: props.status === st,
+        }))}
+        submit="筛选"
+      />
       <RequestRows rows={props.recent} now={props.now} empty="没有符合条件的诉求。" />
       {props.olderHref ? (
         <p>
@@ -124,6 +104,25 @@ export function InboxPage(props: {
     </Layout>
   )
 }
+
+/** One action on a request: a card headed by its verb, with a form that posts the fields and submits. */
+const ActionCard = (props: { verb: string; action: string; csrf: string; children?: Child }) => (
+  <section class="card">
+    <h2>{props.verb}</h2>
+    <form method="post" action={props.action} class="stack">
+      <CsrfField token={props.csrf} />
+      {props.children}
+      <button type="submit">{props.verb}</button>
+    </form>
+  </section>
+)
+
+const NoteField = () => (
+  <label>
+    备注（可选）
+    <input type="text" name="note" maxlength={500} />
+  </label>
+)
 
 export interface RequestDetail {
   request: RequestRow
@@ -214,78 +213,47 @@ export function RequestPage(props: {
       {open ? (
         <div class="actions">
           {request.status === 'submitted' ? (
-            <section class="card">
-              <h2>受理</h2>
-              <form method="post" action={action('accept')} class="stack">
-                <CsrfField token={props.viewer.csrf} />
-                <label>
-                  备注（可选）
-                  <input type="text" name="note" maxlength={500} />
-                </label>
-                <button type="submit">受理</button>
-              </form>
-            </section>
+            <ActionCard verb="受理" action={action('accept')} csrf={props.viewer.csrf}>
+              <NoteField />
+            </ActionCard>
           ) : null}
-          <section class="card">
-            <h2>办结</h2>
-            <form method="post" action={action('resolve')} class="stack">
-              <CsrfField token={props.viewer.csrf} />
-              <label>
-                办理结果（必填，将告知居民）
-                <textarea name="note" rows={3} required maxlength={1000} />
-              </label>
-              <button type="submit">办结</button>
-            </form>
-          </section>
-          <section class="card">
-            <h2>转派</h2>
-            <form method="post" action={action('assign')} class="stack">
-              <CsrfField token={props.viewer.csrf} />
-              <label>
-                转派给
-                <select name="staffId" required>
-                  <option value="">请选择</option>
-                  {candidates.map((s) => (
-                    <option value={String(s.id)} selected={s.id === request.assigneeStaffId}>
-                      {s.name}（{roleNames[s.role]}）
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                备注（可选）
-                <input type="text" name="note" maxlength={500} />
-              </label>
-              <button type="submit">转派</button>
-            </form>
-          </section>
+          <ActionCard verb="办结" action={action('resolve')} csrf={props.viewer.csrf}>
+            <label>
+              办理结果（必填，将告知居民）
+              <textarea name="note" rows={3} required maxlength={1000} />
+            </label>
+          </ActionCard>
+          <ActionCard verb="转派" action={action('assign')} csrf={props.viewer.csrf}>
+            <label>
+              转派给
+              <select name="staffId" required>
+                <option value="">请选择</option>
+                {candidates.map((s) => (
+                  <option value={String(s.id)} selected={s.id === request.assigneeStaffId}>
+                    {s.name}（{roleNames[s.role]}）
+                  </option>
+                ))}
+              </select>
+            </label>
+            <NoteField />
+          </ActionCard>
         </div>
       ) : null}
 
       <h2>办理记录</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>时间</th>
-              <th>事件</th>
-              <th>操作人</th>
-              <th>说明</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.length === 0 ? <Empty colspan={4} text="暂无记录。" /> : null}
-            {events.map((e) => (
-              <tr>
-                <td>{time(e.at)}</td>
-                <td>{requestEventNames[e.kind] ?? e.kind}</td>
-                <td>{e.actorName ?? (e.actorKind === 'system' ? '系统' : '—')}</td>
-                <td class="pre">{e.note ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={eventHead}
+        rows={events}
+        empty="暂无记录。"
+        row={(e) => (
+          <tr>
+            <td>{time(e.at)}</td>
+            <td>{requestEventNames[e.kind] ?? e.kind}</td>
+            <td>{e.actorName ?? (e.actorKind === 'system' ? '系统' : '—')}</td>
+            <td class="pre">{e.note ?? ''}</td>
+          </tr>
+        )}
+      />
       <p>
         <a href={consolePath}>← 返回收件箱</a>
       </p>

@@ -31,14 +31,13 @@ export async function enqueueMessages(
   options: { maxChars?: number } = {},
 ) {
   const rows = messages.flatMap((m) => {
-    const parts = splitMessage(m.text, options.maxChars ?? defaultMaxChars)
-    return parts.map((text, i) => ({
+    return outboxParts(m.text, m.dedupeKey ?? null, options.maxChars).map(({ text, dedupeKey }, i) => ({
       conversation_id: m.conversationId,
       is_room: m.isRoom ? 1 : 0,
       text,
       // Only the first part @mentions: one ping per message, not per part.
       mentions: i === 0 ? (m.mentions ?? []) : [],
-      dedupe_key: m.dedupeKey ? (parts.length > 1 ? `${m.dedupeKey}#${i + 1}` : m.dedupeKey) : null,
+      dedupe_key: dedupeKey,
       not_before: (m.notBefore ?? now).toISOString(),
       priority: m.priority ?? 'normal',
       batch: m.batch ?? null,
@@ -57,6 +56,18 @@ export async function enqueueMessages(
       order by x.ord
       on conflict (dedupe_key) do nothing`)
   }
+}
+
+/**
+ * A message as the outbox stores it: a text longer than `maxChars` in ordered parts, each part's dedupe
+ * key the message's with `#n` appended. Everything that writes outbox rows goes through this.
+ */
+export function outboxParts(text: string, dedupeKey: string | null, maxChars = defaultMaxChars) {
+  const parts = splitMessage(text, maxChars)
+  return parts.map((part, i) => ({
+    text: part,
+    dedupeKey: dedupeKey && parts.length > 1 ? `${dedupeKey}#${i + 1}` : dedupeKey,
+  }))
 }
 
 export interface ClaimOptions {

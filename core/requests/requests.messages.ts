@@ -1,3 +1,4 @@
+import type { requestEventKinds } from '../../db/schema'
 import { formatShanghai } from '../shared/time'
 import type { RequestRow } from './requests.repository'
 
@@ -33,21 +34,24 @@ export function newRequestForOfficers(request: RequestRow, xiaoquName: string, a
   ].join('\n')
 }
 
+/** How each event of a request is named to people. */
+export const requestEventNames: Record<(typeof requestEventKinds)[number], string> = {
+  filed: '提交',
+  accepted: '受理',
+  assigned: '转派',
+  resolved: '办结',
+  rated: '评价',
+  reopened: '重新办理',
+  supported: '同求',
+  reclassified: '重新分类',
+  extended: '延期',
+}
+
 export function progressReply(
   request: RequestRow,
   events: readonly { kind: string; at: Date; actorName: string | null; note: string | null }[],
   assigneeName: string | null,
 ) {
-  const eventNames: Record<string, string> = {
-    filed: '提交',
-    accepted: '受理',
-    assigned: '转派',
-    resolved: '办结',
-    rated: '评价',
-    reopened: '重新办理',
-    supported: '同求',
-    reclassified: '重新分类',
-  }
   const lines = [
     `诉求 ${request.number}【${request.category}】${statusNames[request.status]}`,
     `内容：${excerpt(request.text, 40)}`,
@@ -61,7 +65,7 @@ export function progressReply(
   const shown = events.filter((e) => e.kind !== 'supported').slice(-5)
   for (const e of shown) {
     lines.push(
-      `· ${formatShanghai(e.at)} ${eventNames[e.kind] ?? e.kind}${e.note ? `：${excerpt(e.note, 30)}` : ''}`,
+      `· ${formatShanghai(e.at)} ${requestEventNames[e.kind as (typeof requestEventKinds)[number]] ?? e.kind}${e.note ? `：${excerpt(e.note, 30)}` : ''}`,
     )
   }
   return lines.join('\n')

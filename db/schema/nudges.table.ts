@@ -19,8 +19,8 @@ export const nudges = pgTable(
     sentAt: instant('sent_at').notNull(),
   },
   (t) => [
+    // Also serves lookups by item: (item_kind, item_id) is its prefix.
     unique('nudges_item_level').on(t.itemKind, t.itemId, t.level),
-    index('nudges_item').on(t.itemKind, t.itemId),
   ],
 )
 

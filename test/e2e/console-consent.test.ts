@@ -1,102 +1,29 @@
 import { createHash } from 'node:crypto'
 import { and, asc, eq, like } from 'drizzle-orm'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createApi } from '../../api/app'
-import { handleInbound } from '../../core/chat/chat.usecases'
+import { describe, expect, it } from 'vitest'
 import { advanceCampaigns } from '../../core/consent/campaigns'
 import { ballots, campaigns, outbox, residentHouseholds, residents } from '../../db/schema'
-import { createTestDeps, type TestDeps } from '../support/deps'
-import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { say } from '../support/chat'
+import { Browser, type ConsoleApp, consoleSuite, csrfOf } from '../support/console'
+import type { TestDeps } from '../support/deps'
+import { makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
 
-interface Page {
-  status: number
-  location: string | null
-  type: string | null
-  html: string
-}
-
-/** A tiny browser: keeps cookies (ignoring their paths) and posts forms the way a browser does. */
-class Browser {
-  readonly cookies = new Map<string, string>()
-  constructor(private readonly app: ReturnType<typeof createApi>) {}
-
-  async open(
-    path: string,
-    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
-  ): Promise<Page> {
-    const headers = new Headers(init.headers)
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
-    }
-    let body: string | undefined
-    if (init.form) {
-      headers.set('content-type', 'application/x-www-form-urlencoded')
-      body = new URLSearchParams(init.form).toString()
-    }
-    const res = await this.app.request(`http://localhost${path}`, {
-      method: init.form ? 'POST' : 'GET',
-      headers,
-      body,
-    })
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';')
-      const at = pair.indexOf('=')
-      const name = pair.slice(0, at).trim()
-      const value = pair.slice(at + 1).trim()
-      if (!value || attributes.some((a) => /^\s*max-age=0$/i.test(a))) this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
-    return {
-      status: res.status,
-      location: res.headers.get('location'),
-      type: res.headers.get('content-type'),
-      html: await res.text(),
-    }
-  }
-
-  /** Submits the form whose action is `action` on the page just read, with its CSRF field. */
-  post(page: Page, action: string, fields: Record<string, string> = {}) {
-    return this.open(action, { form: { _csrf: csrfOf(page.html, action), ...fields } })
-  }
-}
-
-/** The CSRF field of the form posting to `action` (or of the first form). */
-function csrfOf(html: string, action?: string) {
-  const start = action ? html.indexOf(`action="${action}"`) : 0
-  expect(start, `no form posting to ${action}`).toBeGreaterThanOrEqual(0)
-  const match = /name="_csrf" value="([^"]+)"/.exec(html.slice(start))
-  expect(match, 'no CSRF field').not.toBeNull()
-  return match![1]!
-}
-
 /** Every name a resident or owner has in these tests: none may appear on a campaign page or its export. */
 const names = ['王大爷', '王大妈', '李阿姨', '赵叔叔', '孙老师', '周师傅']
 
+/** A paper ballot for 3号楼1单元104 (赵叔叔's), 同意: each test varies what it needs. */
+const paperBallot = { building: '3', unit: '1', room: '104', choice: '同意', channel: 'paper' }
+
 describe.each(drivers)('console: consent campaigns and household claims on %s', (driver) => {
   let deps: TestDeps
-  let app: ReturnType<typeof createApi>
-
-  beforeAll(async () => {
-    deps = await createTestDeps(driver)
-    app = createApi(deps)
+  let app: ConsoleApp
+  const { login, loginPropertyStaff } = consoleSuite(driver, (made) => {
+    deps = made.deps
+    app = made.app
   })
-  afterAll(async () => {
-    await deps.database.close()
-  })
-  beforeEach(() => {
-    deps.clock.set(shanghai('2026-03-02T10:00:00')) // Monday
-  })
-
-  async function login(token: string) {
-    const browser = new Browser(app)
-    const form = await browser.open('/console/login')
-    const done = await browser.post(form, '/console/login', { token })
-    expect(done.status).toBe(303)
-    return browser
-  }
 
   const api = async (token: string, path: string, body: unknown, type = 'application/json') => {
     const res = await app.request(`/api/v1${path}`, {
@@ -111,20 +38,8 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
 
   let seq = 0
   const chat = async (from: { wechatId: string; name: string }, text: string) => {
-    const id = uniqueId('msg')
-    await handleInbound(deps, {
-      id,
-      senderId: from.wechatId,
-      senderName: from.name,
-      text,
-      mentionsSelf: false,
-      sentAt: new Date(deps.clock.now().getTime() + ++seq),
-    })
-    const [reply] = await deps.db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.dedupeKey, `reply:${id}`))
-    return reply?.text ?? ''
+    const sentAt = new Date(deps.clock.now().getTime() + ++seq)
+    return (await say(deps, { senderId: from.wechatId, senderName: from.name, text, sentAt })).reply
   }
 
   async function resident(name: string) {
@@ -157,6 +72,21 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     return world
   }
 
+  const claimsOf = (residentId: number) =>
+    deps.db.select().from(residentHouseholds).where(eq(residentHouseholds.residentId, residentId))
+
+  /** The fields of the form deciding a claim. */
+  const decide = (
+    claim: { residentId: number; householdId: number },
+    decision: 'approve' | 'reject',
+    note?: string,
+  ) => ({
+    residentId: String(claim.residentId),
+    householdId: String(claim.householdId),
+    decision,
+    ...(note === undefined ? {} : { note }),
+  })
+
   /** A resident who claimed a room in WeChat (not yet verified). */
   async function claimant(world: Awaited<ReturnType<typeof setup>>, name: string, room: string) {
     const who = await resident(name)
@@ -169,10 +99,7 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     const who = await resident(name)
     for (const room of rooms) {
       expect(await chat(who, `认证 ${world.xiaoqu.name} ${room}`)).toContain('已提交认证')
-      const claims = await deps.db
-        .select()
-        .from(residentHouseholds)
-        .where(eq(residentHouseholds.residentId, who.id))
+      const claims = await claimsOf(who.id)
       for (const claim of claims.filter((cl) => !cl.verifiedAt)) {
         await api(world.officer.token, '/claims/decide', {
           residentId: who.id,
@@ -196,6 +123,15 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     })
     await deps.db.transaction((tx) => advanceCampaigns({ ...deps, db: tx }))
     return created.number as string
+  }
+
+  /** The set-up world with a campaign open, and its page as the world's officer sees it. */
+  async function onCampaignPage() {
+    const world = await setup()
+    const z = await openCampaign(world)
+    const browser = await login(world.officer.token)
+    const page = await browser.open(`/console/campaigns/${z}`)
+    return { world, z, browser, page }
   }
 
   const close = async () => {
@@ -271,27 +207,17 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
   })
 
   it('enters a paper ballot through the form (with CSRF), refusing a bad one on the page; none without CSRF', async () => {
-    const world = await setup()
-    const z = await openCampaign(world)
-    const browser = await login(world.officer.token)
-    const page = await browser.open(`/console/campaigns/${z}`)
+    const { world, z, browser, page } = await onCampaignPage()
     const action = `/console/campaigns/${z}/ballots`
     expect(page.html).toContain(`action="${action}"`)
 
     const without = await browser.open(action, {
-      form: { building: '3', unit: '1', room: '104', choice: '同意', channel: 'paper' },
+      form: paperBallot,
     })
     expect(without.status).toBe(403)
     expect(without.html).toContain('页面已过期或来源不明')
     const forged = await browser.open(action, {
-      form: {
-        _csrf: 'x'.repeat(43),
-        building: '3',
-        unit: '1',
-        room: '104',
-        choice: '同意',
-        channel: 'paper',
-      },
+      form: { _csrf: 'x'.repeat(43), ...paperBallot },
     })
     expect(forged.status).toBe(403)
     expect(await ballotsOf(z)).toHaveLength(0)
@@ -305,25 +231,12 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     expect(noChoice.status).toBe(400)
     expect(noChoice.html).toContain('请选择同意、反对或弃权')
     expect(noChoice.html).toContain('name="room" required="" maxlength="30" value="104"')
-    const outside = await browser.post(page, action, {
-      building: '5',
-      unit: '1',
-      room: '101',
-      choice: '同意',
-      channel: 'paper',
-    })
+    const outside = await browser.post(page, action, { ...paperBallot, building: '5', room: '101' })
     expect(outside.status).toBe(403)
     expect(outside.html).toContain(`5号楼1单元101 不在征询 ${z} 的范围`)
     expect(await ballotsOf(z)).toHaveLength(0)
 
-    const entered = await browser.post(page, action, {
-      building: '3',
-      unit: '1',
-      room: '104',
-      choice: '同意',
-      channel: 'paper',
-      note: '纸质票第 12 号',
-    })
+    const entered = await browser.post(page, action, { ...paperBallot, note: '纸质票第 12 号' })
     expect(entered.status).toBe(303)
     expect(entered.location).toBe(`/console/campaigns/${z}?ok=ballot`)
     const [ballot] = await ballotsOf(z)
@@ -344,10 +257,7 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
   })
 
   it('after the close shows every figure, the outcome, reasons and digest; the console CSV hashes to it', async () => {
-    const world = await setup()
-    const z = await openCampaign(world)
-    const browser = await login(world.officer.token)
-    const page = await browser.open(`/console/campaigns/${z}`)
+    const { z, browser, page } = await onCampaignPage()
     const action = `/console/campaigns/${z}/ballots`
     for (const [room, choice] of [
       ['101', '同意'],
@@ -382,13 +292,7 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     // No more ballots and no cancelling once closed.
     expect(closed.html).not.toContain(`action="${action}"`)
     expect(closed.html).not.toContain(`action="/console/campaigns/${z}/cancel"`)
-    const late = await browser.post(page, action, {
-      building: '3',
-      unit: '1',
-      room: '102',
-      choice: '同意',
-      channel: 'paper',
-    })
+    const late = await browser.post(page, action, { ...paperBallot, room: '102' })
     expect(late.status).toBe(409)
     expect(late.html).toContain('不能再投票')
 
@@ -407,10 +311,7 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
   })
 
   it('cancels a campaign only with the confirmation ticked', async () => {
-    const world = await setup()
-    const z = await openCampaign(world)
-    const browser = await login(world.officer.token)
-    const page = await browser.open(`/console/campaigns/${z}`)
+    const { z, browser, page } = await onCampaignPage()
     const action = `/console/campaigns/${z}/cancel`
     const unticked = await browser.post(page, action)
     expect(unticked.status).toBe(400)
@@ -448,7 +349,7 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     expect(csv.html).not.toContain('ballot,household')
     const csrf = csrfOf(list.html, '/console/logout')
     const post = await outsider.open(`/console/campaigns/${z}/ballots`, {
-      form: { _csrf: csrf, building: '3', unit: '1', room: '104', choice: '反对', channel: 'paper' },
+      form: { _csrf: csrf, ...paperBallot, choice: '反对' },
     })
     expect(post.status).toBe(403)
     const cancel = await outsider.open(`/console/campaigns/${z}/cancel`, {
@@ -477,23 +378,13 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     const action = '/console/claims/decide'
     const without = await browser.open(action, { form: { residentId: String(li.id), decision: 'approve' } })
     expect(without.status).toBe(403)
-    const [household103] = await deps.db
-      .select()
-      .from(residentHouseholds)
-      .where(eq(residentHouseholds.residentId, li.id))
+    const [household103] = await claimsOf(li.id)
     expect(household103!.verifiedAt).toBeNull()
 
-    const approved = await browser.post(page, action, {
-      residentId: String(li.id),
-      householdId: String(household103!.householdId),
-      decision: 'approve',
-    })
+    const approved = await browser.post(page, action, decide(household103!, 'approve'))
     expect(approved.status).toBe(303)
     expect(approved.location).toBe('/console/claims?ok=approved')
-    const [verified] = await deps.db
-      .select()
-      .from(residentHouseholds)
-      .where(eq(residentHouseholds.residentId, li.id))
+    const [verified] = await claimsOf(li.id)
     expect(verified!.verifiedAt).not.toBeNull()
     expect(verified!.verifiedBy).toBe(world.officer.staff.id)
     const told = await deps.db.select().from(outbox).where(eq(outbox.conversationId, li.wechatId))
@@ -503,24 +394,12 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     expect(after.html).not.toContain('李小姐')
 
     // Twice is a 409 on the page.
-    const twice = await browser.post(after, action, {
-      residentId: String(li.id),
-      householdId: String(household103!.householdId),
-      decision: 'approve',
-    })
+    const twice = await browser.post(after, action, decide(household103!, 'approve'))
     expect(twice.status).toBe(409)
     expect(twice.html).toContain('已经认证过')
 
-    const [claim104] = await deps.db
-      .select()
-      .from(residentHouseholds)
-      .where(eq(residentHouseholds.residentId, stranger.id))
-    const rejected = await browser.post(after, action, {
-      residentId: String(stranger.id),
-      householdId: String(claim104!.householdId),
-      decision: 'reject',
-      note: '与登记业主不符',
-    })
+    const [claim104] = await claimsOf(stranger.id)
+    const rejected = await browser.post(after, action, decide(claim104!, 'reject', '与登记业主不符'))
     expect(rejected.status).toBe(303)
     expect(
       await deps.db
@@ -544,37 +423,21 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
   it("keeps claims to officers in scope: another street's officer sees none and cannot decide; property staff are refused", async () => {
     const world = await setup()
     const who = await claimant(world, '钱先生', '5号楼1单元102')
-    const [claim] = await deps.db
-      .select()
-      .from(residentHouseholds)
-      .where(eq(residentHouseholds.residentId, who.id))
+    const [claim] = await claimsOf(who.id)
     const elsewhere = await makeWorld(deps)
     const outsider = await login(elsewhere.officer.token)
     const page = await outsider.open('/console/claims')
     expect(page.status).toBe(200)
     expect(page.html).not.toContain('钱先生')
     const refused = await outsider.open('/console/claims/decide', {
-      form: {
-        _csrf: csrfOf(page.html, '/console/logout'),
-        residentId: String(who.id),
-        householdId: String(claim!.householdId),
-        decision: 'approve',
-      },
+      form: { _csrf: csrfOf(page.html, '/console/logout'), ...decide(claim!, 'approve') },
     })
     expect(refused.status).toBe(403)
     expect(refused.html).toContain('不在您的管辖范围内')
-    const [still] = await deps.db
-      .select()
-      .from(residentHouseholds)
-      .where(eq(residentHouseholds.residentId, who.id))
+    const [still] = await claimsOf(who.id)
     expect(still!.verifiedAt).toBeNull()
 
-    const property = await makeStaff(deps, {
-      name: uniqueId('物业'),
-      role: 'property_staff',
-      xiaoquId: world.xiaoqu.id,
-    })
-    const theirs = await (await login(property.token)).open('/console/claims')
+    const theirs = await (await loginPropertyStaff(world.xiaoqu.id)).open('/console/claims')
     expect(theirs.status).toBe(403)
     expect(theirs.html).not.toContain('钱先生')
   })

@@ -1,100 +1,24 @@
 import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createApi } from '../../api/app'
+import { describe, expect, it } from 'vitest'
 import * as projectCases from '../../core/projects/projects.usecases'
 import { acceptRequest, fileRequest } from '../../core/requests/requests.usecases'
 import { createTask } from '../../core/tasks/tasks.usecases'
 import { projects, requests, tasks } from '../../db/schema'
-import { createTestDeps, type TestDeps } from '../support/deps'
+import { Browser, type ConsoleApp, consoleSuite, csrfOf } from '../support/console'
+import type { TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
 const day = 24 * 3600_000
 
-interface Page {
-  status: number
-  location: string | null
-  html: string
-  setCookies: string[]
-}
-
-/** A tiny browser: keeps cookies (ignoring their paths) and posts forms the way a browser does. */
-class Browser {
-  readonly cookies = new Map<string, string>()
-  constructor(
-    private readonly app: ReturnType<typeof createApi>,
-    private readonly origin = 'http://localhost',
-  ) {}
-
-  async open(
-    path: string,
-    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
-  ): Promise<Page> {
-    const headers = new Headers(init.headers)
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
-    }
-    let body: string | undefined
-    if (init.form) {
-      headers.set('content-type', 'application/x-www-form-urlencoded')
-      body = new URLSearchParams(init.form).toString()
-    }
-    const res = await this.app.request(`${this.origin}${path}`, {
-      method: init.form ? 'POST' : 'GET',
-      headers,
-      body,
-    })
-    const setCookies = res.headers.getSetCookie()
-    for (const line of setCookies) {
-      const [pair = '', ...attributes] = line.split(';')
-      const at = pair.indexOf('=')
-      const name = pair.slice(0, at).trim()
-      const value = pair.slice(at + 1).trim()
-      if (!value || attributes.some((a) => /^\s*max-age=0$/i.test(a))) this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
-    return { status: res.status, location: res.headers.get('location'), html: await res.text(), setCookies }
-  }
-
-  /** Submits the form whose action is `action` on the page just read, with its CSRF field. */
-  post(page: Page, action: string, fields: Record<string, string> = {}) {
-    return this.open(action, { form: { _csrf: csrfOf(page.html, action), ...fields } })
-  }
-}
-
-/** The CSRF field of the form posting to `action` (or of the first form). */
-function csrfOf(html: string, action?: string) {
-  const start = action ? html.indexOf(`action="${action}"`) : 0
-  expect(start, `no form posting to ${action}`).toBeGreaterThanOrEqual(0)
-  const match = /name="_csrf" value="([^"]+)"/.exec(html.slice(start))
-  expect(match, 'no CSRF field').not.toBeNull()
-  return match![1]!
-}
-
 describe.each(drivers)('officers’ web console on %s', (driver) => {
   let deps: TestDeps
-  let app: ReturnType<typeof createApi>
-
-  beforeAll(async () => {
-    deps = await createTestDeps(driver)
-    app = createApi(deps)
+  let app: ConsoleApp
+  const { login, loginPropertyStaff } = consoleSuite(driver, (made) => {
+    deps = made.deps
+    app = made.app
   })
-  afterAll(async () => {
-    await deps.database.close()
-  })
-  beforeEach(() => {
-    deps.clock.set(shanghai('2026-03-02T10:00:00')) // Monday
-  })
-
-  async function login(token: string, origin?: string) {
-    const browser = new Browser(app, origin)
-    const form = await browser.open('/console/login')
-    expect(form.status).toBe(200)
-    const done = await browser.post(form, '/console/login', { token })
-    expect(done.status).toBe(303)
-    return browser
-  }
 
   async function fileIn(
     world: Awaited<ReturnType<typeof makeWorld>>,
@@ -497,12 +421,7 @@ describe.each(drivers)('officers’ web console on %s', (driver) => {
     expect(bad.status).toBe(400)
     expect(bad.html).toContain('年份应为 2000 到 2100 之间的整数')
 
-    const property = await makeStaff(deps, {
-      name: uniqueId('物业'),
-      role: 'property_staff',
-      xiaoquId: world.xiaoqu.id,
-    })
-    const refused = await (await login(property.token)).open('/console/dashboard')
+    const refused = await (await loginPropertyStaff(world.xiaoqu.id)).open('/console/dashboard')
     expect(refused.status).toBe(403)
     expect(refused.html).toContain('不能执行此操作')
   })

@@ -1,0 +1,1 @@
+DROP INDEX "nudges_item";
