@@ -19,7 +19,7 @@ export const render = async (c: Context, page: Page, status: ContentfulStatusCod
   c.html(`<!DOCTYPE html>${await page}`, status)
 
 export const viewerOf = (c: C): Viewer => ({ staff: c.get('staff'), csrf: c.get('csrf') })
-export const actorOf = (c: C): StaffActor => ({ kind: 'staff', staff: c.get('staff'), via: 'api' })
+export const actorOf = (c: C): StaffActor => ({ kind: 'staff', staff: c.get('staff'), via: 'console' })
 export const statusOf = (error: AppError) => error.status as ContentfulStatusCode
 
 /** Fixed confirmations after a POST/redirect/GET, by code: nothing from the query string is shown as is. */

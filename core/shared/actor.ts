@@ -6,7 +6,7 @@ export type ResidentRow = typeof residents.$inferSelect
 export type StaffRole = StaffRow['role']
 
 export type Actor =
-  | { kind: 'staff'; staff: StaffRow; via: 'api' | 'wechat' }
+  | { kind: 'staff'; staff: StaffRow; via: 'api' | 'wechat' | 'console' }
   | { kind: 'resident'; resident: ResidentRow }
   | { kind: 'system' }
 

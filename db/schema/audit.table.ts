@@ -8,7 +8,7 @@ export const auditLog = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     actorStaffId: integer('actor_staff_id'),
     actorName: text('actor_name'),
-    via: text('via', { enum: ['api', 'wechat', 'system'] }).notNull(),
+    via: text('via', { enum: ['api', 'wechat', 'console', 'system'] }).notNull(),
     action: text('action').notNull(),
     entity: text('entity').notNull(),
     entityId: text('entity_id').notNull(),

@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import * as projectCases from '../../core/projects/projects.usecases'
 import { acceptRequest, fileRequest } from '../../core/requests/requests.usecases'
 import { createTask } from '../../core/tasks/tasks.usecases'
-import { projects, requests, tasks } from '../../db/schema'
+import { auditLog, projects, requests, tasks } from '../../db/schema'
 import { Browser, type ConsoleApp, consoleSuite, csrfOf } from '../support/console'
 import type { TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
@@ -202,6 +202,11 @@ describe.each(drivers)('officers’ web console on %s', (driver) => {
     const row = await requestRow(request.number)
     expect(row.status).toBe('accepted')
     expect(row.assigneeStaffId).toBe(world.officer.staff.id)
+    const [audit] = await deps.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'request.accept'), eq(auditLog.entityId, request.number)))
+    expect(audit).toMatchObject({ via: 'console', actorStaffId: world.officer.staff.id })
     const after = await browser.open(accepted.location!)
     expect(after.html).toContain('已受理')
     expect(after.html).toContain('马上处理')
