@@ -548,7 +548,9 @@ export function createConsoleRoutes(deps: Deps) {
       if (typeof to !== 'string' || !projectStages.includes(to as ProjectStage)) {
         throw invalid('console.bad_stage', '请选择要进入的阶段。')
       }
-      await mutate((ctx) => moveStage(ctx, actorOf(c), number, { to: to as ProjectStage }))
+      const override = body.override === '1'
+      const reason = typeof body.reason === 'string' ? body.reason.slice(0, 500) : undefined
+      await mutate((ctx) => moveStage(ctx, actorOf(c), number, { to: to as ProjectStage, override, reason }))
     } catch (error) {
       if (!isAppError(error)) throw error
       const gates = (error.details as { gates?: GateFailure[] } | undefined)?.gates

@@ -145,6 +145,18 @@ export function ProjectPage(props: {
               <input type="hidden" name="to" value={gates.next} />
               <button type="submit">进入「{gates.next}」</button>
             </form>
+            {props.viewer.staff.role === 'admin' && gates.failures.length > 0 ? (
+              <form method="post" action={`${projectHref(project.number)}/stage`}>
+                <CsrfField token={props.viewer.csrf} />
+                <input type="hidden" name="to" value={gates.next} />
+                <input type="hidden" name="override" value="1" />
+                <label>
+                  管理员强制进入「{gates.next}」的原因（必填，记入操作记录；本阶段未完成的任务将取消）
+                  <textarea name="reason" required maxlength={500} />
+                </label>
+                <button type="submit">强制进入「{gates.next}」</button>
+              </form>
+            ) : null}
           </>
         ) : (
           <p>项目已处于最后阶段「{project.stage}」。</p>

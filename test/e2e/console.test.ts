@@ -387,6 +387,22 @@ describe.each(drivers)('officers’ web console on %s', (driver) => {
     const next = await browser.open(moved.location!)
     expect(next.html).toContain('项目已进入下一阶段')
     expect(next.html).toContain('组织居民议事，汇总改造需求')
+    expect(next.html).not.toContain('强制进入')
+
+    // An admin may override the open gates with a reason; without one it is refused.
+    const admin = await login(deps.adminToken)
+    const adminView = await admin.open(`/console/projects/${project.number}`)
+    expect(adminView.html).toContain('强制进入「设计」')
+    const noReason = await admin.post(adminView, action, { to: '设计', override: '1', reason: '' })
+    expect(noReason.status).toBe(400)
+    const overridden = await admin.post(adminView, action, {
+      to: '设计',
+      override: '1',
+      reason: '区里要求提前设计',
+    })
+    expect(overridden.status).toBe(303)
+    const [afterOverride] = await deps.db.select().from(projects).where(eq(projects.id, project.id))
+    expect(afterOverride!.stage).toBe('设计')
 
     const elsewhere = await makeWorld(deps)
     const outsider = await login(elsewhere.officer.token)
