@@ -75,7 +75,6 @@ export const watches = pgTable(
   (t) => [
     unique('watches_item').on(t.itemKind, t.itemId),
     index('watches_next_at').on(t.nextAt).where(sql`next_at is not null`),
-    index('watches_owner').on(t.ownerStaffId).where(sql`closed_at is null`),
   ],
 )
 
