@@ -71,7 +71,8 @@ export const outbox = pgTable(
   (t) => [
     index('outbox_pending').on(t.notBefore, t.id).where(sql`status = 'pending'`),
     index('outbox_conversation').on(t.conversationId, t.id),
-    index('outbox_batch').on(t.batch),
+    // Only broadcasts have a batch: replies and nudges need no entry here.
+    index('outbox_batch').on(t.batch).where(sql`batch is not null`),
     index('outbox_sent_at').on(t.sentAt).where(sql`status = 'sent'`),
   ],
 )
