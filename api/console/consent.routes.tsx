@@ -1,11 +1,9 @@
 import type { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
 import {
-  ballotsCsv,
   cancelCampaign,
   enterBallot,
-  findCampaign,
+  exportBallots,
   listCampaigns,
   turnout,
 } from '../../core/consent/campaigns'
@@ -103,9 +101,8 @@ export function registerConsentPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
 
   // The same export as the API's, for the session's staff: after the close its SHA-256 is the published digest.
   app.get('/campaigns/:number/ballots.csv', async (c) => {
-    const campaign = await findCampaign(db, campaignNumber(c.req.param('number')))
-    await getXiaoquForStaff(db, actorOf(c), campaign.xiaoquId)
-    return c.body(await ballotsCsv(db, campaign), 200, {
+    const { campaign, csv } = await exportBallots(db, actorOf(c), campaignNumber(c.req.param('number')))
+    return c.body(csv, 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${campaign.number}-ballots.csv"`,
     })

@@ -7,10 +7,15 @@ import { listProjects, moveStage, projectDetail } from '../../core/projects/proj
 import type { GateFailure } from '../../core/projects/stages'
 import { requestNotFound } from '../../core/requests/requests.errors'
 import * as repo from '../../core/requests/requests.repository'
-import { acceptRequest, assignRequest, resolveRequest } from '../../core/requests/requests.usecases'
+import {
+  acceptRequest,
+  assignRequest,
+  findVisibleRequest,
+  resolveRequest,
+} from '../../core/requests/requests.usecases'
 import { type StaffRow, scopeCovers } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
-import { forbidden, invalid, isAppError, notFound } from '../../core/shared/errors'
+import { invalid, isAppError, notFound } from '../../core/shared/errors'
 import { fromShanghai, shanghaiDate, shanghaiParts } from '../../core/sla/calendar'
 import { authenticate, getStaff, listStaff } from '../../core/staff/staff.usecases'
 import { getStats } from '../../core/stats/stats'
@@ -226,14 +231,7 @@ export function createConsoleRoutes(deps: Deps) {
 
   /** A request the staff member may see: property staff only what they hold, others within their scope. */
   async function requestDetail(staff: StaffRow, number: string): Promise<RequestDetail> {
-    const request = await repo.findRequestByNumber(db, number)
-    if (!request) throw requestNotFound(number)
-    const context = await repo.loadRequestContext(db, request)
-    const allowed =
-      staff.role === 'property_staff'
-        ? request.assigneeStaffId === staff.id
-        : scopeCovers(staff.scopePath, context.xiaoqu?.path)
-    if (!allowed) throw forbidden('auth.out_of_scope', `诉求 ${number} 不在您的管辖范围内。`)
+    const { request, context } = await findVisibleRequest(db, staff, number)
     const [events, people] = await Promise.all([
       repo.listRequestEvents(db, request.id),
       listStaff(db, staff.scopePath),

@@ -1,12 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import {
-  ballotsCsv,
   type CampaignRow,
   cancelCampaign,
   createCampaign,
   enterBallot,
-  findCampaign,
+  exportBallots,
   turnout,
 } from '../../core/consent/campaigns'
 import { decideClaim, importHouseholds, pendingClaims } from '../../core/consent/households'
@@ -232,9 +231,12 @@ export function registerConsentRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       return c.json({ ...ballot, at: ballot.at.toISOString() }, 201)
     })
     .openapi(routes.ballotsCsv, async (c) => {
-      const campaign = await findCampaign(db, c.req.valid('param').number)
-      await turnout(db, staffActor(c.get('staff')), campaign.number) // scope check
-      return c.text(await ballotsCsv(db, campaign), 200, {
+      const { campaign, csv } = await exportBallots(
+        db,
+        staffActor(c.get('staff')),
+        c.req.valid('param').number,
+      )
+      return c.text(csv, 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="${campaign.number}-ballots.csv"`,
       })

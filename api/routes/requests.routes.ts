@@ -1,12 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
 import { findOrCreateOfflineResident } from '../../core/people/residents'
-import { requestNotFound } from '../../core/requests/requests.errors'
 import * as repo from '../../core/requests/requests.repository'
 import * as useCases from '../../core/requests/requests.usecases'
-import { scopeCovers } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
-import { forbidden } from '../../core/shared/errors'
 import { getStaff } from '../../core/staff/staff.usecases'
 import type { DbOrTx } from '../../db/client'
 import { type ApiEnv, staffActor } from '../auth'
@@ -93,17 +90,8 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
   const ctxOf = (tx: DbOrTx) => ({ ...deps, db: tx })
 
   /** Loads a request the caller may see; property staff see only what they hold. */
-  const visible = async (staff: ApiEnv['Variables']['staff'], number: string) => {
-    const request = await repo.findRequestByNumber(db, number)
-    if (!request) throw requestNotFound(number)
-    const context = await repo.loadRequestContext(db, request)
-    const allowed =
-      staff.role === 'property_staff'
-        ? request.assigneeStaffId === staff.id
-        : scopeCovers(staff.scopePath, context.xiaoqu?.path)
-    if (!allowed) throw forbidden('auth.out_of_scope', `诉求 ${number} 不在您的管辖范围内。`)
-    return { request, context }
-  }
+  const visible = (staff: ApiEnv['Variables']['staff'], number: string) =>
+    useCases.findVisibleRequest(db, staff, number)
   const full = (request: repo.RequestRow, context: Awaited<ReturnType<typeof repo.loadRequestContext>>) =>
     s.toRequestDto(request, {
       xiaoquName: context.xiaoqu?.name,

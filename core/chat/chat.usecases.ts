@@ -264,10 +264,8 @@ async function runCommand(
     }
     case 'todo': {
       const actor = staffActor()
-      const [rows, taskRows] = [
-        await repo.todoForStaff(tx, actor.staff, 15),
-        await openTasksOf(tx, actor.staff, 15),
-      ]
+      const rows = await repo.todoForStaff(tx, actor.staff, 15)
+      const taskRows = await openTasksOf(tx, actor.staff, 15)
       if (rows.length + taskRows.length === 0)
         return { outcome: 'todo:0', message: '您目前没有待办诉求或任务。' }
       const parts = [`您的待办（时限早的在前）：`]

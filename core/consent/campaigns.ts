@@ -494,15 +494,26 @@ export async function enterBallot(
   return ballot!
 }
 
+/** A campaign for an officer's eyes: in their scope, and not for property staff (a vote may be about hiring them). */
+async function campaignForOfficer(db: DbOrTx, actor: StaffActor, number: string) {
+  assertRole(actor.staff, ['officer', 'community_worker'])
+  const c = await findCampaign(db, number)
+  await getXiaoquForStaff(db, actor, c.xiaoquId)
+  return c
+}
+
+/** The ballots export (see ballotsCsv) for an officer in scope. */
+export async function exportBallots(db: DbOrTx, actor: StaffActor, number: string) {
+  const campaign = await campaignForOfficer(db, actor, number)
+  return { campaign, csv: await ballotsCsv(db, campaign) }
+}
+
 /**
  * Live turnout for officers: the tally so far against the quorum, and households where two owners voted
  * differently (the last ballot counts; officers should check with the household).
  */
 export async function turnout(db: DbOrTx, actor: StaffActor, number: string) {
-  // Not property staff: a vote may be about hiring or keeping them.
-  assertRole(actor.staff, ['officer', 'community_worker'])
-  const c = await findCampaign(db, number)
-  await getXiaoquForStaff(db, actor, c.xiaoquId)
+  const c = await campaignForOfficer(db, actor, number)
   const roll = await rollOf(db, c.id)
   const live = tally(
     c.rule,
@@ -516,7 +527,11 @@ export async function turnout(db: DbOrTx, actor: StaffActor, number: string) {
     ballots: { choice: string; channel: string; residentId: number | null; at: string }[]
   }[] = []
   const byHousehold = new Map<number, typeof all>()
-  for (const b of all) byHousehold.set(b.householdId, [...(byHousehold.get(b.householdId) ?? []), b])
+  for (const b of all) {
+    const list = byHousehold.get(b.householdId)
+    if (list) list.push(b)
+    else byHousehold.set(b.householdId, [b])
+  }
   for (const [householdId, list] of byHousehold) {
     // Each owner's last word in WeChat for this household; a conflict is two owners whose last words differ.
     const lastByVoter = new Map<string, (typeof all)[number]>()
@@ -554,10 +569,24 @@ export async function publicStatus(ctx: Ctx, resident: ResidentRow, number: stri
       where r.campaign_id = ${c.id}`),
   )
   const { onRoll } = await votingHouseholds(ctx.db, resident.id, c.id)
-  const mine = onRoll.length
-    ? (await countedBallots(ctx.db, c.id)).filter((b) => onRoll.some((h) => h.householdId === b.householdId))
+  // Their latest ballot for any of their households, as the tally takes an owner's choice.
+  const [mine] = onRoll.length
+    ? await ctx.db
+        .select({ choice: ballots.choice })
+        .from(ballots)
+        .where(
+          and(
+            eq(ballots.campaignId, c.id),
+            inArray(
+              ballots.householdId,
+              onRoll.map((h) => h.householdId),
+            ),
+          ),
+        )
+        .orderBy(desc(ballots.id))
+        .limit(1)
     : []
-  return { campaign: c, participatingHeads: Number(row?.heads ?? 0), myChoice: mine.at(-1)?.choice }
+  return { campaign: c, participatingHeads: Number(row?.heads ?? 0), myChoice: mine?.choice }
 }
 
 /** Cancels a campaign that has not closed; what it posted stays, no result is computed. Audited. */

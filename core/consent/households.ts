@@ -1,12 +1,12 @@
 import { parse } from 'csv-parse/sync'
-import { and, asc, eq, isNull, sql } from 'drizzle-orm'
+import { and, asc, eq, isNull, like, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { DbOrTx } from '../../db/client'
 import { buildings, households, residentHouseholds, residents, units, xiaoqu } from '../../db/schema'
 import { addRooms, getXiaoquForStaff } from '../areas/areas.usecases'
 import { recordAudit } from '../audit/audit'
 import { enqueueMessages } from '../outbox/outbox.repository'
-import { type Actor, assertRole, type ResidentRow, scopeCovers } from '../shared/actor'
+import { type Actor, assertRole, type ResidentRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
 
@@ -291,10 +291,16 @@ export async function pendingClaims(db: DbOrTx, actor: StaffActor) {
     .innerJoin(buildings, eq(buildings.id, households.buildingId))
     .innerJoin(units, eq(units.id, households.unitId))
     .innerJoin(xiaoqu, eq(xiaoqu.id, households.xiaoquId))
-    .where(isNull(residentHouseholds.verifiedAt))
+    .where(
+      and(
+        isNull(residentHouseholds.verifiedAt),
+        // In the query, not after the limit: claims elsewhere must not crowd out the officer's own.
+        actor.staff.scopePath ? like(xiaoqu.path, `${actor.staff.scopePath}%`) : undefined,
+      ),
+    )
     .orderBy(asc(residentHouseholds.createdAt))
     .limit(500)
-  return rows.filter((r) => scopeCovers(actor.staff.scopePath, r.xiaoquPath))
+  return rows
 }
 
 /** An officer in scope verifies (or rejects) a claim; the resident is told privately. Audited. */
@@ -304,18 +310,17 @@ export async function decideClaim(
   input: { residentId: number; householdId: number; approve: boolean; note?: string },
 ) {
   assertRole(actor.staff, ['officer', 'community_worker'])
+  const claim = and(
+    eq(residentHouseholds.residentId, input.residentId),
+    eq(residentHouseholds.householdId, input.householdId),
+  )
   const [row] = await ctx.db
     .select({ claim: residentHouseholds, resident: residents, household: households, place: xiaoqu })
     .from(residentHouseholds)
     .innerJoin(residents, eq(residents.id, residentHouseholds.residentId))
     .innerJoin(households, eq(households.id, residentHouseholds.householdId))
     .innerJoin(xiaoqu, eq(xiaoqu.id, households.xiaoquId))
-    .where(
-      and(
-        eq(residentHouseholds.residentId, input.residentId),
-        eq(residentHouseholds.householdId, input.householdId),
-      ),
-    )
+    .where(claim)
     .for('update', { of: residentHouseholds })
   if (!row) throw notFound('claims.not_found', '没有这条认证申请。')
   await getXiaoquForStaff(ctx.db, actor, row.place.id)
@@ -323,24 +328,9 @@ export async function decideClaim(
     throw conflict('claims.already_verified', `${row.resident.name} 的这户已经认证过。`)
   const now = ctx.clock.now()
   if (input.approve) {
-    await ctx.db
-      .update(residentHouseholds)
-      .set({ verifiedAt: now, verifiedBy: actor.staff.id })
-      .where(
-        and(
-          eq(residentHouseholds.residentId, input.residentId),
-          eq(residentHouseholds.householdId, input.householdId),
-        ),
-      )
+    await ctx.db.update(residentHouseholds).set({ verifiedAt: now, verifiedBy: actor.staff.id }).where(claim)
   } else {
-    await ctx.db
-      .delete(residentHouseholds)
-      .where(
-        and(
-          eq(residentHouseholds.residentId, input.residentId),
-          eq(residentHouseholds.householdId, input.householdId),
-        ),
-      )
+    await ctx.db.delete(residentHouseholds).where(claim)
   }
   await recordAudit(ctx.db, {
     actor,

@@ -33,7 +33,11 @@ export async function sendDigests(ctx: Ctx) {
   )
   if (pending.length === 0) return 0
   const byStaff = new Map<number, typeof pending>()
-  for (const item of pending) byStaff.set(item.staff_id, [...(byStaff.get(item.staff_id) ?? []), item])
+  for (const item of pending) {
+    const list = byStaff.get(item.staff_id)
+    if (list) list.push(item)
+    else byStaff.set(item.staff_id, [item])
+  }
   const people = await ctx.db
     .select()
     .from(staff)

@@ -161,6 +161,19 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
   return { request, truncated, xiaoquName: context.xiaoqu?.name ?? '' }
 }
 
+/** A request the staff member may see, with its context: property staff only what they hold, others within their scope. */
+export async function findVisibleRequest(db: DbOrTx, staff: StaffRow, number: string) {
+  const request = await repo.findRequestByNumber(db, number)
+  if (!request) throw errors.requestNotFound(number)
+  const context = await repo.loadRequestContext(db, request)
+  const allowed =
+    staff.role === 'property_staff'
+      ? request.assigneeStaffId === staff.id
+      : scopeCovers(staff.scopePath, context.xiaoqu?.path)
+  if (!allowed) throw forbidden('auth.out_of_scope', `诉求 ${number} 不在您的管辖范围内。`)
+  return { request, context }
+}
+
 /** Loads a request for a staff action, checking role and scope. */
 async function loadForStaff(ctx: Ctx, actor: Actor & { kind: 'staff' }, number: string) {
   const request = await repo.findRequestByNumber(ctx.db, number, true)

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto'
 import { and, asc, eq, like } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { advanceCampaigns } from '../../core/consent/campaigns'
-import { ballots, campaigns, outbox, residentHouseholds, residents } from '../../db/schema'
+import { ballots, campaigns, outbox, residentHouseholds } from '../../db/schema'
 import { say } from '../support/chat'
+import { makeResident, twoBuildingsCsv } from '../support/consent'
 import { Browser, type ConsoleApp, consoleSuite, csrfOf } from '../support/console'
 import type { TestDeps } from '../support/deps'
-import { makeWorld, uniqueId } from '../support/factories'
+import { makeWorld } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -42,30 +43,15 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     return (await say(deps, { senderId: from.wechatId, senderName: from.name, text, sentAt })).reply
   }
 
-  async function resident(name: string) {
-    const [row] = await deps.db
-      .insert(residents)
-      .values({ wechatId: uniqueId('wxid'), name, createdAt: deps.clock.now() })
-      .returning()
-    return { ...row!, wechatId: row!.wechatId! }
-  }
+  const resident = (name: string) => makeResident(deps, name)
 
   /** A xiaoqu with 3号楼 1单元 101–104 and 5号楼 1单元 101–102, imported with areas and owners. */
   async function setup() {
     const world = await makeWorld(deps)
-    const csv = [
-      '楼栋,单元,房号,面积,业主,电话',
-      '3,1,101,60.00,王大爷,13800000001',
-      '3,1,102,60.00,王大爷,13800000001', // one owner, two households
-      '3,1,103,80.50,李阿姨,13800000002',
-      '3,1,104,40.25,赵叔叔,',
-      '5,1,101,70,孙老师,13800000005',
-      '5,1,102,70,周师傅,13800000006',
-    ].join('\n')
     const imported = await api(
       world.officer.token,
       `/xiaoqu/${world.xiaoqu.id}/households.csv`,
-      csv,
+      twoBuildingsCsv,
       'text/csv',
     )
     expect(imported.imported).toBe(6)

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto'
 import { and, asc, eq, isNull, like } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createApi } from '../../api/app'
-import { handleInbound } from '../../core/chat/chat.usecases'
 import { advanceCampaigns } from '../../core/consent/campaigns'
 import * as projects from '../../core/projects/projects.usecases'
-import { ballots, households, outbox, residentHouseholds, residents } from '../../db/schema'
+import { ballots, households, outbox, residentHouseholds } from '../../db/schema'
+import { say } from '../support/chat'
+import { makeResident, twoBuildingsCsv } from '../support/consent'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { apiCaller } from '../support/http'
@@ -33,43 +34,23 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
 
   const call = apiCaller(() => app)
 
-  let seq = 0
-  const chat = async (from: { wechatId: string; name: string }, text: string, roomId?: string) => {
-    const id = uniqueId('msg')
-    const result = await handleInbound(deps, {
-      id,
-      roomId,
-      roomTopic: roomId ? '居民群' : undefined,
+  const chat = (from: { wechatId: string; name: string }, text: string, roomId?: string) =>
+    say(deps, {
       senderId: from.wechatId,
       senderName: from.name,
       text,
-      mentionsSelf: false,
-      sentAt: new Date(deps.clock.now().getTime() + ++seq),
+      roomId,
+      roomTopic: roomId ? '居民群' : undefined,
     })
-    const [reply] = await deps.db
-      .select()
-      .from(outbox)
-      .where(eq(outbox.dedupeKey, `reply:${id}`))
-    return { result, reply: reply?.text ?? '' }
-  }
 
   /** A xiaoqu with 3号楼 (1单元: 101–104) and 5号楼 (1单元: 101–102) imported with areas and owners. */
   async function setup() {
     const world = await makeWorld(deps)
-    const csv = [
-      '楼栋,单元,房号,面积,业主,电话',
-      '3,1,101,60.00,王大爷,13800000001',
-      '3,1,102,60.00,王大爷,13800000001', // one owner, two households
-      '3号楼,1单元,103,80.50,李阿姨,13800000002',
-      '3号楼,1单元,104室,40.25,赵叔叔,',
-      '5,1,101,70,孙老师,13800000005',
-      '5,1,102,70,周师傅,13800000006',
-    ].join('\n')
     const imported = await call(
       world.officer.token,
       'POST',
       `/xiaoqu/${world.xiaoqu.id}/households.csv`,
-      csv,
+      twoBuildingsCsv,
       'text/csv',
     )
     expect(imported.status, imported.text).toBe(200)
@@ -77,13 +58,7 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
     return world
   }
 
-  async function resident(name: string) {
-    const [row] = await deps.db
-      .insert(residents)
-      .values({ wechatId: uniqueId('wxid'), name, createdAt: deps.clock.now() })
-      .returning()
-    return { ...row!, wechatId: row!.wechatId! }
-  }
+  const resident = (name: string) => makeResident(deps, name)
 
   async function verify(
     world: Awaited<ReturnType<typeof setup>>,
