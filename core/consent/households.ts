@@ -126,18 +126,22 @@ export async function importHouseholds(ctx: Ctx, actor: StaffActor, xiaoquId: nu
   rows.forEach((cells, i) => {
     const line = i + 2
     const raw = Object.fromEntries(columns.flatMap((c, j) => (c ? [[c, cells[j] ?? '']] : [])))
+    // A room named twice is caught even when one of the two rows is also wrong in another way.
+    const label =
+      raw.building && raw.unit && raw.room
+        ? `${normalizeBuilding(raw.building)}${normalizeUnit(raw.unit)}${normalizeRoom(raw.room)}`
+        : undefined
+    const first = label ? seen.get(label) : undefined
+    if (label && first === undefined) seen.set(label, line)
     const parsed = rowSchema.safeParse(raw)
-    if (!parsed.success) {
-      report.rejected.push({ line, reasons: parsed.error.issues.map((issue) => issue.message) })
+    const reasons = [
+      ...(first !== undefined ? [`与第 ${first} 行房号重复`] : []),
+      ...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)),
+    ]
+    if (!parsed.success || reasons.length > 0) {
+      report.rejected.push({ line, ...(first !== undefined ? { room: label } : {}), reasons })
       return
     }
-    const label = `${parsed.data.building}${parsed.data.unit}${parsed.data.room}`
-    const first = seen.get(label)
-    if (first !== undefined) {
-      report.rejected.push({ line, room: label, reasons: [`与第 ${first} 行房号重复`] })
-      return
-    }
-    seen.set(label, line)
     good.push({ ...parsed.data, line })
   })
   if (report.rejected.length > 0) {

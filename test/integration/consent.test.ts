@@ -113,6 +113,21 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
     )
     expect(noHeader.status).toBe(400)
     expect(noHeader.body.error.message).toContain('表头缺少')
+    // A room named twice is caught even when the first of the two is also wrong.
+    const twice = await call(
+      world.officer.token,
+      'POST',
+      `/xiaoqu/${world.xiaoqu.id}/households.csv`,
+      '楼栋,单元,房号,面积\n1,1,201,abc\n1,1,201,50\n',
+      'text/csv',
+    )
+    expect(twice.status).toBe(400)
+    expect(
+      twice.body.error.details.rejected.map((r: { line: number; reasons: string[] }) => [r.line, r.reasons]),
+    ).toEqual([
+      [2, ['面积应为平方米数，最多两位小数，如 56.78']],
+      [3, ['与第 2 行房号重复']],
+    ])
     // With a BOM, English headers and quoted cells it goes in.
     const good = '\uFEFFbuilding,unit,room,area,owner,phone\r\n"1","1","101","55.50","甲","13800000011"\r\n'
     const ok = await call(
