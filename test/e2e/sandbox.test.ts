@@ -63,6 +63,30 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
     throw new Error(`no bot reply matching in ${query}`)
   }
   const lastSeq = async (query: string) => (await transcript(query)).at(-1)?.seq ?? 0
+  /** An admin API call that must succeed; `api` reads its JSON answer. */
+  const adminApi = async (method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${deps.adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    expect(res.status, await res.clone().text()).toBeLessThan(300)
+    return res
+  }
+  const api = async (method: string, path: string, body?: unknown) =>
+    (await adminApi(method, path, body)).json() as Promise<Record<string, unknown>>
+  const xiaoquIdOf = async (name: string) =>
+    ((await api('GET', '/api/v1/xiaoqu')) as { items: { id: number; name: string }[] }).items.find(
+      (x) => x.name === name,
+    )!.id
+  /** An instant `ms` from the fake clock's now, as the API takes it. */
+  const at = (ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString()
+  /** Moves the fake clock and runs the notices' tick, as the minute job would. */
+  const tick = async (ms: number) => {
+    deps.clock.advance(ms)
+    await advanceNotices(deps)
+    deps.outboxSignal.notify()
+  }
   const roomQuery = (topic: string) => `room=${encodeURIComponent(topic)}`
 
   it('exposes the demo community in /sandbox/api/state', async () => {
@@ -190,13 +214,8 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
       body: new Uint8Array(pdf),
     })
     const file = (await uploaded.json()) as { id: number }
-    const places = (await (
-      await app.request('/api/v1/xiaoqu', { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as {
-      items: { id: number; name: string }[]
-    }
     const place = demoXiaoqu[2]!
-    const xiaoquId = places.items.find((x) => x.name === place.name)!.id
+    const xiaoquId = await xiaoquIdOf(place.name)
     const room = roomQuery(place.topic)
     const seq = await lastSeq(room)
     const res = await app.request('/api/v1/notices/broadcasts', {
@@ -211,27 +230,10 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
   })
 
   it('runs a design publicity, a construction schedule and a fee notice through the groups with the clock', async () => {
-    const token = deps.adminToken
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await app.request(path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      expect(res.status, await res.clone().text()).toBeLessThan(300)
-      return res.json() as Promise<Record<string, unknown>>
-    }
     const place = demoXiaoqu[1]!
-    const places = (await api('GET', '/api/v1/xiaoqu')) as { items: { id: number; name: string }[] }
-    const xiaoquId = places.items.find((x) => x.name === place.name)!.id
+    const xiaoquId = await xiaoquIdOf(place.name)
     const room = roomQuery(place.topic)
     const day = 86_400_000
-    const at = (ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString()
-    const tick = async (ms: number) => {
-      deps.clock.advance(ms)
-      await advanceNotices(deps)
-      deps.outboxSignal.notify()
-    }
 
     const publicity = (await api('POST', '/api/v1/publicities', {
       xiaoquId,
@@ -294,30 +296,11 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
   })
 
   it("runs a unit's elevator vote from open to the posted result", async () => {
-    const token = deps.adminToken
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await app.request(path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      expect(res.status, await res.clone().text()).toBeLessThan(300)
-      return res
-    }
     const place = demoXiaoqu[0]!
-    const places = (await (await api('GET', '/api/v1/xiaoqu')).json()) as {
-      items: { id: number; name: string }[]
-    }
-    const xiaoquId = places.items.find((x) => x.name === place.name)!.id
+    const xiaoquId = await xiaoquIdOf(place.name)
     const room = roomQuery(place.topic)
-    const at = (ms: number) => new Date(deps.clock.now().getTime() + ms).toISOString()
-    const tick = async (ms: number) => {
-      deps.clock.advance(ms)
-      await advanceNotices(deps)
-      deps.outboxSignal.notify()
-    }
     const campaign = (await (
-      await api('POST', '/api/v1/campaigns', {
+      await adminApi('POST', '/api/v1/campaigns', {
         xiaoquId,
         building: '1号楼',
         unit: '1单元',
@@ -344,7 +327,7 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
     }
     // The rest come in on paper.
     for (const r of ['102', '201', '202', '301', '302', '402', '501', '502', '601', '602']) {
-      await api('POST', `/api/v1/campaigns/${z}/ballots`, {
+      await adminApi('POST', `/api/v1/campaigns/${z}/ballots`, {
         building: '1号楼',
         unit: '1单元',
         room: r,
@@ -357,7 +340,7 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
     expect(result.text).toContain('通过')
     expect(result.text).not.toContain('未通过')
     expect(result.text).toMatch(/业主人数：总 12，参与 12，同意 11/)
-    const csv = await (await api('GET', `/api/v1/campaigns/${z}/ballots.csv`)).text()
+    const csv = await (await adminApi('GET', `/api/v1/campaigns/${z}/ballots.csv`)).text()
     const { createHash } = await import('node:crypto')
     expect(result.text).toContain(createHash('sha256').update(csv, 'utf8').digest('hex'))
   })
