@@ -390,7 +390,7 @@ async function overdueScan() {
   }
 
   // What ticks wrote for our items: their nudges, the digest lines and the messages (by dedupe key
-  // nudge:<kind>:<id>:<level>:…).
+  // nudge:<kind>:<id>:<level>:<recipient> of a message's first item).
   const written = sql`
     with n as (select n.* from nudges n join watches w using (item_kind, item_id) where ${ours})`
   const produced = async () => {
@@ -439,14 +439,16 @@ async function overdueScan() {
     if (seeded.items !== 100_000 || seeded.due !== 1_000)
       throw new Error(`expected 100,000 items of which 1,000 due, got ${JSON.stringify(seeded)}`)
     const start = JSON.stringify(
-      await rows<{ id: number; l: number; at: string }>(sql`
-      select w.id, w.next_level as l, w.next_at as at from watches w where w.next_at <= ${at}::timestamptz`),
+      await rows<{ k: string; i: number; l: number; at: string }>(sql`
+      select w.item_kind as k, w.item_id as i, w.next_level as l, w.next_at as at
+      from watches w where w.next_at <= ${at}::timestamptz`),
     )
     const restore = async () => {
       await unwrite()
       await db.execute(sql`
       update watches w set next_level = x.l, next_at = x.at
-      from jsonb_to_recordset(${start}::jsonb) as x(id int, l int, at timestamptz) where w.id = x.id`)
+      from jsonb_to_recordset(${start}::jsonb) as x(k text, i int, l int, at timestamptz)
+      where w.item_kind = x.k and w.item_id = x.i`)
       await db.execute(sql`vacuum analyze watches, nudges, outbox, digest_items`)
     }
 
@@ -464,6 +466,7 @@ async function overdueScan() {
         expected ??= got
         if (
           sent !== 1_000 ||
+          got.messages === 0 ||
           got.nudges !== 1_000 ||
           got.messages !== expected.messages ||
           got.digest !== expected.digest

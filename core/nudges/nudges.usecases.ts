@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import type { WatchKind } from '../../db/schema'
-import { outboxParts } from '../outbox/outbox.repository'
+import { enqueueMessages, type OutgoingMessage, outboxParts } from '../outbox/outbox.repository'
 import { type StaffRow, scopeCovers } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { formatShanghai } from '../shared/time'
@@ -21,7 +21,6 @@ const batchSize = 5_000
 /** What a tick reads of a watch. */
 type DueWatch = Pick<
   WatchRow,
-  | 'id'
   | 'itemKind'
   | 'itemId'
   | 'label'
@@ -37,29 +36,42 @@ type DueWatch = Pick<
   | 'nextLevel'
 >
 
+/** A message lists at most this many items; the rest are counted, and 待办 or the console shows them all. */
+const maxItemsPerMessage = 15
+
 /**
  * One tick of the nudge engine, in the caller's transaction. It reads only the deadlines whose next rung
  * has come (a partial index on `watches.next_at`, so the cost follows what is due, not what is open),
- * works out every due rung's messages and digest lines, then writes everything in one statement: each
- * (item, level) is claimed with ON CONFLICT DO NOTHING, so it is sent once ever even if two ticks race,
- * only the rungs it claims get their messages and digest lines, and every item moves to its next rung.
- * Non-working days are skipped unless the item is urgent; quiet hours are the outbox's.
+ * together with everyone they may reach, and works out every due rung and who hears of it. One statement
+ * then writes it all: every item moves to its next rung; each (item, level) is claimed with ON CONFLICT DO
+ * NOTHING, so it is sent once ever even if two ticks race; digest lines are kept for the claimed rungs;
+ * and the messages are written when every rung was claimed, which is the rule. When a racing tick claimed
+ * some, a second statement writes the messages of this tick's own claims only.
+ *
+ * A person or group gets one message per tick for each level (and urgency) however many items reach them,
+ * not one per item: after a weekend or quiet hours an officer may have dozens come due at once, and dozens
+ * of pings are how people learn to mute a bot. Non-working days are skipped unless the item is urgent;
+ * quiet hours are the outbox's.
+ *
+ * The commit does not wait for its WAL flush (synchronous_commit off for this transaction only): a crash in
+ * that window loses the whole tick, claims and messages together, and the next tick redoes it. Nothing can
+ * have been sent from it meanwhile: the sender sends only rows it has claimed in a commit of its own, which
+ * is flushed, and flushing the WAL up to that commit flushes this one first.
  * Returns how many (item, level) nudges it sent.
  */
 export async function scanOverdue(ctx: Ctx) {
   const now = ctx.clock.now()
   const at = now.toISOString()
-  // The key as a literal: a statement without parameters is one round trip.
-  const [lock] = rowsOf<{ ok: boolean }>(
-    await ctx.db.execute(sql.raw(`select pg_try_advisory_xact_lock(${scanLockKey}) as ok`)),
-  )
-  if (!lock?.ok) return 0
   const workingDay = ctx.calendar.isWorkingDay(shanghaiDate(now))
-  const due = await loadDue(ctx.db, at, workingDay)
+  // The due watches and their audiences are read together, in one round trip.
+  const [due, audiences] = await Promise.all([
+    loadDue(ctx.db, at, workingDay),
+    loadAudiences(ctx.db, at, workingDay),
+  ])
   if (due.length === 0) return 0
 
-  const rungs: { w: DueWatch; level: Level }[] = []
-  const moves: { id: number; l: number; at: string | null }[] = []
+  const rungs: Rung[] = []
+  const moves: { k: WatchKind; i: number; l: number; at: string | null }[] = []
   for (const w of due) {
     let level = w.nextLevel
     for (; level <= maxLevel; level++) {
@@ -71,105 +83,127 @@ export async function scanOverdue(ctx: Ctx) {
       rungs.push({ w, level: level as Level })
     }
     const next = nextRung(ctx, w, level)
-    moves.push({ id: w.id, l: next.nextLevel, at: next.nextAt?.toISOString() ?? null })
+    moves.push({ k: w.itemKind, i: w.itemId, l: next.nextLevel, at: next.nextAt?.toISOString() ?? null })
   }
 
-  // Every rung's messages and digest lines, by rung number n: the statement below keeps those of the rungs
-  // it claims. Messages are split into parts by outboxParts, as enqueueMessages does (each part with its own
-  // dedupe key), and written in the same statement as the claim.
-  const audiences = await loadAudiences(
-    ctx.db,
-    rungs.map((r) => r.w),
-  )
-  const messages: { n: number; c: string; r: number; t: string; k: string; p: string }[] = []
-  const digestLines: { n: number; s: number; line: string; u: boolean }[] = []
-  rungs.forEach(({ w, level }, n) => {
-    const owner = audiences.ownerName(w)
-    const text = nudgeText(level, w, owner)
-    const key = `nudge:${w.itemKind}:${w.itemId}:${level}`
-    const priority = w.urgent ? 'urgent' : 'normal'
-    const send = (conversationId: string, isRoom: boolean, dedupeKey: string) => {
-      for (const part of outboxParts(text, dedupeKey, ctx.config.send.maxChars)) {
-        messages.push({
-          n,
-          c: conversationId,
-          r: isRoom ? 1 : 0,
-          t: part.text,
-          k: part.dedupeKey!,
-          p: priority,
-        })
-      }
-    }
-    const { people, rooms } = audiences.recipients(level, w)
-    for (const person of people) {
-      // Leadership always gets a digest; an officer who chose one gets it too, except for urgent items.
-      if (level === 3 || (person.digest && !w.urgent)) {
-        digestLines.push({ n, s: person.id, line: digestLine(level, w, owner), u: w.urgent })
-        continue
-      }
-      send(person.wechatId!, false, `${key}:staff:${person.id}`)
-    }
-    for (const roomId of rooms) send(roomId, true, `${key}:room:${roomId}`)
-  })
-
-  // One statement and one round trip for the writes, the rows as JSON parameters (json, not jsonb: each is
-  // read once, and parsing jsonb costs more). Every item moves on whether or not its rungs were claimed
-  // here; messages keep their order (delivery order per group is by id), digest lines too.
-  const [result] = rowsOf<{ sent: number }>(
+  const { messages, digestLines } = whoHears(rungs, audiences)
+  const rows = (list: OutgoingMessage[]) =>
+    list.flatMap((m) =>
+      outboxParts(m.text, m.dedupeKey!, ctx.config.send.maxChars).map((part) => ({
+        c: m.conversationId,
+        r: m.isRoom ? 1 : 0,
+        t: part.text,
+        k: part.dedupeKey!,
+        p: m.priority,
+      })),
+    )
+  // The rows travel as JSON parameters (json, not jsonb: each is read once, and parsing jsonb costs more).
+  const [result] = rowsOf<{ sent: number; claimed: [string, number, number][] | string | null }>(
     await ctx.db.execute(sql`
       with moved as (
         update watches w set next_level = x.l, next_at = x.at
-        from json_to_recordset(${JSON.stringify(moves)}::json) as x(id int, l int, at timestamptz)
-        where w.id = x.id
-      ),
-      rungs as (
-        select * from rows from (
-          json_to_recordset(${JSON.stringify(rungs.map((r) => ({ k: r.w.itemKind, i: r.w.itemId, l: r.level })))}::json)
-            as (k text, i int, l int)
-        ) with ordinality as x(k, i, l, n)
+        from json_to_recordset(${JSON.stringify(moves)}::json) as x(k text, i int, l int, at timestamptz)
+        where w.item_kind = x.k and w.item_id = x.i
       ),
       claimed as (
         insert into nudges (item_kind, item_id, level, sent_at)
-        select k, i, l, ${at}::timestamptz from rungs order by n
+        select x.k, x.i, x.l, ${at}::timestamptz
+        from json_to_recordset(${JSON.stringify(rungs.map((r) => ({ k: r.w.itemKind, i: r.w.itemId, l: r.level })))}::json)
+          as x(k text, i int, l int)
         on conflict (item_kind, item_id, level) do nothing
         returning id, item_kind, item_id, level
       ),
-      fresh as (
-        select r.n - 1 as n, c.id from rungs r join claimed c on c.item_kind = r.k and c.item_id = r.i and c.level = r.l
-      ),
+      whole as (select count(*)::int as sent, count(*) = ${rungs.length}::int as ok from claimed),
       messages as (
         insert into outbox (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch, created_at)
         select m.c, m.r, m.t, '[]'::jsonb, m.k, ${at}::timestamptz, m.p, null, ${at}::timestamptz
-        from rows from (
-          json_to_recordset(${JSON.stringify(messages)}::json) as (n int, c text, r int, t text, k text, p text)
-        ) with ordinality as m(n, c, r, t, k, p, o)
-        where m.n in (select n from fresh)
+        from rows from (json_to_recordset(${JSON.stringify(rows(messages))}::json) as (c text, r int, t text, k text, p text))
+          with ordinality as m(c, r, t, k, p, o)
+        where (select ok from whole)
         order by m.o
         on conflict (dedupe_key) do nothing
       ),
       digest as (
         insert into digest_items (staff_id, nudge_id, line, urgent, created_at)
-        select d.s, f.id, d.line, d.u, ${at}::timestamptz
+        select d.s, c.id, d.line, d.u, ${at}::timestamptz
         from rows from (
-          json_to_recordset(${JSON.stringify(digestLines)}::json) as (n int, s int, line text, u boolean)
-        ) with ordinality as d(n, s, line, u, o)
-        join fresh f on f.n = d.n
+          json_to_recordset(${JSON.stringify(digestLines)}::json) as (k text, i int, l int, s int, line text, u boolean)
+        ) with ordinality as d(k, i, l, s, line, u, o)
+        join claimed c on c.item_kind = d.k and c.item_id = d.i and c.level = d.l
         order by d.o
         on conflict (staff_id, nudge_id) do nothing
       )
-      select count(*)::int as sent from fresh`),
+      select w.sent, case when not w.ok then
+          (select coalesce(json_agg(json_build_array(item_kind, item_id, level)), '[]') from claimed)
+        end as claimed
+      from whole w`),
   )
+  if (result?.claimed) {
+    // A racing tick claimed some of these rungs, and tells of them itself: this one tells of its own.
+    const ours = new Set(json<[string, number, number][]>(result.claimed).map((c) => c.join(':')))
+    const own = rungs.filter((r) => ours.has(`${r.w.itemKind}:${r.w.itemId}:${r.level}`))
+    await enqueueMessages(ctx.db, whoHears(own, audiences).messages, now, {
+      maxChars: ctx.config.send.maxChars,
+    })
+  }
   return result?.sent ?? 0
 }
 
+type Rung = { w: DueWatch; level: Level }
+
 /**
- * The watches whose next rung has come, oldest first, through the partial index on `next_at`. Raw SQL and
- * only the columns a tick uses: at a thousand rows, mapping every column of every row is a good part of
- * the tick.
+ * Who hears of each rung: digest lines for those who take the digest, the rest gathered into one message
+ * per (conversation, level, urgency), in the order the items came due. A message's dedupe key is its first
+ * rung and its recipient: a rung is claimed once ever, by one tick.
  */
+function whoHears(rungs: readonly Rung[], audiences: Audiences) {
+  const digestLines: { k: string; i: number; l: number; s: number; line: string; u: boolean }[] = []
+  const gathered = new Map<string, { conversationId: string; isRoom: boolean; rungs: Rung[] }>()
+  const gather = (conversationId: string, isRoom: boolean, rung: Rung) => {
+    const key = `${isRoom ? 'room' : 'staff'}:${conversationId}:${rung.level}:${rung.w.urgent}`
+    const message = gathered.get(key)
+    if (message) message.rungs.push(rung)
+    else gathered.set(key, { conversationId, isRoom, rungs: [rung] })
+  }
+  for (const rung of rungs) {
+    const { w, level } = rung
+    const { people, rooms } = audiences.recipients(level, w)
+    for (const person of people) {
+      // Leadership always gets a digest; an officer who chose one gets it too, except for urgent items.
+      if (level === 3 || (person.digest && !w.urgent)) {
+        const line = digestLine(level, w, audiences.ownerName(w))
+        digestLines.push({ k: w.itemKind, i: w.itemId, l: level, s: person.id, line, u: w.urgent })
+      } else gather(person.wechatId!, false, rung)
+    }
+    for (const roomId of rooms) gather(roomId, true, rung)
+  }
+  const messages = [...gathered.values()].map(({ conversationId, isRoom, rungs }) => {
+    const { w, level } = rungs[0]!
+    return {
+      conversationId,
+      isRoom,
+      text: nudgeMessage(level, rungs, audiences.ownerName),
+      dedupeKey: `nudge:${w.itemKind}:${w.itemId}:${level}:${isRoom ? 'room' : 'staff'}:${conversationId}`,
+      priority: w.urgent ? 'urgent' : 'normal',
+    } satisfies OutgoingMessage
+  })
+  return { messages, digestLines }
+}
+
+/**
+ * The watches whose next rung has come, oldest first, through the partial index on `next_at`, as the FROM
+ * of a query with a `lock` CTE: only one instance runs a tick, the others find the lock taken and read
+ * nothing. The tick's commit does not wait for its WAL flush (see scanOverdue).
+ */
+const dueWatches = (at: string, workingDay: boolean) => sql`(
+  select * from watches
+  where (select ok from lock) and next_at <= ${at}::timestamptz and next_at is not null${workingDay ? sql`` : sql` and urgent`}
+  order by next_at
+  limit ${sql.raw(String(batchSize))}) as due`
+
+/** The due watches, only the columns a tick uses, in raw SQL: at a thousand rows, mapping is a good part of a tick. */
 async function loadDue(db: DbOrTx, at: string, workingDay: boolean): Promise<DueWatch[]> {
   const rows = rowsOf<{
-    id: number
     item_kind: WatchKind
     item_id: number
     label: string
@@ -185,16 +219,16 @@ async function loadDue(db: DbOrTx, at: string, workingDay: boolean): Promise<Due
     next_level: number
   }>(
     await db.execute(sql`
-      select id, item_kind, item_id, label, ref, scope_path, place_name, owner_staff_id, owner_org_id,
+      with lock as materialized (
+        select pg_try_advisory_xact_lock(${sql.raw(String(scanLockKey))}) as ok,
+               set_config('synchronous_commit', 'off', true)
+      )
+      select item_kind, item_id, label, ref, scope_path, place_name, owner_staff_id, owner_org_id,
              due_at, remind_at, urgent, snoozed_until, next_level
-      from watches
-      where next_at <= ${at}::timestamptz and next_at is not null${workingDay ? sql`` : sql` and urgent`}
-      order by next_at
-      limit ${batchSize}::int`),
+      from ${dueWatches(at, workingDay)}`),
   )
   // postgres.js (through drizzle) gives instants as text, PGlite as Dates: both make the same Date.
   return rows.map((r) => ({
-    id: r.id,
     itemKind: r.item_kind,
     itemId: r.item_id,
     label: r.label,
@@ -221,17 +255,19 @@ interface Audience {
   rooms: string[]
 }
 
+interface Audiences {
+  ownerName(w: DueWatch): string | null
+  recipients(level: Level, w: DueWatch): Audience
+}
+
 const json = <T>(value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as T
 
 /**
- * Everyone a tick may need, in one query whatever the item count (none without items): the owners and
- * members of owning organisations, their supervisors, the owning organisations' names, street leadership
- * (officers with nobody above them), and the officers' groups.
+ * Everyone the due watches may reach, in one query whatever their count: the owners and members of owning
+ * organisations, their supervisors, the owning organisations' names, street leadership (officers with
+ * nobody above them), and the officers' groups. Nothing when another instance holds the tick's lock.
  */
-async function loadAudiences(db: DbOrTx, items: readonly DueWatch[]) {
-  const ownerIds = [...new Set(items.flatMap((w) => (w.ownerStaffId ? [w.ownerStaffId] : [])))]
-  const orgIds = [...new Set(items.flatMap((w) => (w.ownerOrgId ? [w.ownerOrgId] : [])))]
-  const none = { people: '[]', supervisors: '[]', orgs: '[]', leaders: '[]', groups: '[]' }
+async function loadAudiences(db: DbOrTx, at: string, workingDay: boolean): Promise<Audiences> {
   const person = sql`json_build_object('id', s.id, 'name', s.name, 'organisationId', s.organisation_id,
     'supervisorId', s.supervisor_id, 'wechatId', s.wechat_id, 'active', s.active, 'digest', s.digest,
     'scopePath', s.scope_path)`
@@ -242,14 +278,13 @@ async function loadAudiences(db: DbOrTx, items: readonly DueWatch[]) {
     leaders: unknown
     groups: unknown
   }>(
-    items.length === 0
-      ? [none]
-      : await db.execute(sql`
-      with owners as (select value::int as id from json_array_elements_text(${JSON.stringify(ownerIds)}::json)),
-        orgs as (select value::int as id from json_array_elements_text(${JSON.stringify(orgIds)}::json)),
+    await db.execute(sql`
+      with lock as materialized (select pg_try_advisory_xact_lock(${sql.raw(String(scanLockKey))}) as ok),
+        due as (select owner_staff_id, owner_org_id from ${dueWatches(at, workingDay)}),
+        orgs as (select distinct owner_org_id as id from due where owner_org_id is not null),
         people as (
           select * from staff
-          where id in (select id from owners) or organisation_id in (select id from orgs))
+          where id in (select owner_staff_id from due) or organisation_id in (select id from orgs))
       select
         (select coalesce(json_agg(${person} order by s.id), '[]') from people s) as people,
         (select coalesce(json_agg(${person} order by s.id), '[]') from staff s
@@ -257,9 +292,9 @@ async function loadAudiences(db: DbOrTx, items: readonly DueWatch[]) {
         (select coalesce(json_agg(json_build_object('id', o.id, 'name', o.name)), '[]') from organisations o
           where o.id in (select id from orgs)) as orgs,
         (select coalesce(json_agg(${person} order by s.id), '[]') from staff s
-          where s.role = 'officer' and s.supervisor_id is null and s.active) as leaders,
+          where (select ok from lock) and s.role = 'officer' and s.supervisor_id is null and s.active) as leaders,
         (select coalesce(json_agg(json_build_object('roomId', g.room_id, 'scopePath', g.scope_path) order by g.id), '[]')
-          from chat_groups g where g.kind = 'officers') as groups`),
+          from chat_groups g where (select ok from lock) and g.kind = 'officers') as groups`),
   )
   const people = json<Person[]>(row!.people)
   const byId = new Map(people.map((p) => [p.id, p]))
@@ -312,15 +347,40 @@ const clockWords: Record<WatchKind, { what: string; action: (ref: string) => str
   task: { what: '完成', action: (ref) => `完成：发"完成 ${ref}"` },
 }
 
+/** Each level's heading and what it asks of its reader. */
+const levelAsks: Record<Level, { heading: (n: number) => string; ask: string | null }> = {
+  0: { heading: (n) => `以下 ${n} 项即将到期，请按时办理：`, ask: null },
+  1: { heading: (n) => `以下 ${n} 项已超过时限，请尽快办理：`, ask: null },
+  2: { heading: (n) => `以下 ${n} 项已超过时限，请督促承办人尽快办理：`, ask: '请督促承办人尽快办理。' },
+  3: { heading: (n) => `以下 ${n} 项已超过时限，请关注并协调解决：`, ask: '请关注并协调解决。' },
+}
+
+/** One item in full, or several as a numbered list (at most `maxItemsPerMessage`, then a count of the rest). */
+function nudgeMessage(
+  level: Level,
+  items: readonly { w: DueWatch }[],
+  ownerName: (w: DueWatch) => string | null,
+) {
+  if (items.length === 1) return nudgeText(level, items[0]!.w, ownerName(items[0]!.w))
+  const shown = items.slice(0, maxItemsPerMessage).map(({ w }, i) => {
+    const { what, action } = clockWords[w.itemKind]
+    const head = `${i + 1}. ${w.label} ${w.placeName}（承办：${ownerName(w) ?? '未指派'}）`
+    if (level === 0) return `${head}${formatShanghai(w.dueAt)} 到${what}时限；${action(w.ref)}`
+    const late = `${what}时限 ${formatShanghai(w.dueAt)} 已过`
+    return level === 1 ? `${head}${late}；${action(w.ref)}` : `${head}${late}`
+  })
+  const rest = items.length - shown.length
+  const more = rest > 0 ? [`……另有 ${rest} 项，发"待办"或在工作台查看全部。`] : []
+  return [`【${levelNames[level]}】${levelAsks[level].heading(items.length)}`, ...shown, ...more].join('\n')
+}
+
 function nudgeText(level: Level, w: DueWatch, ownerName: string | null) {
   const { what, action } = clockWords[w.itemKind]
   const holder = ownerName ? `（承办：${ownerName}）` : '（尚未指派承办人）'
   const head = `【${levelNames[level]}】${w.label} ${w.placeName}${holder}`
   if (level === 0) return `${head}\n将于 ${formatShanghai(w.dueAt)} 到${what}时限，请按时${action(w.ref)}。`
   const body = `已超过${what}时限 ${formatShanghai(w.dueAt)}。`
-  const ask =
-    level === 1 ? `请尽快${action(w.ref)}。` : level === 2 ? '请督促承办人尽快办理。' : '请关注并协调解决。'
-  return `${head}\n${body}${ask}`
+  return `${head}\n${body}${levelAsks[level].ask ?? `请尽快${action(w.ref)}。`}`
 }
 
 function digestLine(level: Level, w: DueWatch, ownerName: string | null) {

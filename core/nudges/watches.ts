@@ -134,7 +134,10 @@ export async function snoozeWatches(
     .where(and(inArray(watches.itemKind, [...itemKinds]), eq(watches.itemId, itemId)))
   for (const w of rows) {
     const rung = w.closedAt ? { nextAt: null } : nextRung(ctx, { ...w, snoozedUntil: until }, w.nextLevel)
-    await db.update(watches).set({ snoozedUntil: until, nextAt: rung.nextAt }).where(eq(watches.id, w.id))
+    await db
+      .update(watches)
+      .set({ snoozedUntil: until, nextAt: rung.nextAt })
+      .where(and(eq(watches.itemKind, w.itemKind), eq(watches.itemId, w.itemId)))
   }
   return rows.filter((w) => !w.closedAt).length
 }

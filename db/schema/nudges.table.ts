@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, index, integer, pgTable, serial, text, unique } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, pgTable, primaryKey, serial, text, unique } from 'drizzle-orm/pg-core'
 import { createdAt, instant } from './columns'
 
 /**
@@ -52,7 +52,6 @@ export type WatchKind = (typeof watchKinds)[number]
 export const watches = pgTable(
   'watches',
   {
-    id: serial('id').primaryKey(),
     itemKind: text('item_kind', { enum: watchKinds }).notNull(),
     itemId: integer('item_id').notNull(),
     /** How the item is named in a nudge, e.g. 诉求 Q1001【照明】. */
@@ -73,7 +72,9 @@ export const watches = pgTable(
     nextAt: instant('next_at'),
   },
   (t) => [
-    unique('watches_item').on(t.itemKind, t.itemId),
+    // The item is the key: no serial id, so a tick's move of a watch to its next rung (never a HOT update,
+    // since next_at is indexed) writes two index entries, not three.
+    primaryKey({ name: 'watches_item', columns: [t.itemKind, t.itemId] }),
     index('watches_next_at').on(t.nextAt).where(sql`next_at is not null`),
   ],
 )

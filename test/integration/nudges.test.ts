@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { asc, eq, like, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendDigests } from '../../core/nudges/digest'
 import { recordRun } from '../../core/nudges/job-runs'
@@ -8,6 +8,7 @@ import * as requests from '../../core/requests/requests.usecases'
 import { digestItems, jobRuns, nudges, outbox, watches } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { chainOfCommand, makeWorld } from '../support/factories'
+import { nudgeMessagesAbout } from '../support/nudges'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -21,12 +22,9 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
     await deps.database.close()
   })
 
-  /** Nudge messages about one request, from their dedupe keys nudge:<kind>:<id>:<level>:<recipient>. */
-  const sentTo = async (requestId: number) =>
-    (await deps.db.select().from(outbox).where(like(outbox.dedupeKey, 'nudge:%')).orderBy(asc(outbox.id)))
-      .map((r) => ({ parts: r.dedupeKey!.split(':'), to: r.conversationId }))
-      .filter((r) => Number(r.parts[2]) === requestId)
-      .map((r) => ({ to: r.to, level: Number(r.parts[3]) }))
+  /** Nudge messages naming one request: to whom, at which level. */
+  const sentTo = async (number: string) =>
+    (await nudgeMessagesAbout(deps.db, number)).map(({ to, level }) => ({ to, level }))
   const scan = () => deps.db.transaction((tx) => scanOverdue({ ...deps, db: tx }))
   const digest = () => deps.db.transaction((tx) => sendDigests({ ...deps, db: tx }))
 
@@ -45,22 +43,22 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
 
     deps.clock.set(shanghai('2026-03-17T17:29:00'))
     await scan()
-    expect(await sentTo(request.id)).toEqual([])
+    expect(await sentTo(request.number)).toEqual([])
     deps.clock.set(shanghai('2026-03-17T17:31:00'))
     await scan()
     await scan()
-    expect(await sentTo(request.id)).toEqual([{ to: owner!.wechatId, level: 1 }])
+    expect(await sentTo(request.number)).toEqual([{ to: owner!.wechatId, level: 1 }])
     deps.clock.set(shanghai('2026-03-18T17:31:00')) // one working day later: the supervisor
     await scan()
-    expect((await sentTo(request.id)).map((n) => n.level)).toEqual([1, 2])
-    expect((await sentTo(request.id))[1]!.to).toBe(supervisor.staff.wechatId)
+    expect((await sentTo(request.number)).map((n) => n.level)).toEqual([1, 2])
+    expect((await sentTo(request.number))[1]!.to).toBe(supervisor.staff.wechatId)
     deps.clock.set(shanghai('2026-03-25T17:29:00')) // five more working days end 25 March, 17:30
     await scan()
-    expect((await sentTo(request.id)).map((n) => n.level)).toEqual([1, 2])
+    expect((await sentTo(request.number)).map((n) => n.level)).toEqual([1, 2])
     deps.clock.set(shanghai('2026-03-25T17:31:00'))
     await scan()
     // Leadership hears of it in the next morning's digest, not by a message of its own.
-    expect((await sentTo(request.id)).map((n) => n.level)).toEqual([1, 2])
+    expect((await sentTo(request.number)).map((n) => n.level)).toEqual([1, 2])
     const pending = await deps.db.select().from(digestItems).where(eq(digestItems.staffId, leader.staff.id))
     expect(pending.map((d) => d.line)).toEqual([expect.stringContaining(`【通报】诉求 ${request.number}`)])
     deps.clock.set(shanghai('2026-03-26T09:00:00'))
@@ -83,7 +81,7 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
     await requests.resolveRequest(deps, world.officer.actor, other.request.number, '已修好')
     deps.clock.set(shanghai('2026-04-30T10:00:00'))
     await scan()
-    expect(await sentTo(other.request.id)).toEqual([])
+    expect(await sentTo(other.request.number)).toEqual([])
   })
 
   it("tells the officers' group when nobody holds the request, and skips weekends unless urgent", async () => {
@@ -103,11 +101,11 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
     })
     deps.clock.set(shanghai('2026-03-07T10:00:00')) // Saturday: the urgent one's 2 h are long gone
     await scan()
-    expect(await sentTo(calm.request.id)).toEqual([])
-    expect(await sentTo(urgent.request.id)).toEqual([{ to: world.officersRoomId, level: 1 }])
+    expect(await sentTo(calm.request.number)).toEqual([])
+    expect(await sentTo(urgent.request.number)).toEqual([{ to: world.officersRoomId, level: 1 }])
     deps.clock.set(shanghai('2026-03-09T17:31:00')) // Monday, after the calm one's response deadline
     await scan()
-    expect(await sentTo(calm.request.id)).toEqual([{ to: world.officersRoomId, level: 1 }])
+    expect(await sentTo(calm.request.number)).toEqual([{ to: world.officersRoomId, level: 1 }])
   })
 
   it('nudges once when two scans race, and records every run', async () => {
@@ -124,7 +122,7 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
       recordRun(deps.db, deps.clock, 'overdue-scan', scan),
       recordRun(deps.db, deps.clock, 'overdue-scan', scan),
     ])
-    expect(await sentTo(request.id)).toHaveLength(1)
+    expect(await sentTo(request.number)).toHaveLength(1)
     expect(await deps.db.select().from(nudges).where(eq(nudges.itemId, request.id))).toHaveLength(1)
     const runs = await deps.db.select().from(jobRuns).where(eq(jobRuns.job, 'overdue-scan'))
     expect(runs.length).toBeGreaterThanOrEqual(2)
@@ -155,6 +153,6 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
     ])
     deps.clock.set(shanghai('2026-03-11T10:00:00'))
     await scan()
-    expect(await sentTo(request.id)).toEqual([{ to: world.officersRoomId, level: 1 }])
+    expect(await sentTo(request.number)).toEqual([{ to: world.officersRoomId, level: 1 }])
   })
 })

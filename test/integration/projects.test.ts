@@ -8,10 +8,11 @@ import { createOrganisation } from '../../core/organisations/organisations.useca
 import * as projects from '../../core/projects/projects.usecases'
 import { fileRequest } from '../../core/requests/requests.usecases'
 import * as tasks from '../../core/tasks/tasks.usecases'
-import { auditLog, outbox, staff, watches, xiaoqu } from '../../db/schema'
+import { auditLog, staff, watches, xiaoqu } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { apiCaller } from '../support/http'
+import { nudgeMessagesAbout } from '../support/nudges'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -358,7 +359,7 @@ describe.each(drivers)('projects, stages and tasks on %s', (driver) => {
     })
     const scan = () => deps.db.transaction((tx) => scanOverdue({ ...deps, db: tx }))
     const nudgesFor = async () =>
-      (await deps.db.select().from(outbox)).filter((r) => r.dedupeKey?.startsWith(`nudge:task:${task!.id}:`))
+      (await nudgeMessagesAbout(deps.db, task!.number)).map((m) => ({ conversationId: m.to, text: m.text }))
     await tasks.extendTask(deps, world.officer.actor, task!.number, {
       dueAt: shanghai('2026-03-05T18:00:00'),
       reason: '居民不在家',

@@ -1,0 +1,106 @@
+import { and, asc, eq, inArray, like } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { scanOverdue } from '../../core/nudges/nudges.usecases'
+import * as tasks from '../../core/tasks/tasks.usecases'
+import { nudges, outbox } from '../../db/schema'
+import { createTestDeps, type TestDeps } from '../support/deps'
+import { chainOfCommand } from '../support/factories'
+import { drivers } from '../support/test-db'
+
+const shanghai = (local: string) => new Date(`${local}+08:00`)
+
+describe.each(drivers)('one message per person and tick on %s', (driver) => {
+  let deps: TestDeps
+  beforeAll(async () => {
+    deps = await createTestDeps(driver, { start: '2026-03-02T02:00:00Z' }) // Monday 2 March, 10:00
+  })
+  afterAll(async () => {
+    await deps.database.close()
+  })
+
+  const scan = () => deps.db.transaction((tx) => scanOverdue({ ...deps, db: tx }))
+  const makeTasks = async (
+    chain: Awaited<ReturnType<typeof chainOfCommand>>,
+    count: number,
+    dueAt: Date,
+    urgent = false,
+  ) => {
+    const made: tasks.TaskRow[] = []
+    for (let i = 0; i < count; i++) {
+      made.push(
+        (await tasks.createTask(deps, chain.ownerActor, {
+          xiaoquId: chain.world.xiaoqu.id,
+          title: `${urgent ? '抢修' : '巡查'}${i + 1}`,
+          ownerStaffId: chain.owner.id,
+          dueAt,
+          urgent,
+        }))!,
+      )
+    }
+    return made
+  }
+  const toOwner = async (chain: Awaited<ReturnType<typeof chainOfCommand>>) =>
+    deps.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.conversationId, chain.owner.wechatId!), like(outbox.dedupeKey, 'nudge:%')))
+      .orderBy(asc(outbox.id))
+
+  it('gathers what falls due together into one message, lists 15 and counts the rest, and keeps urgent apart', async () => {
+    deps.clock.set(shanghai('2026-03-02T10:00:00'))
+    const chain = await chainOfCommand(deps)
+    const due = shanghai('2026-03-03T18:00:00')
+    const calm = await makeTasks(chain, 17, due)
+    const [urgent] = await makeTasks(chain, 1, due, true)
+    deps.clock.set(shanghai('2026-03-03T18:01:00'))
+    expect(await scan()).toBe(18)
+    expect(await scan()).toBe(0)
+
+    const sent = await toOwner(chain)
+    expect(sent.map((m) => m.priority)).toEqual(['normal', 'urgent'])
+    const [list, alone] = sent as [(typeof sent)[0], (typeof sent)[0]]
+    expect(list.text.split('\n')[0]).toBe('【催办】以下 17 项已超过时限，请尽快办理：')
+    for (const t of calm.slice(0, 15)) expect(list.text).toContain(`完成 ${t.number}"`)
+    for (const t of calm.slice(15)) expect(list.text).not.toContain(`${t.number}「`)
+    expect(list.text).toContain('……另有 2 项')
+    // One item alone keeps the full wording.
+    expect(alone.text).toContain(`【催办】任务 ${urgent!.number}`)
+    expect(alone.text).toContain(`请尽快完成：发"完成 ${urgent!.number}"`)
+    // Every item still has its own (item, level) record.
+    const records = await deps.db
+      .select()
+      .from(nudges)
+      .where(
+        and(
+          eq(nudges.itemKind, 'task'),
+          inArray(
+            nudges.itemId,
+            [...calm, urgent!].map((t) => t.id),
+          ),
+        ),
+      )
+    expect(records.map((r) => r.level)).toEqual(Array(18).fill(1))
+    // Done: their clocks stop, and they climb no further.
+    for (const t of [...calm, urgent!]) await tasks.completeTask(deps, chain.ownerActor, t.number)
+  })
+
+  it('when a racing tick has claimed some rungs, tells only of its own', async () => {
+    deps.clock.set(shanghai('2026-03-09T10:00:00'))
+    const chain = await chainOfCommand(deps)
+    const [first, second, third] = await makeTasks(chain, 3, shanghai('2026-03-10T18:00:00'))
+    // Another instance's tick got to the first one's owner rung already.
+    await deps.db
+      .insert(nudges)
+      .values({ itemKind: 'task', itemId: first!.id, level: 1, sentAt: shanghai('2026-03-10T18:00:30') })
+    deps.clock.set(shanghai('2026-03-10T18:01:00'))
+    expect(await scan()).toBe(2)
+    const sent = await toOwner(chain)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.text).toContain('以下 2 项')
+    expect(sent[0]!.text).toContain(second!.number)
+    expect(sent[0]!.text).toContain(third!.number)
+    expect(sent[0]!.text).not.toContain(`${first!.number}「`)
+    // All three moved on to the supervisor's rung all the same.
+    expect(await scan()).toBe(0)
+  })
+})
