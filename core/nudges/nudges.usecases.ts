@@ -152,38 +152,39 @@ export async function scanOverdue(ctx: Ctx) {
 type Rung = { w: DueWatch; level: Level }
 
 /**
- * Who hears of each rung: digest lines for those who take the digest, the rest gathered into one message
- * per (conversation, level, urgency), in the order the items came due. A message's dedupe key is its first
- * rung and its recipient: a rung is claimed once ever, by one tick.
+ * Who hears of each rung, and in which voice: digest lines for those who take the digest, the rest gathered
+ * into one message per (conversation, voice, urgency), in the order the items came due. A message's dedupe
+ * key is its first rung, its voice and its recipient: a rung is claimed once ever, by one tick.
  */
 function whoHears(rungs: readonly Rung[], audiences: Audiences) {
   const digestLines: { k: string; i: number; l: number; s: number; line: string; u: boolean }[] = []
-  const gathered = new Map<string, { conversationId: string; isRoom: boolean; rungs: Rung[] }>()
-  const gather = (conversationId: string, isRoom: boolean, rung: Rung) => {
-    const key = `${isRoom ? 'room' : 'staff'}:${conversationId}:${rung.level}:${rung.w.urgent}`
-    const message = gathered.get(key)
-    if (message) message.rungs.push(rung)
-    else gathered.set(key, { conversationId, isRoom, rungs: [rung] })
-  }
+  const gathered = new Map<
+    string,
+    { conversationId: string; isRoom: boolean; voice: Voice; copiedTo: string | null; rungs: Rung[] }
+  >()
   for (const rung of rungs) {
     const { w, level } = rung
-    const { people, rooms } = audiences.recipients(level, w)
-    for (const person of people) {
+    for (const { person, roomId, voice, copiedTo } of audiences.recipients(level, w)) {
       // Leadership always gets a digest; an officer who chose one gets it too, except for urgent items.
-      if (level === 3 || (person.digest && !w.urgent)) {
-        const line = digestLine(level, w, audiences.ownerName(w))
+      if (person && (voice === 'notify' || (person.digest && !w.urgent))) {
+        const line = digestLine(voice, w, audiences.ownerName(w))
         digestLines.push({ k: w.itemKind, i: w.itemId, l: level, s: person.id, line, u: w.urgent })
-      } else gather(person.wechatId!, false, rung)
+        continue
+      }
+      const conversationId = person ? person.wechatId! : roomId!
+      const key = `${person ? 'staff' : 'room'}:${conversationId}:${voice}:${w.urgent}`
+      const message = gathered.get(key)
+      if (message) message.rungs.push(rung)
+      else gathered.set(key, { conversationId, isRoom: !person, voice, copiedTo, rungs: [rung] })
     }
-    for (const roomId of rooms) gather(roomId, true, rung)
   }
-  const messages = [...gathered.values()].map(({ conversationId, isRoom, rungs }) => {
+  const messages = [...gathered.values()].map(({ conversationId, isRoom, voice, copiedTo, rungs }) => {
     const { w, level } = rungs[0]!
     return {
       conversationId,
       isRoom,
-      text: nudgeMessage(level, rungs, audiences.ownerName),
-      dedupeKey: `nudge:${w.itemKind}:${w.itemId}:${level}:${isRoom ? 'room' : 'staff'}:${conversationId}`,
+      text: nudgeMessage(voice, copiedTo, rungs, audiences.ownerName),
+      dedupeKey: `nudge:${w.itemKind}:${w.itemId}:${level}:${voice}:${isRoom ? 'room' : 'staff'}:${conversationId}`,
       priority: w.urgent ? 'urgent' : 'normal',
     } satisfies OutgoingMessage
   })
@@ -250,14 +251,9 @@ type Person = Pick<
   'id' | 'name' | 'organisationId' | 'supervisorId' | 'wechatId' | 'active' | 'digest' | 'scopePath'
 >
 
-interface Audience {
-  people: Person[]
-  rooms: string[]
-}
-
 interface Audiences {
   ownerName(w: DueWatch): string | null
-  recipients(level: Level, w: DueWatch): Audience
+  recipients(level: Level, w: DueWatch): Recipient[]
 }
 
 const json = <T>(value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as T
@@ -323,22 +319,48 @@ async function loadAudiences(db: DbOrTx, at: string, workingDay: boolean): Promi
       if (w.ownerOrgId) return orgNames.get(w.ownerOrgId) ?? null
       return null
     },
-    /** People bound to WeChat privately; when a rung reaches nobody that way, the officers' groups. */
-    recipients(level: Level, w: DueWatch): Audience {
+    /**
+     * Who hears of a rung: people bound to WeChat privately, and the officers' groups in place of those who
+     * cannot be reached that way. The owner (a person, or the members of an organisation) is reminded at
+     * rung 0 and chased at 1; at 2 the supervisor gets a copy (the groups, when there is no reachable
+     * supervisor) and the owner is chased again, told who was copied; at 3 leadership is notified.
+     */
+    recipients(level: Level, w: DueWatch): Recipient[] {
       const owner = w.ownerStaffId ? byId.get(w.ownerStaffId) : undefined
-      let wanted: (Person | undefined)[] = []
-      if (level <= 1) {
-        wanted = owner ? [owner] : w.ownerOrgId ? membersOf(w.ownerOrgId) : []
-      } else if (level === 2) {
-        wanted = owner?.supervisorId ? [byId.get(owner.supervisorId)] : []
-      } else {
-        wanted = leadersOver(w.scopePath)
+      const owners = (owner ? [owner] : w.ownerOrgId ? membersOf(w.ownerOrgId) : []).filter(reachable)
+      const rooms = (voice: Voice) =>
+        groupsFor(w.scopePath).map((roomId) => ({ roomId, voice, copiedTo: null }))
+      const each = (people: Person[], voice: Voice, copiedTo: string | null = null) =>
+        people.map((person) => ({ person, voice, copiedTo }))
+      if (level === 3) {
+        const over = leadersOver(w.scopePath).filter(reachable)
+        return over.length > 0 ? each(over, 'notify') : rooms('notify')
       }
-      const found = wanted.filter(reachable)
-      if (found.length > 0) return { people: found, rooms: [] }
-      return { people: [], rooms: groupsFor(w.scopePath) }
+      if (level < 2) {
+        const voice = level === 0 ? 'remind' : 'chase'
+        return owners.length > 0 ? each(owners, voice) : rooms(voice)
+      }
+      const supervisor = owner?.supervisorId ? byId.get(owner.supervisorId) : undefined
+      if (reachable(supervisor))
+        return [...each([supervisor], 'copy'), ...each(owners, 'chase-copied', supervisor.name)]
+      const copies = rooms('copy')
+      return [...copies, ...each(owners, copies.length > 0 ? 'chase-copied' : 'chase', '工作群')]
     },
   }
+}
+
+/**
+ * How a rung is put to its reader: 提醒 before the deadline, 催办 to the owner (again at rung 2, saying who
+ * was copied), 催办·抄送 to the supervisor, 通报 to leadership.
+ */
+type Voice = 'remind' | 'chase' | 'chase-copied' | 'copy' | 'notify'
+
+interface Recipient {
+  person?: Person
+  roomId?: string
+  voice: Voice
+  /** For 'chase-copied': whom the rung was copied to. */
+  copiedTo: string | null
 }
 
 const clockWords: Record<WatchKind, { what: string; action: (ref: string) => string }> = {
@@ -347,44 +369,69 @@ const clockWords: Record<WatchKind, { what: string; action: (ref: string) => str
   task: { what: '完成', action: (ref) => `完成：发"完成 ${ref}"` },
 }
 
-/** Each level's heading and what it asks of its reader. */
-const levelAsks: Record<Level, { heading: (n: number) => string; ask: string | null }> = {
-  0: { heading: (n) => `以下 ${n} 项即将到期，请按时办理：`, ask: null },
-  1: { heading: (n) => `以下 ${n} 项已超过时限，请尽快办理：`, ask: null },
-  2: { heading: (n) => `以下 ${n} 项已超过时限，请督促承办人尽快办理：`, ask: '请督促承办人尽快办理。' },
-  3: { heading: (n) => `以下 ${n} 项已超过时限，请关注并协调解决：`, ask: '请关注并协调解决。' },
+const voices: Record<
+  Voice,
+  { name: string; heading: (n: number) => string; ask: ((action: string) => string) | null }
+> = {
+  remind: { name: levelNames[0], heading: (n) => `以下 ${n} 项即将到期，请按时办理：`, ask: null },
+  chase: {
+    name: levelNames[1],
+    heading: (n) => `以下 ${n} 项已超过时限，请尽快办理：`,
+    ask: (action) => `请尽快${action}。`,
+  },
+  'chase-copied': {
+    name: levelNames[1],
+    heading: (n) => `以下 ${n} 项已超过时限，此次催办已抄送上级，请尽快办理：`,
+    ask: (action) => `请尽快${action}。`,
+  },
+  copy: {
+    name: levelNames[2],
+    heading: (n) => `以下 ${n} 项已超过时限，请督促承办人尽快办理：`,
+    ask: () => '请督促承办人尽快办理。',
+  },
+  notify: {
+    name: levelNames[3],
+    heading: (n) => `以下 ${n} 项已超过时限，请关注并协调解决：`,
+    ask: () => '请关注并协调解决。',
+  },
 }
 
 /** One item in full, or several as a numbered list (at most `maxItemsPerMessage`, then a count of the rest). */
 function nudgeMessage(
-  level: Level,
+  voice: Voice,
+  copiedTo: string | null,
   items: readonly { w: DueWatch }[],
   ownerName: (w: DueWatch) => string | null,
 ) {
-  if (items.length === 1) return nudgeText(level, items[0]!.w, ownerName(items[0]!.w))
+  if (items.length === 1) return nudgeText(voice, copiedTo, items[0]!.w, ownerName(items[0]!.w))
+  const acts = voice === 'remind' || voice === 'chase' || voice === 'chase-copied'
   const shown = items.slice(0, maxItemsPerMessage).map(({ w }, i) => {
     const { what, action } = clockWords[w.itemKind]
     const head = `${i + 1}. ${w.label} ${w.placeName}（承办：${ownerName(w) ?? '未指派'}）`
-    if (level === 0) return `${head}${formatShanghai(w.dueAt)} 到${what}时限；${action(w.ref)}`
-    const late = `${what}时限 ${formatShanghai(w.dueAt)} 已过`
-    return level === 1 ? `${head}${late}；${action(w.ref)}` : `${head}${late}`
+    const when =
+      voice === 'remind'
+        ? `${formatShanghai(w.dueAt)} 到${what}时限`
+        : `${what}时限 ${formatShanghai(w.dueAt)} 已过`
+    return acts ? `${head}${when}；${action(w.ref)}` : `${head}${when}`
   })
   const rest = items.length - shown.length
   const more = rest > 0 ? [`……另有 ${rest} 项，发"待办"或在工作台查看全部。`] : []
-  return [`【${levelNames[level]}】${levelAsks[level].heading(items.length)}`, ...shown, ...more].join('\n')
+  return [`【${voices[voice].name}】${voices[voice].heading(items.length)}`, ...shown, ...more].join('\n')
 }
 
-function nudgeText(level: Level, w: DueWatch, ownerName: string | null) {
+function nudgeText(voice: Voice, copiedTo: string | null, w: DueWatch, ownerName: string | null) {
   const { what, action } = clockWords[w.itemKind]
   const holder = ownerName ? `（承办：${ownerName}）` : '（尚未指派承办人）'
-  const head = `【${levelNames[level]}】${w.label} ${w.placeName}${holder}`
-  if (level === 0) return `${head}\n将于 ${formatShanghai(w.dueAt)} 到${what}时限，请按时${action(w.ref)}。`
-  const body = `已超过${what}时限 ${formatShanghai(w.dueAt)}。`
-  return `${head}\n${body}${levelAsks[level].ask ?? `请尽快${action(w.ref)}。`}`
+  const head = `【${voices[voice].name}】${w.label} ${w.placeName}${holder}`
+  if (voice === 'remind')
+    return `${head}\n将于 ${formatShanghai(w.dueAt)} 到${what}时限，请按时${action(w.ref)}。`
+  const copied = voice === 'chase-copied' ? `此次催办已抄送${copiedTo ?? '上级'}。` : ''
+  return `${head}\n已超过${what}时限 ${formatShanghai(w.dueAt)}。${copied}${voices[voice].ask!(action(w.ref))}`
 }
 
-function digestLine(level: Level, w: DueWatch, ownerName: string | null) {
+function digestLine(voice: Voice, w: DueWatch, ownerName: string | null) {
   const { what } = clockWords[w.itemKind]
-  const when = level === 0 ? `${formatShanghai(w.dueAt)} 到期` : `${what}时限 ${formatShanghai(w.dueAt)} 已过`
-  return `【${levelNames[level]}】${w.label} ${w.placeName}（承办：${ownerName ?? '未指派'}）${when}`
+  const when =
+    voice === 'remind' ? `${formatShanghai(w.dueAt)} 到期` : `${what}时限 ${formatShanghai(w.dueAt)} 已过`
+  return `【${voices[voice].name}】${w.label} ${w.placeName}（承办：${ownerName ?? '未指派'}）${when}`
 }

@@ -107,10 +107,13 @@ describe.each(drivers)('the nudge ladder on %s', (driver) => {
       ['owner', '【提醒】'],
       ['owner', '【催办】'],
       ['supervisor', '【催办·抄送】'],
+      // A working day after the deadline the owner is chased again, told the supervisor has a copy.
+      ['owner', '【催办】'],
       // Leadership gets both in one digest at 09:00 on the next working day, Wednesday 13 May.
       ['leader', '【每日汇总】'],
     ])
-    for (const m of nudgeMessages.slice(1, 3)) {
+    expect(nudgeMessages[3]!.text).toContain(`此次催办已抄送上级`)
+    for (const m of nudgeMessages.slice(1, 4)) {
       expect(m.text).toContain('以下 2 项已超过时限')
       expect(m.text).toContain(request.number)
       expect(m.text).toContain(task!.number)
@@ -168,7 +171,8 @@ describe.each(drivers)('reminders and digests on %s', (driver) => {
     }
     // The urgent leak comes at once (3 March 10:00). The light's reminder (11 March 06:00) waits for that
     // morning's digest at 09:00, before its deadline; its late nudge (11 March 10:00) for the next one.
-    expect(await toOwner()).toEqual(['【催办】', '【每日汇总】', '【每日汇总】'])
+    // The leak's second chase, a working day after its deadline (4 March), is urgent too.
+    expect(await toOwner()).toEqual(['【催办】', '【催办】', '【每日汇总】', '【每日汇总】'])
     const digests = await deps.db
       .select()
       .from(outbox)
@@ -261,8 +265,10 @@ describe.runIf(process.env.TEST_DATABASE_URL)(
       const perKey = new Map<string, number>()
       for (const m of sent) perKey.set(m.dedupeKey!, (perKey.get(m.dedupeKey!) ?? 0) + 1)
       expect([...perKey.values()].every((n) => n === 1)).toBe(true)
-      // Rungs 1 and 2 go as messages (owner 4, supervisor 4), each once; rung 3 goes to the digest.
-      expect(sent).toHaveLength(8)
+      // Rungs 1 and 2 go as messages (the owner 4 and 4 again, the supervisor 4), each once; rung 3 goes to
+      // the digest.
+      expect(sent).toHaveLength(12)
+      expect(sent.filter((m) => m.conversationId === owner.wechatId)).toHaveLength(8)
       // Leadership's digest: Friday 09:00 with Monday's two (escalated Thursday); Tuesday's escalates on
       // Friday at 10:00 and waits for next Monday's digest.
       const digests = await first.db

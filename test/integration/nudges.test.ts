@@ -50,15 +50,24 @@ describe.each(drivers)('nudging overdue requests on %s', (driver) => {
     expect(await sentTo(request.number)).toEqual([{ to: owner!.wechatId, level: 1 }])
     deps.clock.set(shanghai('2026-03-18T17:31:00')) // one working day later: the supervisor
     await scan()
-    expect((await sentTo(request.number)).map((n) => n.level)).toEqual([1, 2])
-    expect((await sentTo(request.number))[1]!.to).toBe(supervisor.staff.wechatId)
+    // The supervisor gets a copy, and the owner is chased again, told who has it.
+    expect(await sentTo(request.number)).toEqual([
+      { to: owner!.wechatId, level: 1 },
+      { to: supervisor.staff.wechatId, level: 2 },
+      { to: owner!.wechatId, level: 2 },
+    ])
+    const [, copy, again] = await nudgeMessagesAbout(deps.db, request.number)
+    expect(copy!.text).toMatch(/^【催办·抄送】/)
+    expect(copy!.text).toContain('请督促承办人尽快办理')
+    expect(again!.text).toMatch(/^【催办】/)
+    expect(again!.text).toContain(`此次催办已抄送${supervisor.staff.name}`)
     deps.clock.set(shanghai('2026-03-25T17:29:00')) // five more working days end 25 March, 17:30
     await scan()
-    expect((await sentTo(request.number)).map((n) => n.level)).toEqual([1, 2])
+    expect((await sentTo(request.number)).map((n) => n.level)).toEqual([1, 2, 2])
     deps.clock.set(shanghai('2026-03-25T17:31:00'))
     await scan()
     // Leadership hears of it in the next morning's digest, not by a message of its own.
-    expect((await sentTo(request.number)).map((n) => n.level)).toEqual([1, 2])
+    expect((await sentTo(request.number)).map((n) => n.level)).toEqual([1, 2, 2])
     const pending = await deps.db.select().from(digestItems).where(eq(digestItems.staffId, leader.staff.id))
     expect(pending.map((d) => d.line)).toEqual([expect.stringContaining(`【通报】诉求 ${request.number}`)])
     deps.clock.set(shanghai('2026-03-26T09:00:00'))
