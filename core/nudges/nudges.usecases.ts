@@ -18,8 +18,8 @@ const scanLockKey = 7_310_001
 /** A tick handles at most this many items; the rest are next minute's. */
 const batchSize = 5_000
 
-/** What a tick reads of a watch. */
-type DueWatch = Pick<
+/** What a tick reads of a watch, and where the row version it read is (its ctid). */
+type DueWatch = { ctid: string } & Pick<
   WatchRow,
   | 'itemKind'
   | 'itemId'
@@ -43,7 +43,9 @@ const maxItemsPerMessage = 15
  * One tick of the nudge engine, in the caller's transaction. It reads only the deadlines whose next rung
  * has come (a partial index on `watches.next_at`, so the cost follows what is due, not what is open),
  * together with everyone they may reach, and works out every due rung and who hears of it. One statement
- * then writes it all: every item moves to its next rung; each (item, level) is claimed with ON CONFLICT DO
+ * then writes it all: every item moves to its next rung, found by the row version read (its ctid, so no index lookup,
+ * and a watch its item changed meanwhile, say a deadline extended, keeps the new schedule instead of this
+ * tick's stale one: an unchanged schedule is simply due again next tick, its rungs already claimed); each (item, level) is claimed with ON CONFLICT DO
  * NOTHING, so it is sent once ever even if two ticks race; digest lines are kept for the claimed rungs;
  * and the messages are written when every rung was claimed, which is the rule. When a racing tick claimed
  * some, a second statement writes the messages of this tick's own claims only.
@@ -63,16 +65,14 @@ export async function scanOverdue(ctx: Ctx) {
   const now = ctx.clock.now()
   const at = now.toISOString()
   const workingDay = ctx.calendar.isWorkingDay(shanghaiDate(now))
-  // The due watches and their audiences are read together, in one round trip.
-  const [due, audiences] = await Promise.all([
-    loadDue(ctx.db, at, workingDay),
-    loadAudiences(ctx.db, at, workingDay),
-  ])
+  const { due, audiences } = await loadDue(ctx.db, now, workingDay)
   if (due.length === 0) return 0
 
   const rungs: Rung[] = []
-  const moves: { k: WatchKind; i: number; l: number; at: string | null }[] = []
+  // Each watch's move to its next rung, with the rungs it fires on the way (f).
+  const moves: { t: string; k: WatchKind; i: number; l: number; at: string | null; f: number[] }[] = []
   for (const w of due) {
+    const fired: number[] = []
     let level = w.nextLevel
     for (; level <= maxLevel; level++) {
       const at = rungAt(ctx, w, level)
@@ -81,9 +81,17 @@ export async function scanOverdue(ctx: Ctx) {
       // A reminder that comes after the deadline has passed says nothing the owner's nudge will not.
       if (level === 0 && now >= w.dueAt) continue
       rungs.push({ w, level: level as Level })
+      fired.push(level)
     }
     const next = nextRung(ctx, w, level)
-    moves.push({ k: w.itemKind, i: w.itemId, l: next.nextLevel, at: next.nextAt?.toISOString() ?? null })
+    moves.push({
+      t: w.ctid,
+      k: w.itemKind,
+      i: w.itemId,
+      l: next.nextLevel,
+      at: next.nextAt?.toISOString() ?? null,
+      f: fired,
+    })
   }
 
   const { messages, digestLines } = whoHears(rungs, audiences)
@@ -100,16 +108,18 @@ export async function scanOverdue(ctx: Ctx) {
   // The rows travel as JSON parameters (json, not jsonb: each is read once, and parsing jsonb costs more).
   const [result] = rowsOf<{ sent: number; claimed: [string, number, number][] | string | null }>(
     await ctx.db.execute(sql`
-      with moved as (
+      with x as materialized (
+        select * from json_to_recordset(${JSON.stringify(moves)}::json)
+          as x(t tid, k text, i int, l int, at timestamptz, f int[])
+      ),
+      moved as (
         update watches w set next_level = x.l, next_at = x.at
-        from json_to_recordset(${JSON.stringify(moves)}::json) as x(k text, i int, l int, at timestamptz)
-        where w.item_kind = x.k and w.item_id = x.i
+        from x where w.ctid = x.t
       ),
       claimed as (
         insert into nudges (item_kind, item_id, level, sent_at)
-        select x.k, x.i, x.l, ${at}::timestamptz
-        from json_to_recordset(${JSON.stringify(rungs.map((r) => ({ k: r.w.itemKind, i: r.w.itemId, l: r.level })))}::json)
-          as x(k text, i int, l int)
+        select x.k, x.i, f.level, ${at}::timestamptz
+        from x cross join lateral unnest(x.f) as f(level)
         on conflict (item_kind, item_id, level) do nothing
         returning id, item_kind, item_id, level
       ),
@@ -191,61 +201,6 @@ function whoHears(rungs: readonly Rung[], audiences: Audiences) {
   return { messages, digestLines }
 }
 
-/**
- * The watches whose next rung has come, oldest first, through the partial index on `next_at`, as the FROM
- * of a query with a `lock` CTE: only one instance runs a tick, the others find the lock taken and read
- * nothing. The tick's commit does not wait for its WAL flush (see scanOverdue).
- */
-const dueWatches = (at: string, workingDay: boolean) => sql`(
-  select * from watches
-  where (select ok from lock) and next_at <= ${at}::timestamptz and next_at is not null${workingDay ? sql`` : sql` and urgent`}
-  order by next_at
-  limit ${sql.raw(String(batchSize))}) as due`
-
-/** The due watches, only the columns a tick uses, in raw SQL: at a thousand rows, mapping is a good part of a tick. */
-async function loadDue(db: DbOrTx, at: string, workingDay: boolean): Promise<DueWatch[]> {
-  const rows = rowsOf<{
-    item_kind: WatchKind
-    item_id: number
-    label: string
-    ref: string
-    scope_path: string
-    place_name: string
-    owner_staff_id: number | null
-    owner_org_id: number | null
-    due_at: string | Date
-    remind_at: string | Date | null
-    urgent: boolean
-    snoozed_until: string | Date | null
-    next_level: number
-  }>(
-    await db.execute(sql`
-      with lock as materialized (
-        select pg_try_advisory_xact_lock(${sql.raw(String(scanLockKey))}) as ok,
-               set_config('synchronous_commit', 'off', true)
-      )
-      select item_kind, item_id, label, ref, scope_path, place_name, owner_staff_id, owner_org_id,
-             due_at, remind_at, urgent, snoozed_until, next_level
-      from ${dueWatches(at, workingDay)}`),
-  )
-  // postgres.js (through drizzle) gives instants as text, PGlite as Dates: both make the same Date.
-  return rows.map((r) => ({
-    itemKind: r.item_kind,
-    itemId: r.item_id,
-    label: r.label,
-    ref: r.ref,
-    scopePath: r.scope_path,
-    placeName: r.place_name,
-    ownerStaffId: r.owner_staff_id,
-    ownerOrgId: r.owner_org_id,
-    dueAt: new Date(r.due_at),
-    remindAt: r.remind_at === null ? null : new Date(r.remind_at),
-    urgent: r.urgent,
-    snoozedUntil: r.snoozed_until === null ? null : new Date(r.snoozed_until),
-    nextLevel: r.next_level,
-  }))
-}
-
 type Person = Pick<
   StaffRow,
   'id' | 'name' | 'organisationId' | 'supervisorId' | 'wechatId' | 'active' | 'digest' | 'scopePath'
@@ -259,15 +214,20 @@ interface Audiences {
 const json = <T>(value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as T
 
 /**
- * Everyone the due watches may reach, in one query whatever their count: the owners and members of owning
- * organisations, their supervisors, the owning organisations' names, street leadership (officers with
- * nobody above them), and the officers' groups. Nothing when another instance holds the tick's lock.
+ * The watches whose next rung has come, oldest first (at most `batchSize`), through the partial index on
+ * `next_at`, and everyone they may reach: the owners and members of owning organisations, their
+ * supervisors, the owning organisations' names, street leadership (officers with nobody above them) and
+ * the officers' groups. One statement and one row of JSON whatever the count: a thousand rows of thirteen
+ * columns cost more to decode than the query costs to run. It takes the tick's lock first: only one
+ * instance runs a tick, the others find the lock taken and read nothing. Literals, not parameters (the time
+ * is an ISO string made here): postgres.js sends a statement with parameters in two round trips.
  */
-async function loadAudiences(db: DbOrTx, at: string, workingDay: boolean): Promise<Audiences> {
+async function loadDue(db: DbOrTx, now: Date, workingDay: boolean) {
   const person = sql`json_build_object('id', s.id, 'name', s.name, 'organisationId', s.organisation_id,
     'supervisorId', s.supervisor_id, 'wechatId', s.wechat_id, 'active', s.active, 'digest', s.digest,
     'scopePath', s.scope_path)`
   const [row] = rowsOf<{
+    due: unknown
     people: unknown
     supervisors: unknown
     orgs: unknown
@@ -275,29 +235,100 @@ async function loadAudiences(db: DbOrTx, at: string, workingDay: boolean): Promi
     groups: unknown
   }>(
     await db.execute(sql`
-      with lock as materialized (select pg_try_advisory_xact_lock(${sql.raw(String(scanLockKey))}) as ok),
-        due as (select owner_staff_id, owner_org_id from ${dueWatches(at, workingDay)}),
+      with lock as materialized (
+          select pg_try_advisory_xact_lock(${sql.raw(String(scanLockKey))}) as ok,
+                 set_config('synchronous_commit', 'off', true)),
+        due as materialized (
+          select ctid, * from watches
+          where (select ok from lock) and next_at <= ${sql.raw(`'${now.toISOString()}'`)}::timestamptz
+            and next_at is not null${workingDay ? sql`` : sql` and urgent`}
+          order by next_at
+          limit ${sql.raw(String(batchSize))}),
         orgs as (select distinct owner_org_id as id from due where owner_org_id is not null),
         people as (
           select * from staff
           where id in (select owner_staff_id from due) or organisation_id in (select id from orgs))
       select
+        (select coalesce(json_agg(json_build_array(ctid::text, item_kind, item_id, label, ref, scope_path, place_name,
+            owner_staff_id, owner_org_id, due_at, remind_at, urgent, snoozed_until, next_level) order by next_at), '[]')
+          from due) as due,
         (select coalesce(json_agg(${person} order by s.id), '[]') from people s) as people,
         (select coalesce(json_agg(${person} order by s.id), '[]') from staff s
           where s.id in (select supervisor_id from people) and s.id not in (select id from people)) as supervisors,
         (select coalesce(json_agg(json_build_object('id', o.id, 'name', o.name)), '[]') from organisations o
           where o.id in (select id from orgs)) as orgs,
         (select coalesce(json_agg(${person} order by s.id), '[]') from staff s
-          where (select ok from lock) and s.role = 'officer' and s.supervisor_id is null and s.active) as leaders,
+          where exists (select from due) and s.role = 'officer' and s.supervisor_id is null and s.active) as leaders,
         (select coalesce(json_agg(json_build_object('roomId', g.room_id, 'scopePath', g.scope_path) order by g.id), '[]')
-          from chat_groups g where (select ok from lock) and g.kind = 'officers') as groups`),
+          from chat_groups g where exists (select from due) and g.kind = 'officers') as groups`),
   )
-  const people = json<Person[]>(row!.people)
+  const due = json<DueRow[]>(row!.due).map(
+    ([
+      ctid,
+      itemKind,
+      itemId,
+      label,
+      ref,
+      scopePath,
+      placeName,
+      ownerStaffId,
+      ownerOrgId,
+      dueAt,
+      remindAt,
+      urgent,
+      snoozedUntil,
+      nextLevel,
+    ]): DueWatch => ({
+      ctid,
+      itemKind,
+      itemId,
+      label,
+      ref,
+      scopePath,
+      placeName,
+      ownerStaffId,
+      ownerOrgId,
+      dueAt: new Date(dueAt),
+      remindAt: remindAt === null ? null : new Date(remindAt),
+      urgent,
+      snoozedUntil: snoozedUntil === null ? null : new Date(snoozedUntil),
+      nextLevel,
+    }),
+  )
+  return { due, audiences: audiencesOf(row!) }
+}
+
+type DueRow = [
+  ctid: string,
+  itemKind: WatchKind,
+  itemId: number,
+  label: string,
+  ref: string,
+  scopePath: string,
+  placeName: string,
+  ownerStaffId: number | null,
+  ownerOrgId: number | null,
+  dueAt: string,
+  remindAt: string | null,
+  urgent: boolean,
+  snoozedUntil: string | null,
+  nextLevel: number,
+]
+
+/** Who is who among the people a tick may reach, and who hears of a rung. */
+function audiencesOf(row: {
+  people: unknown
+  supervisors: unknown
+  orgs: unknown
+  leaders: unknown
+  groups: unknown
+}): Audiences {
+  const people = json<Person[]>(row.people)
   const byId = new Map(people.map((p) => [p.id, p]))
-  for (const p of json<Person[]>(row!.supervisors)) byId.set(p.id, p)
-  const orgNames = new Map(json<{ id: number; name: string }[]>(row!.orgs).map((o) => [o.id, o.name]))
-  const leaders = json<Person[]>(row!.leaders)
-  const officerGroups = json<{ roomId: string; scopePath: string | null }[]>(row!.groups)
+  for (const p of json<Person[]>(row.supervisors)) byId.set(p.id, p)
+  const orgNames = new Map(json<{ id: number; name: string }[]>(row.orgs).map((o) => [o.id, o.name]))
+  const leaders = json<Person[]>(row.leaders)
+  const officerGroups = json<{ roomId: string; scopePath: string | null }[]>(row.groups)
   const reachable = (p: Person | undefined): p is Person => !!p && p.active && !!p.wechatId
   // Items of a tick share few places and owners: each list is worked out once.
   const memo = <K, V>(f: (key: K) => V) => {

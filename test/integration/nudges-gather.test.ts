@@ -1,13 +1,36 @@
 import { and, asc, eq, inArray, like } from 'drizzle-orm'
+import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { scanOverdue } from '../../core/nudges/nudges.usecases'
 import * as tasks from '../../core/tasks/tasks.usecases'
-import { nudges, outbox } from '../../db/schema'
+import { nudges, outbox, watches } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { chainOfCommand } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
+
+const makeTasks = async (
+  deps: TestDeps,
+  chain: Awaited<ReturnType<typeof chainOfCommand>>,
+  count: number,
+  dueAt: Date,
+  urgent = false,
+) => {
+  const made: tasks.TaskRow[] = []
+  for (let i = 0; i < count; i++) {
+    made.push(
+      (await tasks.createTask(deps, chain.ownerActor, {
+        xiaoquId: chain.world.xiaoqu.id,
+        title: `${urgent ? '抢修' : '巡查'}${i + 1}`,
+        ownerStaffId: chain.owner.id,
+        dueAt,
+        urgent,
+      }))!,
+    )
+  }
+  return made
+}
 
 describe.each(drivers)('one message per person and tick on %s', (driver) => {
   let deps: TestDeps
@@ -19,26 +42,6 @@ describe.each(drivers)('one message per person and tick on %s', (driver) => {
   })
 
   const scan = () => deps.db.transaction((tx) => scanOverdue({ ...deps, db: tx }))
-  const makeTasks = async (
-    chain: Awaited<ReturnType<typeof chainOfCommand>>,
-    count: number,
-    dueAt: Date,
-    urgent = false,
-  ) => {
-    const made: tasks.TaskRow[] = []
-    for (let i = 0; i < count; i++) {
-      made.push(
-        (await tasks.createTask(deps, chain.ownerActor, {
-          xiaoquId: chain.world.xiaoqu.id,
-          title: `${urgent ? '抢修' : '巡查'}${i + 1}`,
-          ownerStaffId: chain.owner.id,
-          dueAt,
-          urgent,
-        }))!,
-      )
-    }
-    return made
-  }
   const toOwner = async (chain: Awaited<ReturnType<typeof chainOfCommand>>) =>
     deps.db
       .select()
@@ -50,8 +53,8 @@ describe.each(drivers)('one message per person and tick on %s', (driver) => {
     deps.clock.set(shanghai('2026-03-02T10:00:00'))
     const chain = await chainOfCommand(deps)
     const due = shanghai('2026-03-03T18:00:00')
-    const calm = await makeTasks(chain, 17, due)
-    const [urgent] = await makeTasks(chain, 1, due, true)
+    const calm = await makeTasks(deps, chain, 17, due)
+    const [urgent] = await makeTasks(deps, chain, 1, due, true)
     deps.clock.set(shanghai('2026-03-03T18:01:00'))
     expect(await scan()).toBe(18)
     expect(await scan()).toBe(0)
@@ -87,7 +90,7 @@ describe.each(drivers)('one message per person and tick on %s', (driver) => {
   it('when a racing tick has claimed some rungs, tells only of its own', async () => {
     deps.clock.set(shanghai('2026-03-09T10:00:00'))
     const chain = await chainOfCommand(deps)
-    const [first, second, third] = await makeTasks(chain, 3, shanghai('2026-03-10T18:00:00'))
+    const [first, second, third] = await makeTasks(deps, chain, 3, shanghai('2026-03-10T18:00:00'))
     // Another instance's tick got to the first one's owner rung already.
     await deps.db
       .insert(nudges)
@@ -104,3 +107,50 @@ describe.each(drivers)('one message per person and tick on %s', (driver) => {
     expect(await scan()).toBe(0)
   })
 })
+
+describe.runIf(process.env.TEST_DATABASE_URL)(
+  'a deadline moved while a tick runs (needs TEST_DATABASE_URL)',
+  () => {
+    let deps: TestDeps
+    let other: postgres.Sql
+    beforeAll(async () => {
+      deps = await createTestDeps('postgres', { start: '2026-03-02T02:00:00Z' })
+      other = postgres((deps.database as { url?: string }).url!, { max: 1, onnotice: () => {} })
+    })
+    afterAll(async () => {
+      await other.end()
+      await deps.database.close()
+    })
+
+    it('keeps the new schedule rather than the tick’s stale move', async () => {
+      deps.clock.set(shanghai('2026-03-02T10:00:00'))
+      const chain = await chainOfCommand(deps)
+      const [task] = await makeTasks(deps, chain, 1, shanghai('2026-03-03T18:00:00'))
+      deps.clock.set(shanghai('2026-03-03T18:01:00'))
+      const extended = shanghai('2026-03-20T18:00:00')
+      let tick: Promise<number> | undefined
+      // Another session moves the deadline, as extending the task would, and commits only once the tick has
+      // read the old one and is waiting on the row.
+      await other.begin(async (tx) => {
+        await tx`update watches set due_at = ${extended}, next_level = 1, next_at = ${extended}
+                 where item_kind = 'task' and item_id = ${task!.id}`
+        tick = deps.db.transaction((t) => scanOverdue({ ...deps, db: t }))
+        // Until the tick waits on this transaction's row lock.
+        for (let i = 0; i < 100; i++) {
+          const [row] = await tx`select count(*)::int as n from pg_locks
+                                 where not granted and transactionid = pg_current_xact_id()::xid`
+          if (row!.n > 0) break
+          await new Promise((r) => setTimeout(r, 20))
+        }
+      })
+      // The tick read the deadline as passed and chased it; the move it wrote was for that deadline.
+      expect(await tick).toBe(1)
+      const [watch] = await deps.db
+        .select()
+        .from(watches)
+        .where(and(eq(watches.itemKind, 'task'), eq(watches.itemId, task!.id)))
+      expect(watch!.nextAt?.toISOString()).toBe(extended.toISOString())
+      expect(watch!.nextLevel).toBe(1)
+    })
+  },
+)
