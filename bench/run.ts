@@ -396,7 +396,7 @@ async function overdueScan() {
   const produced = async () => {
     const [row] = await rows<{ nudges: number; messages: number; digest: number }>(sql`${written}
       select (select count(*) from n)::int as nudges,
-             (select count(*) from digest_items where nudge_id in (select id from n))::int as digest,
+             (select count(*) from digest_items join n using (item_kind, item_id, level))::int as digest,
              (select count(*) from outbox o join n
                 on split_part(o.dedupe_key, ':', 2) = n.item_kind
                and split_part(o.dedupe_key, ':', 3) = n.item_id::text
@@ -410,8 +410,10 @@ async function overdueScan() {
         delete from outbox o using n
         where o.dedupe_key like 'nudge:%' and split_part(o.dedupe_key, ':', 2) = n.item_kind
           and split_part(o.dedupe_key, ':', 3) = n.item_id::text and split_part(o.dedupe_key, ':', 4) = n.level::text),
-      d as (delete from digest_items where nudge_id in (select id from n))
-      delete from nudges where id in (select id from n)`)
+      d as (delete from digest_items d using n
+        where d.item_kind = n.item_kind and d.item_id = n.item_id and d.level = n.level)
+      delete from nudges x using n
+      where x.item_kind = n.item_kind and x.item_id = n.item_id and x.level = n.level`)
   // A shared Postgres keeps nothing of the run, whatever happens.
   const cleanup = async () => {
     await unwrite()

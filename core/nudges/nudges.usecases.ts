@@ -43,12 +43,14 @@ const maxItemsPerMessage = 15
  * One tick of the nudge engine, in the caller's transaction. It reads only the deadlines whose next rung
  * has come (a partial index on `watches.next_at`, so the cost follows what is due, not what is open),
  * together with everyone they may reach, and works out every due rung and who hears of it. One statement
- * then writes it all: every item moves to its next rung, found by the row version read (its ctid, so no index lookup,
- * and a watch its item changed meanwhile, say a deadline extended, keeps the new schedule instead of this
- * tick's stale one: an unchanged schedule is simply due again next tick, its rungs already claimed); each (item, level) is claimed with ON CONFLICT DO
- * NOTHING, so it is sent once ever even if two ticks race; digest lines are kept for the claimed rungs;
- * and the messages are written when every rung was claimed, which is the rule. When a racing tick claimed
- * some, a second statement writes the messages of this tick's own claims only.
+ * then writes it all:
+ * - every watch moves to its next rung, found by the row version the tick read (its ctid: no index lookup).
+ *   A watch changed since, say a deadline extended while the tick ran, is left alone, new schedule and all,
+ *   and this tick claims nothing of it; if its schedule did not change it is simply due again next tick;
+ * - the rungs of the watches moved are claimed, each (item, level) with ON CONFLICT DO NOTHING, so it is
+ *   sent once ever, even after a deadline moves and the ladder starts again, and even if two ticks race;
+ * - digest lines are kept for the rungs claimed, and the messages are written when every rung was claimed,
+ *   which is the rule. Otherwise a second statement writes the messages of the rungs this tick claimed.
  *
  * A person or group gets one message per tick for each level (and urgency) however many items reach them,
  * not one per item: after a weekend or quiet hours an officer may have dozens come due at once, and dozens
@@ -70,7 +72,7 @@ export async function scanOverdue(ctx: Ctx) {
 
   const rungs: Rung[] = []
   // Each watch's move to its next rung, with the rungs it fires on the way (f).
-  const moves: { t: string; k: WatchKind; i: number; l: number; at: string | null; f: number[] }[] = []
+  const moves: { t: string; l: number; at: string | null; f: number[] }[] = []
   for (const w of due) {
     const fired: number[] = []
     let level = w.nextLevel
@@ -86,8 +88,6 @@ export async function scanOverdue(ctx: Ctx) {
     const next = nextRung(ctx, w, level)
     moves.push({
       t: w.ctid,
-      k: w.itemKind,
-      i: w.itemId,
       l: next.nextLevel,
       at: next.nextAt?.toISOString() ?? null,
       f: fired,
@@ -108,20 +108,18 @@ export async function scanOverdue(ctx: Ctx) {
   // The rows travel as JSON parameters (json, not jsonb: each is read once, and parsing jsonb costs more).
   const [result] = rowsOf<{ sent: number; claimed: [string, number, number][] | string | null }>(
     await ctx.db.execute(sql`
-      with x as materialized (
-        select * from json_to_recordset(${JSON.stringify(moves)}::json)
-          as x(t tid, k text, i int, l int, at timestamptz, f int[])
-      ),
-      moved as (
+      with moved as (
         update watches w set next_level = x.l, next_at = x.at
-        from x where w.ctid = x.t
+        from json_to_recordset(${JSON.stringify(moves)}::json) as x(t tid, l int, at timestamptz, f int[])
+        where w.ctid = x.t
+        returning w.item_kind, w.item_id, x.f
       ),
       claimed as (
         insert into nudges (item_kind, item_id, level, sent_at)
-        select x.k, x.i, f.level, ${at}::timestamptz
-        from x cross join lateral unnest(x.f) as f(level)
+        select m.item_kind, m.item_id, f.level, ${at}::timestamptz
+        from moved m cross join lateral unnest(m.f) as f(level)
         on conflict (item_kind, item_id, level) do nothing
-        returning id, item_kind, item_id, level
+        returning item_kind, item_id, level
       ),
       whole as (select count(*)::int as sent, count(*) = ${rungs.length}::int as ok from claimed),
       messages as (
@@ -134,14 +132,14 @@ export async function scanOverdue(ctx: Ctx) {
         on conflict (dedupe_key) do nothing
       ),
       digest as (
-        insert into digest_items (staff_id, nudge_id, line, urgent, created_at)
-        select d.s, c.id, d.line, d.u, ${at}::timestamptz
+        insert into digest_items (staff_id, item_kind, item_id, level, line, urgent, created_at)
+        select d.s, d.k, d.i, d.l, d.line, d.u, ${at}::timestamptz
         from rows from (
           json_to_recordset(${JSON.stringify(digestLines)}::json) as (k text, i int, l int, s int, line text, u boolean)
         ) with ordinality as d(k, i, l, s, line, u, o)
         join claimed c on c.item_kind = d.k and c.item_id = d.i and c.level = d.l
         order by d.o
-        on conflict (staff_id, nudge_id) do nothing
+        on conflict (staff_id, item_kind, item_id, level) do nothing
       )
       select w.sent, case when not w.ok then
           (select coalesce(json_agg(json_build_array(item_kind, item_id, level)), '[]') from claimed)
@@ -149,7 +147,7 @@ export async function scanOverdue(ctx: Ctx) {
       from whole w`),
   )
   if (result?.claimed) {
-    // A racing tick claimed some of these rungs, and tells of them itself: this one tells of its own.
+    // A racing tick, or an earlier ladder of the same item, had some of these rungs: tell of this tick's own.
     const ours = new Set(json<[string, number, number][]>(result.claimed).map((c) => c.join(':')))
     const own = rungs.filter((r) => ours.has(`${r.w.itemKind}:${r.w.itemId}:${r.level}`))
     await enqueueMessages(ctx.db, whoHears(own, audiences).messages, now, {
@@ -249,8 +247,10 @@ async function loadDue(db: DbOrTx, now: Date, workingDay: boolean) {
           select * from staff
           where id in (select owner_staff_id from due) or organisation_id in (select id from orgs))
       select
-        (select coalesce(json_agg(json_build_array(ctid::text, item_kind, item_id, label, ref, scope_path, place_name,
-            owner_staff_id, owner_org_id, due_at, remind_at, urgent, snoozed_until, next_level) order by next_at), '[]')
+        (select coalesce(json_agg(json_build_object('ctid', ctid::text, 'itemKind', item_kind, 'itemId', item_id,
+            'label', label, 'ref', ref, 'scopePath', scope_path, 'placeName', place_name,
+            'ownerStaffId', owner_staff_id, 'ownerOrgId', owner_org_id, 'dueAt', due_at, 'remindAt', remind_at,
+            'urgent', urgent, 'snoozedUntil', snoozed_until, 'nextLevel', next_level) order by next_at), '[]')
           from due) as due,
         (select coalesce(json_agg(${person} order by s.id), '[]') from people s) as people,
         (select coalesce(json_agg(${person} order by s.id), '[]') from staff s
@@ -262,58 +262,23 @@ async function loadDue(db: DbOrTx, now: Date, workingDay: boolean) {
         (select coalesce(json_agg(json_build_object('roomId', g.room_id, 'scopePath', g.scope_path) order by g.id), '[]')
           from chat_groups g where exists (select from due) and g.kind = 'officers') as groups`),
   )
-  const due = json<DueRow[]>(row!.due).map(
-    ([
-      ctid,
-      itemKind,
-      itemId,
-      label,
-      ref,
-      scopePath,
-      placeName,
-      ownerStaffId,
-      ownerOrgId,
-      dueAt,
-      remindAt,
-      urgent,
-      snoozedUntil,
-      nextLevel,
-    ]): DueWatch => ({
-      ctid,
-      itemKind,
-      itemId,
-      label,
-      ref,
-      scopePath,
-      placeName,
-      ownerStaffId,
-      ownerOrgId,
-      dueAt: new Date(dueAt),
-      remindAt: remindAt === null ? null : new Date(remindAt),
-      urgent,
-      snoozedUntil: snoozedUntil === null ? null : new Date(snoozedUntil),
-      nextLevel,
+  const due = json<DueJson[]>(row!.due).map(
+    (w): DueWatch => ({
+      ...w,
+      dueAt: new Date(w.dueAt),
+      remindAt: w.remindAt === null ? null : new Date(w.remindAt),
+      snoozedUntil: w.snoozedUntil === null ? null : new Date(w.snoozedUntil),
     }),
   )
   return { due, audiences: audiencesOf(row!) }
 }
 
-type DueRow = [
-  ctid: string,
-  itemKind: WatchKind,
-  itemId: number,
-  label: string,
-  ref: string,
-  scopePath: string,
-  placeName: string,
-  ownerStaffId: number | null,
-  ownerOrgId: number | null,
-  dueAt: string,
-  remindAt: string | null,
-  urgent: boolean,
-  snoozedUntil: string | null,
-  nextLevel: number,
-]
+/** A due watch as the query gives it: instants as ISO text. */
+type DueJson = Omit<DueWatch, 'dueAt' | 'remindAt' | 'snoozedUntil'> & {
+  dueAt: string
+  remindAt: string | null
+  snoozedUntil: string | null
+}
 
 /** Who is who among the people a tick may reach, and who hears of a rung. */
 function audiencesOf(row: {

@@ -3,13 +3,12 @@ import { boolean, index, integer, pgTable, primaryKey, serial, text, unique } fr
 import { createdAt, instant } from './columns'
 
 /**
- * 催办 / 通报: one row per (item, level), ever. The unique key is what makes two racing scans, or two
- * instances, nudge each level once.
+ * 催办 / 通报: one row per (item, level), ever. The key is what makes two racing scans, or two instances,
+ * nudge each level once; it is the only index, so a tick's thousand claims write a thousand entries, not two.
  */
 export const nudges = pgTable(
   'nudges',
   {
-    id: serial('id').primaryKey(),
     /** e.g. 'request-response', 'request-resolution'. */
     itemKind: text('item_kind').notNull(),
     itemId: integer('item_id').notNull(),
@@ -20,7 +19,7 @@ export const nudges = pgTable(
   },
   (t) => [
     // Also serves lookups by item: (item_kind, item_id) is its prefix.
-    unique('nudges_item_level').on(t.itemKind, t.itemId, t.level),
+    primaryKey({ name: 'nudges_item_level', columns: [t.itemKind, t.itemId, t.level] }),
   ],
 )
 
@@ -88,14 +87,17 @@ export const digestItems = pgTable(
   {
     id: serial('id').primaryKey(),
     staffId: integer('staff_id').notNull(),
-    nudgeId: integer('nudge_id').notNull(),
+    /** The rung it tells of: a nudge's (item, level). */
+    itemKind: text('item_kind').notNull(),
+    itemId: integer('item_id').notNull(),
+    level: integer('level').notNull(),
     line: text('line').notNull(),
     urgent: boolean('urgent').notNull().default(false),
     createdAt: instant('created_at').notNull(),
     digestedAt: instant('digested_at'),
   },
   (t) => [
-    unique('digest_items_staff_nudge').on(t.staffId, t.nudgeId),
+    unique('digest_items_staff_nudge').on(t.staffId, t.itemKind, t.itemId, t.level),
     index('digest_items_pending').on(t.staffId).where(sql`digested_at is null`),
   ],
 )

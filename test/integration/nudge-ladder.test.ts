@@ -10,6 +10,7 @@ import { type Database, openDatabase } from '../../db/client'
 import { jobRuns, nudges, outbox, staff } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { chainOfCommand } from '../support/factories'
+import { nudgesOfTasks } from '../support/nudges'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -239,18 +240,10 @@ describe.runIf(process.env.TEST_DATABASE_URL)(
         first.clock.set(new Date(at))
         await Promise.all([tick(first), tick(second)])
       }
-      const rows = await first.db
-        .select()
-        .from(nudges)
-        .where(
-          and(
-            eq(nudges.itemKind, 'task'),
-            inArray(
-              nudges.itemId,
-              made.map((t) => t.id),
-            ),
-          ),
-        )
+      const rows = await nudgesOfTasks(
+        first.db,
+        made.map((t) => t.id),
+      )
       const levels = (i: number) =>
         rows
           .filter((n) => n.itemId === made[i]!.id)

@@ -1,6 +1,6 @@
-import { asc, like } from 'drizzle-orm'
+import { and, asc, eq, inArray, like } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { outbox } from '../../db/schema'
+import { nudges, outbox } from '../../db/schema'
 
 /**
  * The nudge messages (not digests) that name an item's number, oldest first: who each went to, its rung
@@ -13,4 +13,12 @@ export async function nudgeMessagesAbout(db: DbOrTx, ref: string) {
   return rows
     .filter((r) => names.test(r.text))
     .map((r) => ({ to: r.conversationId, level: Number(r.dedupeKey!.split(':')[3]), text: r.text }))
+}
+
+/** The (item, level) records of some tasks' nudges. */
+export function nudgesOfTasks(db: DbOrTx, taskIds: readonly number[]) {
+  return db
+    .select()
+    .from(nudges)
+    .where(and(eq(nudges.itemKind, 'task'), inArray(nudges.itemId, [...taskIds])))
 }
