@@ -2,9 +2,12 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { ZodError } from 'zod'
+import { locales, type ZodError, config as zodConfig } from 'zod'
 import { isAppError } from '../core/shared/errors'
 import type { Log } from '../core/shared/log'
+
+// Zod's own messages (a missing field, a wrong type) in Chinese, like the ones our schemas name.
+zodConfig(locales.zhCN())
 
 export const ErrorSchema = z
   .object({
