@@ -10,8 +10,8 @@ import { maxLevel, nextRung, rungAt, type WatchRow } from './watches'
 
 type Ctx = Pick<Deps, 'clock' | 'config' | 'calendar'> & { db: DbOrTx }
 
-export const levelNames = { 0: '提醒', 1: '催办', 2: '催办·抄送', 3: '通报' } as const
-type Level = keyof typeof levelNames
+/** 0 the reminder before the deadline, 1 the owner, 2 their supervisor, 3 street leadership. */
+type Level = 0 | 1 | 2 | 3
 
 /** Only one instance runs a tick: the others find the lock taken and leave it. */
 const scanLockKey = 7_310_001
@@ -224,14 +224,7 @@ async function loadDue(db: DbOrTx, now: Date, workingDay: boolean) {
   const person = sql`json_build_object('id', s.id, 'name', s.name, 'organisationId', s.organisation_id,
     'supervisorId', s.supervisor_id, 'wechatId', s.wechat_id, 'active', s.active, 'digest', s.digest,
     'scopePath', s.scope_path)`
-  const [row] = rowsOf<{
-    due: unknown
-    people: unknown
-    supervisors: unknown
-    orgs: unknown
-    leaders: unknown
-    groups: unknown
-  }>(
+  const [row] = rowsOf<AudienceRow & { due: unknown }>(
     await db.execute(sql`
       with lock as materialized (
           select pg_try_advisory_xact_lock(${sql.raw(String(scanLockKey))}) as ok,
@@ -280,14 +273,11 @@ type DueJson = Omit<DueWatch, 'dueAt' | 'remindAt' | 'snoozedUntil'> & {
   snoozedUntil: string | null
 }
 
+/** The JSON columns of the tick's read that describe its people and groups. */
+type AudienceRow = Record<'people' | 'supervisors' | 'orgs' | 'leaders' | 'groups', unknown>
+
 /** Who is who among the people a tick may reach, and who hears of a rung. */
-function audiencesOf(row: {
-  people: unknown
-  supervisors: unknown
-  orgs: unknown
-  leaders: unknown
-  groups: unknown
-}): Audiences {
+function audiencesOf(row: AudienceRow): Audiences {
   const people = json<Person[]>(row.people)
   const byId = new Map(people.map((p) => [p.id, p]))
   for (const p of json<Person[]>(row.supervisors)) byId.set(p.id, p)
@@ -304,7 +294,7 @@ function audiencesOf(row: {
     }
   }
   const groupsFor = memo((path: string) =>
-    officerGroups.filter((g) => g.scopePath === null || path.startsWith(g.scopePath)).map((g) => g.roomId),
+    officerGroups.filter((g) => scopeCovers(g.scopePath, path)).map((g) => g.roomId),
   )
   const membersOf = memo((orgId: number) => people.filter((p) => p.organisationId === orgId))
   const leadersOver = memo((path: string) => leaders.filter((l) => scopeCovers(l.scopePath, path)))
@@ -369,24 +359,24 @@ const voices: Record<
   Voice,
   { name: string; heading: (n: number) => string; ask: ((action: string) => string) | null }
 > = {
-  remind: { name: levelNames[0], heading: (n) => `以下 ${n} 项即将到期，请按时办理：`, ask: null },
+  remind: { name: '提醒', heading: (n) => `以下 ${n} 项即将到期，请按时办理：`, ask: null },
   chase: {
-    name: levelNames[1],
+    name: '催办',
     heading: (n) => `以下 ${n} 项已超过时限，请尽快办理：`,
     ask: (action) => `请尽快${action}。`,
   },
   'chase-copied': {
-    name: levelNames[1],
+    name: '催办',
     heading: (n) => `以下 ${n} 项已超过时限，此次催办已抄送上级，请尽快办理：`,
     ask: (action) => `请尽快${action}。`,
   },
   copy: {
-    name: levelNames[2],
+    name: '催办·抄送',
     heading: (n) => `以下 ${n} 项已超过时限，请督促承办人尽快办理：`,
     ask: () => '请督促承办人尽快办理。',
   },
   notify: {
-    name: levelNames[3],
+    name: '通报',
     heading: (n) => `以下 ${n} 项已超过时限，请关注并协调解决：`,
     ask: () => '请关注并协调解决。',
   },
