@@ -41,6 +41,20 @@ const envSchema = z.object({
   WECHATY_PUPPET_SERVICE_ENDPOINT: z.string().min(1).optional(),
   WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: boolFromEnv.optional(),
   BOT_NAME: z.string().min(1).max(32).default('改造助手'),
+  BOT_ACCOUNT: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - only (at most 64)')
+    .default('default'),
+  BOT_LEASE_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
+  BOT_RECONNECT_MAX_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
+  BOT_EXIT_AFTER_MINUTES: z.coerce.number().int().min(0).max(100_000).default(0),
+  BOT_ACCEPT_INVITES: z.enum(['staff', 'all', 'none']).default('staff'),
+  BOT_ACCEPT_FRIENDS: z.enum(['all', 'keyword', 'none']).default('all'),
+  BOT_FRIEND_KEYWORD: z.string().min(1).max(64).optional(),
+  BOT_FRIENDS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(30),
+  BOT_WELCOME_NEW_MEMBERS: boolFromEnv.default(false),
+  ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  ALERT_AFTER_MINUTES: z.coerce.number().int().min(1).max(1_440).default(5),
   GAIZAO_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SANDBOX_SEED: boolFromEnv.default(true),
@@ -113,6 +127,30 @@ export interface Config {
   puppetServiceEndpoint: string | undefined
   puppetServiceNoTls: boolean
   botName: string
+  bot: {
+    /** The account's name for its lease: one process per account. */
+    account: string
+    leaseMs: number
+    /** The longest pause between two reconnection attempts. */
+    reconnectMaxMs: number
+    /** Exit non-zero after this long without a login, so a supervisor restarts the process; 0 = never. */
+    exitAfterMs: number
+    /** Group invitations: from bound staff only, from anyone, or never. */
+    acceptInvites: 'staff' | 'all' | 'none'
+    /** Friend requests: all, only those whose hello has the keyword, or none. */
+    acceptFriends: 'all' | 'keyword' | 'none'
+    friendKeyword: string | undefined
+    /** Friend requests accepted per hour at most; the rest wait for the next request. */
+    friendsPerHour: number
+    /** Greet each new member of a bound group once with how to file a request. */
+    welcomeNewMembers: boolean
+  }
+  alerts: {
+    /** WeCom group-robot webhook (or any receiver of `{"msgtype":"text","text":{"content":…}}`). */
+    webhookUrl: string | undefined
+    /** How long the bot may be down before operators are alerted. */
+    afterMs: number
+  }
   adminToken: string | undefined
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   sandboxSeed: boolean
@@ -174,6 +212,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  WECHATY_PUPPET_SERVICE_TOKEN: required when WECHATY_PUPPET=wechaty-puppet-service',
     )
   }
+  if (e.BOT_ACCEPT_FRIENDS === 'keyword' && !e.BOT_FRIEND_KEYWORD) {
+    throw new ConfigError(
+      'Invalid configuration:\n  BOT_FRIEND_KEYWORD: required when BOT_ACCEPT_FRIENDS=keyword',
+    )
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -185,6 +228,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     puppetServiceEndpoint: e.WECHATY_PUPPET_SERVICE_ENDPOINT,
     puppetServiceNoTls: e.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT ?? false,
     botName: e.BOT_NAME,
+    bot: {
+      account: e.BOT_ACCOUNT,
+      leaseMs: e.BOT_LEASE_SECONDS * 1_000,
+      reconnectMaxMs: e.BOT_RECONNECT_MAX_SECONDS * 1_000,
+      exitAfterMs: e.BOT_EXIT_AFTER_MINUTES * 60_000,
+      acceptInvites: e.BOT_ACCEPT_INVITES,
+      acceptFriends: e.BOT_ACCEPT_FRIENDS,
+      friendKeyword: e.BOT_FRIEND_KEYWORD,
+      friendsPerHour: e.BOT_FRIENDS_PER_HOUR,
+      welcomeNewMembers: e.BOT_WELCOME_NEW_MEMBERS,
+    },
+    alerts: { webhookUrl: e.ALERT_WEBHOOK_URL, afterMs: e.ALERT_AFTER_MINUTES * 60_000 },
     adminToken: e.GAIZAO_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     sandboxSeed: e.SANDBOX_SEED,

@@ -28,6 +28,10 @@ export const inboundMessages = pgTable('inbound_messages', {
   sentAt: instant('sent_at'),
   receivedAt: instant('received_at').notNull(),
   outcome: text('outcome'),
+  /** text, image, voice, or another kind the bot does not read (sticker, link, mini-program, …). */
+  kind: text('kind').notNull().default('text'),
+  /** An image or voice message's file, kept with the message. */
+  attachmentId: integer('attachment_id'),
 })
 
 export const outboxStatuses = ['pending', 'sending', 'sent', 'failed', 'uncertain', 'dropped'] as const

@@ -1,4 +1,5 @@
-import { boolean, index, integer, pgTable, primaryKey, serial, text } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import { boolean, index, integer, jsonb, pgTable, primaryKey, serial, text } from 'drizzle-orm/pg-core'
 import { areas, households, xiaoqu } from './areas.table'
 import { createdAt, instant } from './columns'
 
@@ -70,6 +71,8 @@ export const staff = pgTable(
     supervisorId: integer('supervisor_id'),
     phone: text('phone'),
     wechatId: text('wechat_id').unique(),
+    /** The WeChat display name seen at binding: puppets whose ids change per login (wechat4u) are matched by it. */
+    wechatName: text('wechat_name'),
     tokenHash: text('token_hash').unique(),
     active: boolean('active').notNull().default(true),
     /** Chose one daily digest (09:00 on working days) instead of single nudges. */
@@ -97,6 +100,12 @@ export const bindCodes = pgTable('bind_codes', {
 
 export const groupKinds = ['residents', 'building', 'officers'] as const
 
+/**
+ * `active`: bound and served; `unbound`: an admin unbound it (silence until bound again); `left`: the bot
+ * is no longer in the room (removed, or the room was dissolved), so nothing is sent there.
+ */
+export const groupStates = ['active', 'unbound', 'left'] as const
+
 /** 群: a WeChat room the bot is in. Unbound rooms (no xiaoqu, not officers) get silence. */
 export const chatGroups = pgTable(
   'chat_groups',
@@ -109,7 +118,46 @@ export const chatGroups = pgTable(
     buildingId: integer('building_id'),
     scopePath: text('scope_path'),
     boundBy: integer('bound_by'),
+    state: text('state', { enum: groupStates }).notNull().default('active'),
+    stateChangedAt: instant('state_changed_at'),
+    /** Members as the puppet last reported them (the bot included). */
+    memberCount: integer('member_count'),
+    lastMessageAt: instant('last_message_at'),
     createdAt: createdAt(),
   },
   (t) => [index('chat_groups_xiaoqu').on(t.xiaoquId)],
 )
+
+/**
+ * After a login whose ids changed (wechat4u gives new contact and room ids at every login), a group or a
+ * staff member that could not be matched to exactly one new id: listed for an admin, never guessed.
+ */
+export const identityIssues = pgTable(
+  'identity_issues',
+  {
+    id: serial('id').primaryKey(),
+    kind: text('kind', { enum: ['group', 'staff'] }).notNull(),
+    /** chat_groups.id or staff.id */
+    subjectId: integer('subject_id').notNull(),
+    oldWechatId: text('old_wechat_id').notNull(),
+    /** The new ids that would fit, with what they are called: none (gone) or several (ambiguous). */
+    candidates: jsonb('candidates').$type<{ id: string; name: string }[]>().notNull().default([]),
+    createdAt: createdAt(),
+    resolvedAt: instant('resolved_at'),
+    resolvedBy: integer('resolved_by'),
+    /** The id chosen, or null when the admin dismissed the issue. */
+    resolution: text('resolution'),
+  },
+  (t) => [index('identity_issues_open').on(t.kind, t.subjectId).where(sql`resolved_at is null`)],
+)
+
+/**
+ * One bot account runs in one process: the holder renews its lease; another process waits and takes
+ * over only when the lease has lapsed.
+ */
+export const botLeases = pgTable('bot_leases', {
+  account: text('account').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: instant('expires_at').notNull(),
+  acquiredAt: instant('acquired_at').notNull(),
+})

@@ -97,3 +97,19 @@ export const requestSupporters = pgTable(
   },
   (t) => [primaryKey({ columns: [t.requestId, t.residentId] })],
 )
+
+/** Photos a resident sent with (or right after) a request: the files live in `attachments`. */
+export const requestPhotos = pgTable(
+  'request_photos',
+  {
+    id: serial('id').primaryKey(),
+    requestId: integer('request_id')
+      .notNull()
+      .references(() => requests.id),
+    attachmentId: integer('attachment_id').notNull(),
+    /** The WeChat message the photo came in; one photo message attaches once. */
+    inboundMessageId: text('inbound_message_id').unique(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('request_photos_request').on(t.requestId)],
+)
