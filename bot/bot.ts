@@ -11,8 +11,20 @@ import { createWechatyTransport } from './transport'
 
 type WechatyInterface = ReturnType<typeof WechatyBuilder.build>
 
+/**
+ * Where the connection stands: `waiting_lease` (another process holds this account), `connecting`
+ * (gateway down or starting), `scan` (a login QR is waiting), `online` (logged in and connected),
+ * `offline` (connected but logged out), `stopped`.
+ */
+export type BotState = 'waiting_lease' | 'connecting' | 'scan' | 'online' | 'offline' | 'stopped'
+
 export interface BotStatus {
   puppet: string
+  state: BotState
+  /** When the current state began (ISO). */
+  since: string
+  /** Why, in a few words, when not online (the lease holder, the last connection error). */
+  detail?: string
   loggedIn: boolean
   self?: { id: string; name: string }
   /** While waiting for a scan: the login QR code as a value and as an image URL. */
@@ -33,7 +45,12 @@ export async function createBot(deps: Deps, options: { sandbox?: SandboxWorld } 
   const wechaty = options.sandbox
     ? WechatyBuilder.build({ puppet: options.sandbox.puppet })
     : WechatyBuilder.build(realPuppetOptions(config))
-  const status: BotStatus = { puppet: options.sandbox ? 'sandbox' : config.puppet, loggedIn: false }
+  const status: BotStatus = {
+    puppet: options.sandbox ? 'sandbox' : config.puppet,
+    state: 'connecting',
+    since: deps.clock.now().toISOString(),
+    loggedIn: false,
+  }
 
   // Without an error listener wechaty throws on any puppet hiccup.
   wechaty.on('error', (error) => log.error('wechaty error', { err: error }))

@@ -18,7 +18,15 @@ describe.each(drivers)('hardening on %s', (driver) => {
   beforeAll(async () => {
     deps = await createTestDeps(driver, { env: { QUIET_HOURS: '00:00-23:59' } })
     app = createApi(deps, {
-      bot: { status: () => ({ puppet: 'wechaty-puppet-wechat4u', loggedIn: false, qr }) },
+      bot: {
+        status: () => ({
+          puppet: 'wechaty-puppet-wechat4u',
+          state: 'scan',
+          since: '2026-03-02T02:00:00.000Z',
+          loggedIn: false,
+          qr,
+        }),
+      },
     })
   })
   afterAll(async () => {
