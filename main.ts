@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createApi } from './api/app'
+import { startAlerts } from './bot/alerts'
 import type { SandboxWorld } from './bot/sandbox/sandbox-world'
 import { type Config, ConfigError, loadConfig } from './config'
 import { createClassifier } from './core/classify/classifier'
@@ -61,7 +62,7 @@ export async function startGaizao(config: Config) {
       if (seeded) log.info('seeded the demo community')
     }
   }
-  const bot = await createBot(deps, { sandbox })
+  const bot = await createBot(deps, { sandbox, ...(await lifecycleHooks(deps)) })
   const api = createApi(deps, { bot, sandbox })
   const server = serve({ fetch: api.fetch, port: config.port, hostname: config.host })
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
@@ -73,14 +74,34 @@ export async function startGaizao(config: Config) {
     docs: `http://localhost:${port}/api/docs`,
   })
   const jobs = startJobs(deps)
+  const alerts = startAlerts(deps, bot)
 
   return {
     port,
+    bot,
+    /**
+     * Graceful: read no more messages, finish the message in hand and put back what was claimed, let
+     * running jobs end, close the server, disconnect (giving up the account's lease), close the database.
+     */
     async stop() {
-      await jobs.stop()
+      bot.stopReading()
+      alerts.stop()
+      await Promise.all([bot.stop(), jobs.stop()])
+      if ('closeAllConnections' in server) server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
-      await bot.stop()
       await database.close()
+    },
+  }
+}
+
+/** The group and contact lifecycle handlers, when that module is present. */
+async function lifecycleHooks(deps: Deps) {
+  const { attachLifecycleHandlers, reconcileOnLogin } = await import('./bot/on-lifecycle')
+  return {
+    attach: (wechaty: Parameters<typeof attachLifecycleHandlers>[0]) =>
+      attachLifecycleHandlers(wechaty, deps),
+    onLogin: async (wechaty: Parameters<typeof reconcileOnLogin>[0]) => {
+      await reconcileOnLogin(wechaty, deps)
     },
   }
 }
@@ -98,14 +119,19 @@ async function main() {
   }
   const app = await startGaizao(config)
   let stopping = false
-  const shutdown = async () => {
+  const shutdown = async (signal: string) => {
     if (stopping) return
     stopping = true
+    process.stderr.write(
+      `${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: 'stopping', signal })}\n`,
+    )
+    // Whatever hangs, the process is gone within 10 s (docker stop waits 10 s, then kills).
+    setTimeout(() => process.exit(1), 9_000).unref()
     await app.stop().catch(() => {})
     process.exit(0)
   }
-  process.on('SIGINT', shutdown)
-  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
 }
 
 // Compared as paths: a URL is percent-encoded, so a folder named 改造助手 would never match as text.

@@ -13,6 +13,7 @@ import { registerAdminRoutes } from './routes/admin.routes'
 import { registerAttachmentRoutes } from './routes/attachments.routes'
 import { registerConsentRoutes } from './routes/consent.routes'
 import { registerExportRoutes } from './routes/exports.routes'
+import { registerGroupRoutes } from './routes/groups.routes'
 import { registerNoticeRoutes } from './routes/notices.routes'
 import { registerOutboxRoutes } from './routes/outbox.routes'
 import { registerProjectRoutes } from './routes/projects.routes'
@@ -50,7 +51,9 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
     const status = options.bot?.status()
     const ready = database && (status ? status.loggedIn : true)
     // Never the login QR here: whoever scans it first owns the bot's session.
-    const bot = status ? { puppet: status.puppet, loggedIn: status.loggedIn } : null
+    const bot = status
+      ? { puppet: status.puppet, state: status.state, since: status.since, loggedIn: status.loggedIn }
+      : null
     return c.json({ ready, database, bot }, ready ? 200 : 503)
   })
 
@@ -70,6 +73,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerConsentRoutes(v1, deps)
   registerExportRoutes(v1, deps)
   registerStatsRoutes(v1, deps)
+  registerGroupRoutes(v1, deps)
   v1.get('/bot', (c) => {
     const status = options.bot?.status()
     if (!status) return c.json(null)
@@ -97,7 +101,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
     servers: [{ url: '/' }],
   })
   app.route('/api/docs', createDocsRoutes('/api/openapi.json'))
-  app.route('/console', createConsoleRoutes(deps))
+  app.route('/console', createConsoleRoutes(deps, { bot: options.bot }))
   if (options.sandbox) app.route('/sandbox', createSandboxRoutes(deps, options.sandbox))
   return app
 }

@@ -1,15 +1,16 @@
 import { mkdirSync } from 'node:fs'
 import QRCode from 'qrcode'
-import { qrcodeValueToImageUrl, WechatyBuilder } from 'wechaty'
+import { WechatyBuilder } from 'wechaty'
+import { log as wechatyLog } from 'wechaty-puppet'
 import { loadAttachment } from '../core/notices/attachments'
+import { groupGoneReason } from '../core/outbox/conversations'
 import { startOutboxSender } from '../core/outbox/outbox.sender'
 import type { Deps } from '../core/shared/deps'
+import { type Connection, startConnection, type WechatyInterface } from './connection'
 import { createMessageHandler } from './on-message'
 import { realPuppetOptions } from './puppet'
 import type { SandboxWorld } from './sandbox/sandbox-world'
 import { createWechatyTransport } from './transport'
-
-type WechatyInterface = ReturnType<typeof WechatyBuilder.build>
 
 /**
  * Where the connection stands: `waiting_lease` (another process holds this account), `connecting`
@@ -32,60 +33,85 @@ export interface BotStatus {
 }
 
 export interface Bot {
-  wechaty: WechatyInterface
+  connection: Connection
   status(): BotStatus
+  /** Graceful shutdown, first step: read no more messages. */
+  stopReading(): void
+  /** Stops sending (the message in hand is finished, claimed ones are put back), then disconnects. */
   stop(): Promise<void>
 }
 
-/** Starts wechaty with the configured puppet (or the sandbox's mock) and the outbox sender. */
-export async function createBot(deps: Deps, options: { sandbox?: SandboxWorld } = {}): Promise<Bot> {
-  const { config, log } = deps
-  // A real account's login session (wechaty's memory card) is kept in DATA_DIR, even when the data is in Postgres.
-  if (!options.sandbox) mkdirSync(config.dataDir, { recursive: true })
-  const wechaty = options.sandbox
-    ? WechatyBuilder.build({ puppet: options.sandbox.puppet })
-    : WechatyBuilder.build(realPuppetOptions(config))
-  const status: BotStatus = {
-    puppet: options.sandbox ? 'sandbox' : config.puppet,
-    state: 'connecting',
-    since: deps.clock.now().toISOString(),
-    loggedIn: false,
-  }
+export interface BotOptions {
+  sandbox?: SandboxWorld
+  /** Registers more handlers on each wechaty instance (group and contact lifecycle). */
+  attach?: (wechaty: WechatyInterface) => void
+  /** After each login (reconciling ids that change per login). */
+  onLogin?: (wechaty: WechatyInterface) => Promise<void>
+  /** How the process exits as a last resort (BOT_EXIT_AFTER_MINUTES). */
+  exit?: (code: number) => void
+}
 
-  // Without an error listener wechaty throws on any puppet hiccup.
-  wechaty.on('error', (error) => log.error('wechaty error', { err: error }))
-  wechaty.on('scan', (value, scanStatus) => {
-    status.qr = { value, imageUrl: qrcodeValueToImageUrl(value), status: String(scanStatus) }
-    log.info('scan the QR code to log in (also at GET /api/v1/bot/qr.svg)', { imageUrl: status.qr.imageUrl })
-    // The terminal QR is for whoever started Gaizao by hand; the log line and the API serve the rest.
-    QRCode.toString(value, { type: 'terminal', small: true })
+/** Connects the configured puppet (or the sandbox's mock), keeps it connected, and runs the outbox sender. */
+export async function createBot(deps: Deps, options: BotOptions = {}): Promise<Bot> {
+  const { config, log } = deps
+  const sandbox = options.sandbox
+  // A real account's login session (wechaty's memory card) is kept in DATA_DIR, even when the data is in Postgres.
+  if (!sandbox) mkdirSync(config.dataDir, { recursive: true })
+  // wechaty's own logger repeats itself at every reconnection attempt; puppet errors reach our log through
+  // the 'error' event, collapsed. WECHATY_LOG still chooses, for debugging a puppet.
+  if (!process.env.WECHATY_LOG) wechatyLog.level(config.logLevel === 'debug' ? 'info' : 'silent')
+  const handleMessage = createMessageHandler(deps)
+  const isService = !sandbox && config.puppet === 'wechaty-puppet-service'
+  const connection = startConnection(deps, {
+    puppet: sandbox ? 'sandbox' : config.puppet,
+    build: () =>
+      sandbox
+        ? WechatyBuilder.build({ puppet: sandbox.puppet })
+        : WechatyBuilder.build(realPuppetOptions(config)),
+    attach(wechaty) {
+      wechaty.on('message', handleMessage)
+      options.attach?.(wechaty)
+    },
+    afterStart: sandbox ? () => sandbox.login() : undefined,
+    onLogin: async (wechaty) => {
+      deps.outboxSignal.notify()
+      await options.onLogin?.(wechaty)
+    },
+    lease: sandbox ? undefined : { account: config.bot.account, leaseMs: config.bot.leaseMs },
+    liveness: isService ? { pingMs: 3_000, deadMs: 9_000 } : undefined,
+    reconnectMaxMs: config.bot.reconnectMaxMs,
+    exitAfterMs: sandbox ? 0 : config.bot.exitAfterMs,
+    exit: options.exit ?? ((code) => process.exit(code)),
+  })
+  connection.onChange((status) => {
+    if (status.state !== 'scan' || !status.qr) return
+    // The terminal QR is for whoever started Gaizao by hand; the log line, the API and the console serve the rest.
+    QRCode.toString(status.qr.value, { type: 'terminal', small: true })
       .then((art) => process.stdout.write(`\n${art}\n`))
       .catch(() => {})
   })
-  wechaty.on('login', (user) => {
-    status.loggedIn = true
-    status.self = { id: user.id, name: user.name() }
-    status.qr = undefined
-    log.info('bot logged in', { id: user.id, name: user.name() })
-  })
-  wechaty.on('logout', () => {
-    status.loggedIn = false
-    log.warn('bot logged out')
-  })
-  wechaty.on('message', createMessageHandler(deps))
-
-  await wechaty.start()
-  options.sandbox?.login()
+  if (sandbox) await waitUntil(() => connection.ready(), 10_000)
   const sender = startOutboxSender(
     deps,
-    createWechatyTransport(wechaty, (id) => loadAttachment(deps.db, id)),
+    createWechatyTransport(
+      connection,
+      (id) => loadAttachment(deps.db, id),
+      (row) => (row.isRoom ? groupGoneReason(deps.db, row.conversationId) : Promise.resolve(undefined)),
+    ),
   )
   return {
-    wechaty,
-    status: () => ({ ...status }),
+    connection,
+    status: () => connection.status(),
+    stopReading: () => connection.stopReading(),
     async stop() {
+      connection.stopReading()
       await sender.stop()
-      await wechaty.stop().catch((error: unknown) => log.warn('wechaty stop failed', { err: error }))
+      await connection.stop().catch((error: unknown) => log.warn('bot stop failed', { err: error }))
     },
   }
+}
+
+async function waitUntil(condition: () => boolean, ms: number) {
+  const deadline = Date.now() + ms
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
 }

@@ -1,31 +1,86 @@
 import { type Message, types } from 'wechaty'
-import { handleInbound, type Inbound } from '../core/chat/chat.usecases'
+import { parseQuote, withoutLeadingMention } from '../core/chat/chat.parser'
+import { handleInbound, type Inbound, type InboundKind } from '../core/chat/chat.usecases'
 import type { Deps } from '../core/shared/deps'
 
-/** Turns a wechaty Message into plain data; null for what the bot does not read (its own, non-text). */
-export async function toInbound(message: Message): Promise<Inbound | null> {
+type MessageDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'classifier' | 'calendar' | 'log' | 'outboxSignal'>
+
+/** WeChat's message types as the bot reads them: text, image, voice; the rest is kept but not read. */
+export function kindOf(type: types.Message): InboundKind {
+  if (type === types.Message.Text) return 'text'
+  if (type === types.Message.Image) return 'image'
+  if (type === types.Message.Audio) return 'voice'
+  return 'other'
+}
+
+/** Turns a wechaty Message into plain data; null for the bot's own messages. */
+export async function toInbound(
+  message: Message,
+  botName: string,
+  log?: MessageDeps['log'],
+): Promise<Inbound | null> {
   if (message.self()) return null
-  if (message.type() !== types.Message.Text) return null
   const talker = message.talker()
   const room = message.room()
+  const kind = kindOf(message.type())
+  const quiet =
+    <T>(what: string, fallback: T) =>
+    (error: unknown) => {
+      log?.warn(`inbound: ${what} failed`, { err: error, id: message.id })
+      return fallback
+    }
+  const mentionsSelf =
+    room && kind === 'text' ? await message.mentionSelf().catch(quiet('mentionSelf', false)) : false
+  let text = message.text() ?? ''
+  let quote: Inbound['quote']
+  if (kind === 'text') {
+    const parsed = parseQuote(text)
+    if (parsed.quote) {
+      const names = await botNames(message, log)
+      quote = { ...parsed.quote, fromBot: [botName, ...names].includes(parsed.quote.name) }
+      text = withoutLeadingMention(parsed.body, mentionsSelf)
+    } else if (mentionsSelf) {
+      // Wechaty strips the mentions it can name; a group nickname it cannot stays as a leading "@…".
+      text = withoutLeadingMention(await message.mentionText().catch(quiet('mentionText', text)), true)
+    }
+  }
   return {
     id: message.id,
     roomId: room?.id,
-    roomTopic: room ? await room.topic() : undefined,
+    roomTopic: room ? await room.topic().catch(quiet('topic', '')) : undefined,
     senderId: talker.id,
     senderName: talker.name(),
-    text: message.text(),
-    mentionsSelf: room ? await message.mentionSelf().catch(() => false) : false,
+    text,
+    mentionsSelf,
     sentAt: message.date(),
+    kind,
+    quote,
+    file:
+      kind === 'image' || kind === 'voice'
+        ? async () => {
+            const box = await message.toFileBox()
+            return { fileName: box.name, data: await box.toBuffer() }
+          }
+        : undefined,
   }
 }
 
-export function createMessageHandler(
-  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'classifier' | 'calendar' | 'log' | 'outboxSignal'>,
-) {
+/** The names the bot goes by where the message was said: its WeChat name and its nickname in the group. */
+async function botNames(message: Message, log?: MessageDeps['log']) {
+  try {
+    const self = message.wechaty.currentUser
+    const alias = await message.room()?.alias(self)
+    return [self.name(), alias].filter((n): n is string => Boolean(n))
+  } catch (error) {
+    log?.warn('inbound: the bot names could not be read', { err: error, id: message.id })
+    return []
+  }
+}
+
+export function createMessageHandler(deps: MessageDeps) {
   return async (message: Message) => {
     try {
-      const inbound = await toInbound(message)
+      const inbound = await toInbound(message, deps.config.botName, deps.log)
       if (!inbound) return
       const result = await handleInbound(deps, inbound)
       deps.log.debug('inbound handled', { id: inbound.id, ...result })

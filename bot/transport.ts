@@ -1,46 +1,85 @@
 import { FileBox } from 'file-box'
-import type { Contact, Wechaty } from 'wechaty'
+import type { Contact } from 'wechaty'
 import type { OutboxRow } from '../core/outbox/outbox.repository'
-import type { Transport } from '../core/outbox/outbox.sender'
+import {
+  ConversationGoneError,
+  NotDeliveredError,
+  type Transport,
+  UncertainDeliveryError,
+} from '../core/outbox/outbox.sender'
+import type { Connection } from './connection'
 
 export type LoadFile = (id: number) => Promise<{ fileName: string; data: Buffer } | undefined>
 
+// gRPC said the call never reached the gateway: nothing was sent.
+const neverSent = /^14 UNAVAILABLE: (No connection established|Connection dropped)|NO CLIENT|no grpc manager/
+
 /**
- * Delivers outbox rows through wechaty; @mentions are real mentions when the contact can be found, and a
- * row with an attachment goes as a file (FileBox).
+ * Delivers outbox rows through the connection's current wechaty; @mentions are real mentions when the
+ * contact can be found, and a row with an attachment goes as a file (FileBox). It tells the sender what a
+ * failure means: not sent at all (the bot is offline), never sendable (the bot left the group), or unknown
+ * (the connection dropped during the hand-over).
  */
-export function createWechatyTransport(bot: Wechaty, loadFile: LoadFile): Transport {
+export function createWechatyTransport(
+  connection: Connection,
+  loadFile: LoadFile,
+  /** Why a conversation can no longer be reached (the bot left the group), if it cannot. */
+  goneReason: (row: OutboxRow) => Promise<string | undefined> = async () => undefined,
+): Transport {
   return {
+    ready: () => connection.ready(),
     async send(row: OutboxRow) {
-      if (row.attachmentId) {
-        const file = await loadFile(row.attachmentId)
-        if (!file) throw new Error(`attachment ${row.attachmentId} is gone`)
-        // Base64, not a raw buffer: puppets serialise the box (toJSON), which a buffer box refuses.
-        const box = FileBox.fromBase64(file.data.toString('base64'), file.fileName)
-        const target = row.isRoom
-          ? await bot.Room.find({ id: row.conversationId })
-          : await bot.Contact.find({ id: row.conversationId })
-        if (!target) throw new Error(`conversation ${row.conversationId} not found`)
-        await target.say(box)
-        return
+      const bot = connection.current()
+      if (!bot || !connection.ready()) throw new NotDeliveredError('bot offline')
+      // Finding the conversation sends nothing: a failure here is never a half-sent message.
+      let deliver: () => Promise<unknown>
+      try {
+        deliver = await prepare(bot, row)
+      } catch (error) {
+        if (error instanceof ConversationGoneError) throw error
+        if (!connection.ready()) throw new NotDeliveredError(messageOf(error))
+        throw error
       }
-      if (row.isRoom) {
-        const room = await bot.Room.find({ id: row.conversationId })
-        if (!room) throw new Error(`room ${row.conversationId} not found`)
-        const contacts: Contact[] = []
-        const missing: string[] = []
-        for (const mention of row.mentions) {
-          const contact = await bot.Contact.find({ id: mention.id }).catch(() => undefined)
-          if (contact) contacts.push(contact)
-          else missing.push(`@${mention.name}`)
-        }
-        const text = missing.length > 0 ? `${missing.join(' ')} ${row.text}` : row.text
-        await room.say(text, ...contacts)
-        return
+      try {
+        await deliver()
+      } catch (error) {
+        const message = messageOf(error)
+        if (neverSent.test(message)) throw new NotDeliveredError(message)
+        if (!connection.ready() || /^(1|4|13) [A-Z_]+:/.test(message))
+          throw new UncertainDeliveryError(message)
+        throw error
       }
-      const contact = await bot.Contact.find({ id: row.conversationId })
-      if (!contact) throw new Error(`contact ${row.conversationId} not found`)
-      await contact.say(row.text)
     },
   }
+
+  async function prepare(bot: NonNullable<ReturnType<Connection['current']>>, row: OutboxRow) {
+    const gone = await goneReason(row)
+    if (gone) throw new ConversationGoneError(gone)
+    const target = row.isRoom
+      ? await bot.Room.find({ id: row.conversationId })
+      : await bot.Contact.find({ id: row.conversationId })
+    if (!target) {
+      throw new ConversationGoneError(row.isRoom ? '机器人已不在群里' : '找不到该联系人（可能已删除好友）')
+    }
+    if (row.attachmentId) {
+      const file = await loadFile(row.attachmentId)
+      if (!file) throw new ConversationGoneError(`附件 ${row.attachmentId} 已不存在`)
+      // Base64, not a raw buffer: puppets serialise the box (toJSON), which a buffer box refuses.
+      const box = FileBox.fromBase64(file.data.toString('base64'), file.fileName)
+      return () => target.say(box)
+    }
+    if (!row.isRoom || row.mentions.length === 0) return () => target.say(row.text)
+    const contacts: Contact[] = []
+    const missing: string[] = []
+    for (const mention of row.mentions) {
+      const contact = await bot.Contact.find({ id: mention.id }).catch(() => undefined)
+      if (contact) contacts.push(contact)
+      else missing.push(`@${mention.name}`)
+    }
+    const text = missing.length > 0 ? `${missing.join(' ')} ${row.text}` : row.text
+    const room = target as Awaited<ReturnType<typeof bot.Room.find>> & {}
+    return () => room.say(text, ...contacts)
+  }
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -5,6 +5,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { listProjects, moveStage, projectDetail } from '../../core/projects/projects.usecases'
 import type { GateFailure } from '../../core/projects/stages'
+import { listPhotos, loadPhoto } from '../../core/requests/photos'
 import { requestNotFound } from '../../core/requests/requests.errors'
 import * as repo from '../../core/requests/requests.repository'
 import {
@@ -32,8 +33,10 @@ import {
   xiaoqu,
 } from '../../db/schema'
 import { createErrorHandler } from '../errors'
+import { botBannerMiddleware, type ConsoleBot, registerBotPage } from './bot.page'
 import { registerConsentPages } from './consent.routes'
 import { DashboardPage } from './dashboard.page'
+import { registerGroupPages } from './groups.routes'
 import {
   actorOf,
   type C,
@@ -106,7 +109,7 @@ function shanghaiInput(raw: string | undefined): Date {
 }
 
 /** The officers' web console (DESIGN §6): server-rendered pages under /console, no client script. */
-export function createConsoleRoutes(deps: Deps) {
+export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = {}) {
   const { db, clock } = deps
   const app = new Hono<ConsoleEnv>()
   const jsonErrors = createErrorHandler(deps.log)
@@ -219,6 +222,7 @@ export function createConsoleRoutes(deps: Deps) {
   // Everything below needs a session; POSTs also a CSRF token.
   const guard = requireConsoleStaff(deps, csrfRefused)
   app.use('*', (c, next) => (c.req.path === `${consolePath}/login` ? next() : guard(c, next)))
+  app.use('*', botBannerMiddleware(options.bot))
 
   app.get('/logout', (c) => render(c, <LogoutPage csrf={c.get('csrf')} />))
   app.post('/logout', (c) => {
@@ -232,9 +236,10 @@ export function createConsoleRoutes(deps: Deps) {
   /** A request the staff member may see: property staff only what they hold, others within their scope. */
   async function requestDetail(staff: StaffRow, number: string): Promise<RequestDetail> {
     const { request, context } = await findVisibleRequest(db, staff, number)
-    const [events, people] = await Promise.all([
+    const [events, people, photos] = await Promise.all([
       repo.listRequestEvents(db, request.id),
       listStaff(db, staff.scopePath),
+      listPhotos(db, [request.id]),
     ])
     const place = context.xiaoqu?.path
     return {
@@ -243,6 +248,7 @@ export function createConsoleRoutes(deps: Deps) {
       authorName: context.author?.name ?? null,
       assignee: context.assignee ?? null,
       events,
+      photos,
       // 转派 goes to active staff whose scope covers the xiaoqu (the use case checks it again).
       candidates: people.filter((p) => p.active && p.role !== 'admin' && scopeCovers(p.scopePath, place)),
     }
@@ -311,6 +317,19 @@ export function createConsoleRoutes(deps: Deps) {
   app.get('/requests/:number', (c) =>
     requestPage(c, requestNumber(c.req.param('number')), { notice: noticeOf(c) }),
   )
+
+  // A resident's photo of a request, for whoever may see the request (the page's thumbnails).
+  app.get('/requests/:number/photos/:photoId', async (c) => {
+    const { request } = await findVisibleRequest(db, c.get('staff'), requestNumber(c.req.param('number')))
+    const photoId = c.req.param('photoId')
+    const photo = /^\d{1,9}$/.test(photoId) ? await loadPhoto(db, request.id, Number(photoId)) : undefined
+    if (!photo) return c.body(null, 404)
+    return c.body(new Uint8Array(photo.data), 200, {
+      'content-type': photo.mediaType,
+      'cache-control': 'private, max-age=3600',
+      'x-content-type-options': 'nosniff',
+    })
+  })
 
   const requestAction = (
     verb: 'accept' | 'resolve' | 'assign',
@@ -561,6 +580,8 @@ export function createConsoleRoutes(deps: Deps) {
   // Consent: 征询表决 and 房屋认证
 
   registerConsentPages(app, { deps, mutate })
+  registerGroupPages(app, { deps, mutate })
+  registerBotPage(app, options.bot)
 
   // ------------------------------------------------------------------------------------------------------
   // Dashboard

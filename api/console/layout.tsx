@@ -33,6 +33,8 @@ tr.late td{background:#fff5f5}
 .msg{padding:10px 14px;border-radius:6px;margin-bottom:16px;border:1px solid}
 .msg.error{background:#ffebe9;border-color:#ff8182;color:#82071e}
 .msg.ok{background:#dafbe1;border-color:#4ac26b;color:#0f5323}
+.msg.warn{background:#fff8c5;border-color:#d4a72c;color:#4d2d00}
+.qr svg{width:240px;height:240px;background:#fff}
 .muted{color:#656d76}
 .pre{white-space:pre-wrap;word-break:break-word}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
@@ -72,6 +74,8 @@ export type NavKey =
   | 'campaigns'
   | 'claims'
   | 'dashboard'
+  | 'groups'
+  | 'bot'
   | 'none'
 
 const navItems: { key: NavKey; href: string; label: string }[] = [
@@ -82,7 +86,11 @@ const navItems: { key: NavKey; href: string; label: string }[] = [
   { key: 'campaigns', href: `${consolePath}/campaigns`, label: '征询表决' },
   { key: 'claims', href: `${consolePath}/claims`, label: '房屋认证' },
   { key: 'dashboard', href: `${consolePath}/dashboard`, label: '数据看板' },
+  { key: 'groups', href: `${consolePath}/groups`, label: '群管理' },
 ]
+
+/** Pages only admins see in the nav (the login QR logs an account in as the bot). */
+const adminNavItems: typeof navItems = [{ key: 'bot', href: `${consolePath}/bot`, label: '机器人' }]
 
 export interface Viewer {
   staff: StaffRow
@@ -122,7 +130,7 @@ export function Layout(props: {
       <header>
         <span class="brand">改造助手 · 工作台</span>
         <nav aria-label="主导航">
-          {navItems.map((item) => (
+          {[...navItems, ...(props.viewer.staff.role === 'admin' ? adminNavItems : [])].map((item) => (
             <a href={item.href} class={item.key === props.active ? 'on' : undefined}>
               {item.label}
             </a>

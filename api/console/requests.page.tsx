@@ -131,6 +131,8 @@ export interface RequestDetail {
   assignee: StaffRow | null
   events: RequestEventRow[]
   candidates: StaffRow[]
+  /** Photos residents sent after filing (补充照片), oldest first. */
+  photos?: readonly { id: number; createdAt: Date; size: number }[]
 }
 
 export function RequestPage(props: {
@@ -209,6 +211,25 @@ export function RequestPage(props: {
           ) : null}
         </dl>
       </section>
+
+      {props.detail.photos?.length ? (
+        <section class="card">
+          <h2>居民补充的照片（{props.detail.photos.length}）</h2>
+          <p class="photos">
+            {props.detail.photos.map((p) => (
+              <a href={`${requestHref(request.number)}/photos/${p.id}`} target="_blank" rel="noopener">
+                <img
+                  src={`${requestHref(request.number)}/photos/${p.id}`}
+                  alt={`照片 ${time(p.createdAt)}`}
+                  title={`${time(p.createdAt)}，${Math.ceil(p.size / 1024)} KB`}
+                  loading="lazy"
+                  width={160}
+                />
+              </a>
+            ))}
+          </p>
+        </section>
+      ) : null}
 
       {open ? (
         <div class="actions">

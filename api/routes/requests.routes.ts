@@ -1,9 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
 import { findOrCreateOfflineResident } from '../../core/people/residents'
+import { listPhotos, loadPhoto } from '../../core/requests/photos'
 import * as repo from '../../core/requests/requests.repository'
 import * as useCases from '../../core/requests/requests.usecases'
 import type { Deps } from '../../core/shared/deps'
+import { notFound } from '../../core/shared/errors'
 import { getStaff } from '../../core/staff/staff.usecases'
 import type { DbOrTx } from '../../db/client'
 import { type ApiEnv, staffActor } from '../auth'
@@ -31,10 +33,10 @@ const get = createRoute({
   path: '/requests/{number}',
   tags,
   security,
-  summary: 'Get a request by its number',
+  summary: 'Get a request by its number, with the photos residents sent',
   request: { params: s.NumberParam },
   responses: {
-    200: { description: 'The request', ...json(s.RequestSchema) },
+    200: { description: 'The request', ...json(s.RequestDetailSchema) },
     ...errorResponses(400, 401, 403, 404),
   },
 })
@@ -46,7 +48,7 @@ const create = createRoute({
   summary: "File a request on a resident's behalf (phone call, visit)",
   request: { body: { required: true, ...json(s.CreateRequestBody) } },
   responses: {
-    201: { description: 'Filed', ...json(s.RequestSchema) },
+    201: { description: 'Filed', ...json(s.RequestDetailSchema) },
     ...errorResponses(400, 401, 403, 404),
   },
 })
@@ -59,7 +61,7 @@ const action = <B extends z.ZodType>(verb: string, summary: string, body: B) =>
     summary,
     request: { params: s.NumberParam, body: { required: true, ...json(body) } },
     responses: {
-      200: { description: 'Updated', ...json(s.RequestSchema) },
+      200: { description: 'Updated', ...json(s.RequestDetailSchema) },
       ...errorResponses(400, 401, 403, 404, 409),
     },
   })
@@ -85,6 +87,22 @@ const events = createRoute({
   },
 })
 
+const photo = createRoute({
+  method: 'get',
+  path: '/requests/{number}/photos/{photoId}',
+  tags,
+  security,
+  summary: "A photo's bytes (PNG or JPEG), for whoever may see the request",
+  request: { params: s.PhotoParams },
+  responses: {
+    200: {
+      description: 'The image',
+      content: { 'image/png': { schema: z.any() }, 'image/jpeg': { schema: z.any() } },
+    },
+    ...errorResponses(400, 401, 403, 404),
+  },
+})
+
 export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
   const { db, clock } = deps
   const ctxOf = (tx: DbOrTx) => ({ ...deps, db: tx })
@@ -92,17 +110,23 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
   /** Loads a request the caller may see; property staff see only what they hold. */
   const visible = (staff: ApiEnv['Variables']['staff'], number: string) =>
     useCases.findVisibleRequest(db, staff, number)
-  const full = (request: repo.RequestRow, context: Awaited<ReturnType<typeof repo.loadRequestContext>>) =>
-    s.toRequestDto(request, {
+  /** One request in full view: every field, and the photos residents sent. */
+  const full = async (
+    request: repo.RequestRow,
+    context: Awaited<ReturnType<typeof repo.loadRequestContext>>,
+  ) => ({
+    ...s.toRequestDto(request, {
       xiaoquName: context.xiaoqu?.name,
       authorName: context.author?.name,
       showPhone: true,
       now: clock.now(),
-    })
-  const render = async (staff: ApiEnv['Variables']['staff'], number: string) => {
-    const { request, context } = await visible(staff, number)
-    return full(request, context)
-  }
+    }),
+    photos: (await listPhotos(db, [request.id])).map((p) => ({
+      id: p.id,
+      createdAt: p.createdAt.toISOString(),
+      size: p.size,
+    })),
+  })
   /**
    * The answer to a change the use case has already allowed and stored: rendered as is, not re-checked, since
    * a change can take the request out of the caller's sight (property staff handing it back, filing it) and a
@@ -145,7 +169,25 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
         200,
       )
     })
-    .openapi(get, async (c) => c.json(await render(c.get('staff'), c.req.valid('param').number), 200))
+    .openapi(get, async (c) => {
+      const { request, context } = await visible(c.get('staff'), c.req.valid('param').number)
+      return c.json(await full(request, context), 200)
+    })
+    .openapi(photo, async (c) => {
+      const { number, photoId } = c.req.valid('param')
+      const { request } = await visible(c.get('staff'), number)
+      const found = await loadPhoto(db, request.id, photoId)
+      if (!found)
+        throw notFound('requests.photo_not_found', `诉求 ${number} 没有编号为 ${photoId} 的照片。`, {
+          number,
+          photoId,
+        })
+      return c.body(new Uint8Array(found.data), 200, {
+        'content-type': found.mediaType,
+        'cache-control': 'private, max-age=3600',
+        'x-content-type-options': 'nosniff',
+      })
+    })
     .openapi(create, async (c) => {
       const body = c.req.valid('json')
       const actor = staffActor(c.get('staff'))

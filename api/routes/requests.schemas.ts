@@ -59,6 +59,20 @@ export const RequestSchema = z
   })
   .openapi('Request')
 
+export const PhotoSchema = z
+  .object({ id: z.number(), createdAt: z.string(), size: z.number() })
+  .openapi('RequestPhoto', {
+    description: 'A photo a resident sent after filing; its bytes at /requests/{number}/photos/{photoId}',
+  })
+
+export const RequestDetailSchema = RequestSchema.extend({ photos: z.array(PhotoSchema) }).openapi(
+  'RequestDetail',
+)
+
+export const PhotoParams = NumberParam.extend({
+  photoId: IdFromString.openapi({ param: { name: 'photoId', in: 'path' }, example: 1 }),
+})
+
 export const RequestListSchema = z
   .object({ items: z.array(RequestSchema), nextCursor: z.string().nullable() })
   .openapi('RequestList')

@@ -75,3 +75,21 @@ export function taskLines(rows: readonly { task: TaskRow; xiaoquName?: string | 
     return `${late}${task.number}「${task.title}」${xiaoquName ?? ''} 时限 ${formatShanghai(task.dueAt)}`
   })
 }
+
+/** One line of a list to pick from: number, category and the start of the text. */
+export const candidateLine = (request: { number: string; category: string; text: string }) =>
+  `${request.number}【${request.category}】${excerpt(request.text, 18)}`
+
+const example = (botName: string, inRoom: boolean) =>
+  inRoom ? `"@${botName} 3号楼2单元楼道灯坏了"` : '"报事 3号楼2单元楼道灯坏了"'
+
+export const imageHint = (botName: string, inRoom: boolean) =>
+  `收到图片。请补充文字说明问题和位置，例如${example(botName, inRoom)}；提交诉求后 10 分钟内发的照片会自动补充到诉求里。`
+
+export const voiceHint = (botName: string, inRoom: boolean) =>
+  `暂时听不了语音，请用文字描述问题和位置，例如${example(botName, inRoom)}。`
+
+export const onlyText = '暂时只能看懂文字消息。提交诉求请发"报事 问题描述"，发"帮助"查看全部用法。'
+
+export const photoUnreadable = (maxBytes: number) =>
+  `这张图片没能保存，请重新发送 JPG 或 PNG 照片（不超过 ${Math.floor(maxBytes / 1024 / 1024)} MB）。`

@@ -1,10 +1,12 @@
 /** What a chat message asks for. Pure: no database, no WeChat. */
 export type Command =
   | { kind: 'file'; text: string }
-  | { kind: 'progress'; number: string }
+  /** No number: the resident's only open request, or a list to pick from. */
+  | { kind: 'progress'; number?: string }
   | { kind: 'mine' }
   | { kind: 'support'; number: string }
-  | { kind: 'rate'; number: string; rating: 'satisfied' | 'unsatisfied'; reason: string }
+  /** No number: the resident's only resolved, unrated request, or a list to pick from. */
+  | { kind: 'rate'; number?: string; rating: 'satisfied' | 'unsatisfied'; reason: string }
   | { kind: 'help' }
   | { kind: 'bind'; code: string }
   | { kind: 'bindGroup'; code: string }
@@ -29,6 +31,16 @@ export interface ParseContext {
   inRoom: boolean
   /** The puppet said the bot was @mentioned (real puppets); the mock only keeps the `@Name` text. */
   mentionsSelf: boolean
+  /**
+   * Numbers in a quoted bot message (引用): a command word under such a quote is addressed to the bot, and
+   * its missing number is the quoted one.
+   */
+  quoted?: QuotedNumbers
+}
+
+export interface QuotedNumbers {
+  request?: string
+  publicity?: string
 }
 
 const usage: Record<string, string> = {
@@ -117,12 +129,13 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     .trim()
   // In a group, chatter that merely starts like a command ("进度太慢了", "帮助一下老人") is not for the bot
   // unless it is @mentioned; in a private chat, or when mentioned, the bot explains the right form.
-  const quiet = ctx.inRoom && !mentioned
+  const quiet = ctx.inRoom && !mentioned && !ctx.quoted
   if (quiet && ['我的诉求', '帮助', '待办'].includes(word) && rest !== '') return { kind: 'ignore' }
   // 公告 and 确认 are private-chat commands; in a group they are ordinary words.
   if (quiet && (word === '公告' || word === '确认' || word === '每日汇总')) return { kind: 'ignore' }
   const withNumber = (make: (number: string, tail: string) => Command): Command => {
     const match = numberPattern.exec(rest)
+    if (!match && ctx.quoted?.request) return make(ctx.quoted.request, rest)
     if (!match) {
       return quiet && rest !== ''
         ? { kind: 'ignore' }
@@ -142,12 +155,17 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     case '待办':
       return { kind: 'todo' }
     case '进度':
+      if (rest === '' && !ctx.quoted?.request) return { kind: 'progress' }
       return withNumber((number) => ({ kind: 'progress', number }))
     case '同求':
       return withNumber((number) => ({ kind: 'support', number }))
     case '满意':
+      if (rest === '' && !ctx.quoted?.request) return { kind: 'rate', rating: 'satisfied', reason: '' }
       return withNumber((number) => ({ kind: 'rate', number, rating: 'satisfied', reason: '' }))
     case '不满意':
+      // "不满意 灯还是不亮": the reason without a number, when it is clearly said to the bot.
+      if (!quiet && !ctx.quoted?.request && !numberPattern.test(rest))
+        return { kind: 'rate', rating: 'unsatisfied', reason: rest }
       return withNumber((number, reason) => ({ kind: 'rate', number, rating: 'unsatisfied', reason }))
     case '受理':
       return withNumber((number, note) => ({ kind: 'accept', number, note }))
@@ -167,6 +185,8 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
       return { kind: 'confirm' }
     case '意见': {
       const match = /^([gG]\d{1,9})(?:\s+|$)([\s\S]*)$/.exec(rest)
+      if (!match && ctx.quoted?.publicity && rest !== '')
+        return { kind: 'feedback', number: ctx.quoted.publicity, text: rest }
       if (!match)
         return quiet && rest !== ''
           ? { kind: 'ignore' }
@@ -206,4 +226,41 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     default:
       return { kind: 'unknown', text }
   }
+}
+
+/** A quoted message (引用) as WeChat writes it into the text: 「name：quoted」, a dash line, the reply. */
+export interface ParsedQuote {
+  quote?: { name: string; text: string }
+  body: string
+}
+
+// The dash line is 15 or 16 "-" separated by spaces, depending on the client; accept a few more or less.
+const quotePattern =
+  /^\s*「([^：:」\n]{1,80})[：:]([\s\S]*)」[ \t]*\r?\n[ \t]*(?:-[ \t]*){10,24}\r?\n([\s\S]*)$/
+
+export function parseQuote(text: string): ParsedQuote {
+  const match = quotePattern.exec(text)
+  if (!match) return { body: text }
+  return { quote: { name: match[1]!.trim(), text: match[2]!.trim() }, body: match[3]!.trim() }
+}
+
+/** The one request (Q…) and one publicity (G…) number a quoted bot message names; several name none. */
+export function quotedNumbers(quoted: string): QuotedNumbers {
+  const only = (pattern: RegExp) => {
+    const found = new Set(Array.from(normalizeChat(quoted).matchAll(pattern), (m) => m[1]!.toUpperCase()))
+    return found.size === 1 ? [...found][0] : undefined
+  }
+  return {
+    request: only(/(?<![A-Za-z])([Qq]\d{1,9})(?!\d)/g),
+    publicity: only(/(?<![A-Za-z])([Gg]\d{1,9})(?!\d)/g),
+  }
+}
+
+/**
+ * The text of a message that @mentions the bot, without that mention. Wechaty strips the mentions it can
+ * name; a group nickname it does not know stays as a leading `@…` up to U+2005 or a space.
+ */
+export function withoutLeadingMention(text: string, mentionsSelf: boolean) {
+  if (!mentionsSelf) return text
+  return text.replace(/^\s*@[^\u2005\s]*(?:[\u2005\s]+|$)/, '')
 }

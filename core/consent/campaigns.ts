@@ -203,6 +203,7 @@ async function audience(db: DbOrTx, c: CampaignRow) {
     .where(
       and(
         eq(chatGroups.xiaoquId, c.xiaoquId),
+        eq(chatGroups.state, 'active'),
         or(eq(chatGroups.kind, 'residents'), eq(chatGroups.kind, 'building')),
       ),
     )

@@ -124,7 +124,7 @@ export async function enqueueFilesToScope(
         select g.room_id, 1, a.file_name, '[]'::jsonb, ${input.dedupeKey} || ':file:' || a.id || ':room:' || g.room_id,
                ${input.notBefore.toISOString()}::timestamptz, ${input.priority}, ${input.batch}, a.id, ${input.notBefore.toISOString()}::timestamptz
         from ${chatGroups} g cross join ${attachments} a
-        where a.id = ${id} and g.kind in ('residents', 'building') and g.scope_path like ${`${input.scopePath}%`}
+        where a.id = ${id} and g.kind in ('residents', 'building') and g.state = 'active' and g.scope_path like ${`${input.scopePath}%`}
         order by g.id
         on conflict (dedupe_key) do nothing
         returning 1)

@@ -36,7 +36,7 @@ export async function enqueueToScope(db: DbOrTx, b: BroadcastToScope) {
       parts.map((part) => sql`${part}::text`),
       sql`, `,
     )}]) with ordinality as p(text, n)
-    where g.kind in ('residents', 'building') and g.scope_path like ${`${b.scopePath}%`}
+    where g.kind in ('residents', 'building') and g.state = 'active' and g.scope_path like ${`${b.scopePath}%`}
     order by g.id, p.n
     on conflict (dedupe_key) do nothing
     returning 1)
@@ -50,7 +50,7 @@ export async function enqueueToScope(db: DbOrTx, b: BroadcastToScope) {
 
 export async function countGroupsInScope(db: DbOrTx, scopePath: string) {
   const result = await db.execute(
-    sql`select count(*)::int as n from ${chatGroups} where kind in ('residents', 'building') and scope_path like ${`${scopePath}%`}`,
+    sql`select count(*)::int as n from ${chatGroups} where kind in ('residents', 'building') and state = 'active' and scope_path like ${`${scopePath}%`}`,
   )
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
 }

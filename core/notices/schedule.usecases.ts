@@ -250,6 +250,7 @@ async function phaseAudience(db: DbOrTx, xiaoquId: number, buildingIds: number[]
     .where(
       and(
         eq(chatGroups.xiaoquId, xiaoquId),
+        eq(chatGroups.state, 'active'),
         or(
           eq(chatGroups.kind, 'residents'),
           and(eq(chatGroups.kind, 'building'), isNotNull(chatGroups.buildingId)),

@@ -253,7 +253,7 @@ async function loadDue(db: DbOrTx, now: Date, workingDay: boolean) {
         (select coalesce(json_agg(${person} order by s.id), '[]') from staff s
           where exists (select from due) and s.role = 'officer' and s.supervisor_id is null and s.active) as leaders,
         (select coalesce(json_agg(json_build_object('roomId', g.room_id, 'scopePath', g.scope_path) order by g.id), '[]')
-          from chat_groups g where exists (select from due) and g.kind = 'officers') as groups`),
+          from chat_groups g where exists (select from due) and g.kind = 'officers' and g.state = 'active') as groups`),
   )
   const due = json<DueJson[]>(row!.due).map(
     (w): DueWatch => ({

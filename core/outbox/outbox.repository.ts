@@ -3,6 +3,9 @@ import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
 import { splitMessage } from './pacing'
 
+/** Retries back off exponentially up to this: a failing message holds its group's queue minutes, not hours. */
+export const maxRetryDelayMs = 60_000
+
 const defaultMaxChars = 1_800
 
 export interface OutgoingMessage {
@@ -16,6 +19,8 @@ export interface OutgoingMessage {
   priority?: OutboxRow['priority']
   /** Rows of one broadcast share a batch, so its progress can be shown. */
   batch?: string
+  /** A stored file (attachments.id) sent as a file; `text` is then its label, not sent. */
+  attachmentId?: number
 }
 
 export type OutboxRow = typeof outbox.$inferSelect
@@ -41,6 +46,7 @@ export async function enqueueMessages(
       not_before: (m.notBefore ?? now).toISOString(),
       priority: m.priority ?? 'normal',
       batch: m.batch ?? null,
+      attachment_id: m.attachmentId ?? null,
     }))
   })
   // One statement per slice whatever the row count: the rows travel as one JSON parameter, which is far
@@ -48,11 +54,11 @@ export async function enqueueMessages(
   for (let i = 0; i < rows.length; i += 5_000) {
     const slice = JSON.stringify(rows.slice(i, i + 5_000).map((row, ord) => ({ ...row, ord })))
     await db.execute(sql`
-      insert into ${outbox} (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch, created_at)
+      insert into ${outbox} (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch, attachment_id, created_at)
       select x.conversation_id, x.is_room, x.text, x.mentions, x.dedupe_key, x.not_before, x.priority, x.batch,
-             ${now.toISOString()}::timestamptz
+             x.attachment_id, ${now.toISOString()}::timestamptz
       from jsonb_to_recordset(${slice}::jsonb) as x(conversation_id text, is_room int, text text,
-        mentions jsonb, dedupe_key text, not_before timestamptz, priority text, batch text, ord int)
+        mentions jsonb, dedupe_key text, not_before timestamptz, priority text, batch text, attachment_id int, ord int)
       order by x.ord
       on conflict (dedupe_key) do nothing`)
   }
@@ -157,7 +163,7 @@ export async function markFailed(
   policy: { maxAttempts: number; retryBaseMs: number },
 ) {
   const exhausted = row.attempts >= policy.maxAttempts
-  const delay = Math.min(policy.retryBaseMs * 2 ** Math.max(0, row.attempts - 1), 3_600_000)
+  const delay = Math.min(policy.retryBaseMs * 2 ** Math.max(0, row.attempts - 1), maxRetryDelayMs)
   await db
     .update(outbox)
     .set({
@@ -170,11 +176,22 @@ export async function markFailed(
     .where(eq(outbox.id, row.id))
 }
 
-/** Puts a claimed row back untouched (pacing said "not yet"). */
+/**
+ * Puts a claimed row back untouched (pacing said "not yet", the bot went offline, the sender stops): its
+ * attempt count is the one it was claimed with, so nothing is used up.
+ */
 export async function release(db: DbOrTx, row: OutboxRow, notBefore: Date) {
   await db
     .update(outbox)
-    .set({ status: 'pending', notBefore, leaseUntil: null, inFlight: false })
+    .set({ status: 'pending', notBefore, leaseUntil: null, inFlight: false, attempts: row.attempts })
+    .where(eq(outbox.id, row.id))
+}
+
+/** Ends a row that must not be retried: `dropped` (its conversation is gone) or `uncertain`. */
+export async function settleAs(db: DbOrTx, row: OutboxRow, status: 'dropped' | 'uncertain', reason: string) {
+  await db
+    .update(outbox)
+    .set({ status, leaseUntil: null, inFlight: false, lastError: reason.slice(0, 500) })
     .where(eq(outbox.id, row.id))
 }
 

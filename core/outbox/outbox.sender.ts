@@ -9,16 +9,26 @@ import {
   type OutboxRow,
   recoverExpiredLeases,
   release,
+  settleAs,
 } from './outbox.repository'
 import { isQuietTime, startOfShanghaiDay } from './pacing'
 
-/** What actually delivers a message: wechaty in production, a fake in tests. */
 /** Any constant all instances share: the pacing budget is counted under it. */
 const pacingLockKey = 7_301_202_005
 
+/** What actually delivers a message: wechaty in production, a fake in tests. */
 export interface Transport {
   send(message: OutboxRow): Promise<void>
+  /** False while the bot is logged out or disconnected: then nothing is attempted. Absent = always. */
+  ready?(): boolean
 }
+
+/** The message never left: the bot went offline before the hand-over. No attempt is counted. */
+export class NotDeliveredError extends Error {}
+/** The conversation is gone for the bot (removed from the group, contact deleted): never retried. */
+export class ConversationGoneError extends Error {}
+/** The connection dropped while the message was being handed over: it may or may not have arrived. */
+export class UncertainDeliveryError extends Error {}
 
 /**
  * Sends what is due, one message at a time, within the global rate. Returns how many rows it settled
@@ -28,10 +38,14 @@ export async function drainOutboxOnce(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>,
   transport: Transport,
   limit = 20,
+  signal: { stopped: boolean } = { stopped: false },
 ): Promise<number> {
   const { db, clock, config, log } = deps
   const { minGapMs, ratePerMinute, dailyCap, jitterMs, quietHours, maxAttempts, retryBaseMs, leaseMs } =
     config.send
+  const ready = () => !signal.stopped && (transport.ready?.() ?? true)
+  // While the bot is away nothing is claimed, so no attempt is used up and order is kept.
+  if (!ready()) return 0
   const now = clock.now()
   await recoverExpiredLeases(db, now)
   const dayStart = startOfShanghaiDay(now)
@@ -53,7 +67,12 @@ export async function drainOutboxOnce(
   })
   let settled = 0
   const postedNow = new Set<string>()
-  for (const row of rows) {
+  for (const [index, row] of rows.entries()) {
+    // Stopping, or the bot went away: what is claimed and not yet sent goes back untouched.
+    if (!ready()) {
+      for (const rest of rows.slice(index)) await release(db, rest, rest.notBefore)
+      break
+    }
     // One claim may hold two rows for different groups; only one message per group per gap.
     if (minGapMs > 0 && postedNow.has(row.conversationId)) {
       await release(db, row, new Date(clock.now().getTime() + minGapMs))
@@ -65,6 +84,18 @@ export async function drainOutboxOnce(
       await transport.send(attempt)
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
+      if (error instanceof NotDeliveredError) {
+        log.info('outbox send deferred: the bot is not connected', { id: row.id })
+        await release(db, row, row.notBefore)
+        continue
+      }
+      if (error instanceof ConversationGoneError || error instanceof UncertainDeliveryError) {
+        const status = error instanceof ConversationGoneError ? 'dropped' : 'uncertain'
+        log.warn(`outbox message ${status}`, { id: row.id, error: message })
+        await settleAs(db, attempt, status, message)
+        settled++
+        continue
+      }
       log.warn('outbox send failed', { id: row.id, attempts: attempt.attempts, error: message })
       await markFailed(db, attempt, message, clock.now(), { maxAttempts, retryBaseMs })
       settled++
@@ -86,14 +117,14 @@ export function startOutboxSender(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'outboxSignal'>,
   transport: Transport,
 ) {
-  let stopped = false
+  const signal = { stopped: false }
   const loop = async () => {
-    while (!stopped) {
+    while (!signal.stopped) {
       try {
-        const settled = await drainOutboxOnce(deps, transport)
+        const settled = await drainOutboxOnce(deps, transport, 20, signal)
         if (settled > 0) continue
       } catch (error) {
-        if (stopped) break
+        if (signal.stopped) break
         deps.log.error('outbox sender error', { err: error })
       }
       await deps.outboxSignal.wait(deps.config.send.pollMs)
@@ -101,8 +132,9 @@ export function startOutboxSender(
   }
   const done = loop()
   return {
+    /** Finishes the message in hand, puts back what was claimed, and stops. */
     async stop() {
-      stopped = true
+      signal.stopped = true
       deps.outboxSignal.notify()
       await done
     },

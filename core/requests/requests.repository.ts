@@ -62,6 +62,7 @@ export async function officerGroupsCovering(db: DbOrTx, xiaoquPath: string) {
     .where(
       and(
         eq(chatGroups.kind, 'officers'),
+        eq(chatGroups.state, 'active'),
         or(isNull(chatGroups.scopePath), sql`${xiaoquPath} like ${chatGroups.scopePath} || '%'`),
       ),
     )

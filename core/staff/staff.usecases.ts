@@ -208,8 +208,17 @@ async function takeCode(db: DbOrTx, code: string, purpose: 'staff' | 'group', no
   return row
 }
 
-/** `绑定 <码>` in a private chat: links the sender's WeChat to the staff account. */
-export async function bindStaffWechat(db: DbOrTx, code: string, wechatId: string, now: Date) {
+/**
+ * `绑定 <码>` in a private chat: links the sender's WeChat to the staff account. Their display name is kept
+ * too: puppets that change ids at every login (wechat4u) find them again by it.
+ */
+export async function bindStaffWechat(
+  db: DbOrTx,
+  code: string,
+  wechatId: string,
+  now: Date,
+  wechatName?: string,
+) {
   const [already] = await db.select().from(staff).where(eq(staff.wechatId, wechatId))
   const row = await takeCode(db, code, 'staff', now)
   if (already && already.id !== row.staffId) {
@@ -218,19 +227,26 @@ export async function bindStaffWechat(db: DbOrTx, code: string, wechatId: string
       `这个微信已绑定到工作人员"${already.name}"，一个微信只能绑定一个账号。`,
     )
   }
-  const [bound] = await db.update(staff).set({ wechatId }).where(eq(staff.id, row.staffId!)).returning()
+  const [bound] = await db
+    .update(staff)
+    .set(wechatName === undefined ? { wechatId } : { wechatId, wechatName })
+    .where(eq(staff.id, row.staffId!))
+    .returning()
   await recordAudit(db, {
     actor: { kind: 'staff', staff: bound!, via: 'wechat' },
     action: 'staff.bind_wechat',
     entity: 'staff',
     entityId: bound!.id,
-    after: { wechatId },
+    after: { wechatId, wechatName: bound!.wechatName },
     at: now,
   })
   return bound!
 }
 
-/** `绑定小区 <码>` in a group, by bound staff: the group becomes a residents', building or officers' group. */
+/**
+ * `绑定小区 <码>` in a group, by bound staff: the group becomes a residents', building or officers' group.
+ * Binding a room again (unbound by an officer, or left and rejoined) makes it active again.
+ */
 export async function bindGroup(
   db: DbOrTx,
   actor: Actor & { kind: 'staff' },
@@ -251,12 +267,22 @@ export async function bindGroup(
     // Codes issued before scopes were stored fall back to their issuer's scope.
     scopePath: scopePath ?? creator?.scopePath ?? null,
     boundBy: actor.staff.id,
+    state: 'active' as const,
+    stateChangedAt: now,
     createdAt: now,
   }
   const [group] = await db
     .insert(chatGroups)
     .values(values)
-    .onConflictDoUpdate({ target: chatGroups.roomId, set: { ...values, createdAt: undefined } })
+    .onConflictDoUpdate({
+      target: chatGroups.roomId,
+      set: {
+        ...values,
+        createdAt: undefined,
+        // A re-bind of an active group changes what it serves, not its state: its state's time stays.
+        stateChangedAt: sql`case when ${chatGroups.state} = 'active' then ${chatGroups.stateChangedAt} else excluded.state_changed_at end`,
+      },
+    })
     .returning()
   await recordAudit(db, {
     actor,

@@ -1,7 +1,14 @@
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { batchProgress, enqueueMessages, type OutboxRow } from '../../core/outbox/outbox.repository'
-import { drainOutboxOnce, type Transport } from '../../core/outbox/outbox.sender'
+import {
+  ConversationGoneError,
+  drainOutboxOnce,
+  NotDeliveredError,
+  startOutboxSender,
+  type Transport,
+  UncertainDeliveryError,
+} from '../../core/outbox/outbox.sender'
 import { settleMessage } from '../../core/outbox/outbox.usecases'
 import { auditLog, outbox } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
@@ -92,6 +99,152 @@ describe.each(drivers)('outbox on %s', (driver) => {
     // A failed message no longer blocks its group.
     expect(second!.status).toBe('sent')
     expect(sent.filter((r) => r.conversationId === room).map((r) => r.text)).toEqual(['after'])
+  })
+
+  it('attempts nothing while the bot is away, and sends in order with no attempt used once it is back', async () => {
+    const room = `${uniqueId('r')}@chatroom`
+    await enqueueMessages(
+      deps.db,
+      ['first', 'second', 'third'].map((text) => ({ conversationId: room, isRoom: true, text })),
+      deps.clock.now(),
+    )
+    let online = false
+    const { sent, transport } = recordingTransport()
+    const gated: Transport = { ...transport, ready: () => online }
+    for (let i = 0; i < 5; i++) {
+      expect(await drainOutboxOnce(deps, gated)).toBe(0)
+      deps.clock.advance(60_000)
+    }
+    expect((await rowsFor(room)).map((r) => [r.status, r.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['pending', 0],
+    ])
+    online = true
+    await drainAll(gated)
+    expect(sent.filter((r) => r.conversationId === room).map((r) => r.text)).toEqual([
+      'first',
+      'second',
+      'third',
+    ])
+    expect((await rowsFor(room)).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true)
+  })
+
+  it('puts a row back untouched when the bot drops before the hand-over, and the rest of the claim with it', async () => {
+    const room = `${uniqueId('r')}@chatroom`
+    await enqueueMessages(
+      deps.db,
+      ['a', 'b'].map((text) => ({ conversationId: room, isRoom: true, text })),
+      deps.clock.now(),
+    )
+    let online = true
+    const dropping: Transport = {
+      ready: () => online,
+      async send() {
+        online = false
+        throw new NotDeliveredError('bot offline')
+      },
+    }
+    await drainOutboxOnce(deps, dropping)
+    expect((await rowsFor(room)).map((r) => [r.status, r.attempts, r.inFlight])).toEqual([
+      ['pending', 0, false],
+      ['pending', 0, false],
+    ])
+    await drainAll(recordingTransport().transport)
+  })
+
+  it('drops a row for a group the bot has left without retrying, and the group’s later rows go on', async () => {
+    const gone = `${uniqueId('gone')}@chatroom`
+    await enqueueMessages(
+      deps.db,
+      ['to nobody', 'also to nobody'].map((text) => ({ conversationId: gone, isRoom: true, text })),
+      deps.clock.now(),
+    )
+    const { sent, transport } = recordingTransport()
+    const leaving: Transport = {
+      async send(row) {
+        if (row.text === 'to nobody') throw new ConversationGoneError('机器人已不在群里')
+        return transport.send(row)
+      },
+    }
+    await drainAll(leaving)
+    const [first, second] = await rowsFor(gone)
+    expect(first).toMatchObject({ status: 'dropped', attempts: 1, lastError: '机器人已不在群里' })
+    expect(second!.status).toBe('sent')
+    expect(sent.map((r) => r.text)).toContain('also to nobody')
+  })
+
+  it('marks a row uncertain, not failed and never resent, when the connection dropped during its hand-over', async () => {
+    const room = `${uniqueId('r')}@chatroom`
+    await enqueueMessages(deps.db, [{ conversationId: room, isRoom: true, text: 'maybe' }], deps.clock.now())
+    const cut: Transport = {
+      async send() {
+        throw new UncertainDeliveryError('1 CANCELLED: Call cancelled')
+      },
+    }
+    await drainAll(cut)
+    deps.clock.advance(3_600_000)
+    const { sent, transport } = recordingTransport()
+    await drainAll(transport)
+    expect((await rowsFor(room))[0]).toMatchObject({
+      status: 'uncertain',
+      lastError: '1 CANCELLED: Call cancelled',
+    })
+    expect(sent.filter((r) => r.conversationId === room)).toHaveLength(0)
+  })
+
+  it('caps the retry backoff, so a failing row holds its group a few minutes, not hours', async () => {
+    const slow = await createTestDeps(driver, { env: { SEND_RETRY_BASE_MS: '5000', SEND_MAX_ATTEMPTS: '8' } })
+    try {
+      const room = `${uniqueId('r')}@chatroom`
+      await enqueueMessages(
+        slow.db,
+        ['broken', 'next'].map((text) => ({ conversationId: room, isRoom: true, text })),
+        slow.clock.now(),
+      )
+      const { sent, transport } = recordingTransport((row) => row.text === 'broken')
+      const start = slow.clock.now().getTime()
+      for (let i = 0; i < 100 && !sent.some((r) => r.text === 'next'); i++) {
+        await drainAll(transport, slow)
+        slow.clock.advance(5_000)
+      }
+      const held = slow.clock.now().getTime() - start
+      expect(sent.map((r) => r.text)).toEqual(['next'])
+      // 5 + 10 + 20 + 40 + 60 + 60 + 60 s of retries, then `failed`: under five minutes.
+      expect(held).toBeLessThanOrEqual(5 * 60_000)
+    } finally {
+      await slow.database.close()
+    }
+  })
+
+  it('stops after the message in hand and puts back what it had claimed', async () => {
+    const room = `${uniqueId('r')}@chatroom`
+    await enqueueMessages(
+      deps.db,
+      ['one', 'two', 'three'].map((text) => ({ conversationId: `${room}${text}`, isRoom: true, text })),
+      deps.clock.now(),
+    )
+    let release: () => void = () => {}
+    const handed: string[] = []
+    const slow: Transport = {
+      send: (row) =>
+        new Promise<void>((resolve) => {
+          handed.push(row.text)
+          release = resolve
+        }),
+    }
+    const sender = startOutboxSender(deps, slow)
+    for (let i = 0; i < 200 && handed.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+    const stopping = sender.stop()
+    release()
+    await stopping
+    const rows = await Promise.all(['one', 'two', 'three'].map((t) => rowsFor(`${room}${t}`)))
+    const statuses = rows.map(([r]) => r!.status)
+    expect(handed).toHaveLength(1)
+    expect(statuses.filter((s) => s === 'sent')).toHaveLength(1)
+    expect(statuses.filter((s) => s === 'pending')).toHaveLength(2)
+    expect(rows.every(([r]) => r!.status === 'sent' || (r!.attempts === 0 && !r!.leaseUntil))).toBe(true)
+    await drainAll(recordingTransport().transport)
   })
 
   it('keeps the minimum gap per group while other groups go ahead', async () => {

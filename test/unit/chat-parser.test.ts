@@ -125,7 +125,8 @@ const staffCommands: Case[] = [
 ]
 
 const missing: Case[] = [
-  ['进度 alone', '进度', dm, { kind: 'missingArgument', command: '进度', usage: '进度 Q1024' }],
+  // Without a number the use case picks the resident's only candidate, or lists them.
+  ['进度 alone', '进度', dm, { kind: 'progress' }],
   [
     '进度 with no number',
     '进度 楼道灯',
@@ -133,8 +134,15 @@ const missing: Case[] = [
     { kind: 'missingArgument', command: '进度', usage: '进度 Q1024' },
   ],
   ['同求 alone', '同求', room, { kind: 'missingArgument', command: '同求', usage: '同求 Q1024' }],
-  ['满意 alone', '满意', dm, { kind: 'missingArgument', command: '满意', usage: '满意 Q1024' }],
-  ['不满意 alone', '不满意', dm, { kind: 'missingArgument', command: '不满意', usage: '不满意 Q1024 原因' }],
+  ['满意 alone', '满意', dm, { kind: 'rate', rating: 'satisfied', reason: '' }],
+  ['不满意 alone', '不满意', dm, { kind: 'rate', rating: 'unsatisfied', reason: '' }],
+  [
+    '不满意 with a reason, no number',
+    '不满意 灯还是不亮',
+    dm,
+    { kind: 'rate', rating: 'unsatisfied', reason: '灯还是不亮' },
+  ],
+  ['不满意 chatter in a group', '不满意这个安排', room, { kind: 'ignore' }],
   ['绑定 alone', '绑定', dm, { kind: 'missingArgument', command: '绑定', usage: '绑定 绑定码' }],
   [
     '绑定小区 alone',

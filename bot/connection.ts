@@ -1,0 +1,338 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { qrcodeValueToImageUrl, type WechatyBuilder } from 'wechaty'
+import { acquireLease, releaseLease } from '../core/accounts/lease'
+import type { Deps } from '../core/shared/deps'
+import type { BotState, BotStatus } from './bot'
+import { createCollapsedLog } from './collapsed-log'
+
+export type WechatyInterface = ReturnType<typeof WechatyBuilder.build>
+
+export interface ConnectionOptions {
+  /** The puppet's name, for the status. */
+  puppet: string
+  /** A fresh wechaty with a fresh puppet: a connection whose own reset failed is rebuilt, not reused. */
+  build(): WechatyInterface
+  /** Registers the event handlers on a new instance (messages, rooms, friendships). */
+  attach(wechaty: WechatyInterface): void
+  /** After each login: reconciling ids, waking the sender. */
+  onLogin?(wechaty: WechatyInterface): Promise<void> | void
+  /** Right after start (the sandbox logs its mock account in here). */
+  afterStart?(wechaty: WechatyInterface): void
+  /** One process per account (PostgreSQL lease); absent in the sandbox. */
+  lease?: { account: string; leaseMs: number }
+  /**
+   * Probe a gateway (puppet service) that may drop or freeze silently: ding every `pingMs`, and count it
+   * dropped when nothing at all (heartbeat, dong, message) has come for `deadMs`.
+   */
+  liveness?: { pingMs: number; deadMs: number }
+  /** Longest pause between two attempts to connect. */
+  reconnectMaxMs: number
+  /** Give up and exit after this long without a login (0 = never), so a supervisor restarts us. */
+  exitAfterMs: number
+  exit(code: number): void
+  /** How long one attempt to start may take. */
+  startTimeoutMs?: number
+}
+
+export interface Connection {
+  status(): BotStatus
+  /** The wechaty instance of the current attempt, if any. */
+  current(): WechatyInterface | undefined
+  /** Logged in over a live connection: only then may anything be sent. */
+  ready(): boolean
+  /** Called with each new status (state changes, QR codes). */
+  onChange(listener: (status: BotStatus) => void): void
+  /** Stops reading messages (first step of a graceful shutdown). */
+  stopReading(): void
+  stop(): Promise<void>
+}
+
+// gRPC status codes that mean the channel is gone: CANCELLED, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE.
+const connectionLost = /^(1|4|13|14) [A-Z_]+:/
+
+/** wechaty is an EventEmitter, though its types do not say so. */
+const emitter = (instance: WechatyInterface) => instance as unknown as import('node:events').EventEmitter
+
+const timeout = <T>(promise: Promise<T>, ms: number, what: string) =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+
+/**
+ * Keeps one bot account connected for as long as the process lives: takes the account's lease, starts
+ * wechaty, notices a dropped or frozen gateway (puppet errors, a silent stream, logout), rebuilds the
+ * puppet and tries again with capped backoff, forever — or, as a last resort, exits so that docker's
+ * `restart:` takes over.
+ */
+export function startConnection(
+  deps: Pick<Deps, 'db' | 'log' | 'clock'>,
+  options: ConnectionOptions,
+): Connection {
+  const { log } = deps
+  const collapsed = createCollapsedLog(log)
+  const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  const listeners: ((status: BotStatus) => void)[] = []
+  let status: BotStatus = {
+    puppet: options.puppet,
+    state: 'connecting',
+    since: deps.clock.now().toISOString(),
+    loggedIn: false,
+  }
+  let wechaty: WechatyInterface | undefined
+  let stopped = false
+  let lastLoginAt = Date.now()
+  let wakeLoop: ((reason: string) => void) | undefined
+  const timers: NodeJS.Timeout[] = []
+
+  const update = (change: Partial<BotStatus> & { state?: BotState }) => {
+    const changed = change.state !== undefined && change.state !== status.state
+    status = {
+      ...status,
+      ...change,
+      since: changed ? deps.clock.now().toISOString() : status.since,
+    }
+    status.loggedIn = status.state === 'online'
+    if (status.state !== 'scan') status.qr = undefined
+    if (status.state === 'online') status.detail = undefined
+    if (changed) {
+      const fields = { puppet: status.puppet, state: status.state, detail: status.detail }
+      if (status.state === 'online') log.info('bot online', { ...fields, self: status.self?.name })
+      else log.warn('bot not online', fields)
+    }
+    for (const listener of listeners) listener({ ...status })
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('timer'), ms)
+      wakeLoop = (reason) => {
+        clearTimeout(timer)
+        resolve(reason)
+      }
+    })
+
+  const holdLease = async () => {
+    if (!options.lease) return true
+    let announced = false
+    while (!stopped) {
+      try {
+        const lease = await acquireLease(deps.db, options.lease.account, holder, options.lease.leaseMs)
+        if (lease.held) {
+          if (announced) log.info('bot account lease taken over', { account: options.lease.account, holder })
+          return true
+        }
+        const detail = `账号 ${options.lease.account} 正由另一进程 ${lease.holder} 使用`
+        if (!announced) {
+          log.warn(
+            'another process holds this bot account; waiting for its lease to lapse (set BOT_ACCOUNT to run a second account)',
+            { account: options.lease.account, holder: lease.holder, until: lease.expiresAt.toISOString() },
+          )
+          announced = true
+        }
+        update({ state: 'waiting_lease', detail })
+      } catch (error) {
+        collapsed.report('could not reach the database for the bot account lease', error)
+      }
+      await sleep(Math.max(1_000, Math.floor(options.lease.leaseMs / 3)))
+    }
+    return false
+  }
+
+  const teardown = async (instance: WechatyInterface) => {
+    emitter(instance).removeAllListeners()
+    // Errors after teardown would otherwise be unhandled: keep a listener that ignores them.
+    instance.on('error', () => {})
+    await timeout(instance.stop(), 5_000, 'wechaty stop').catch((error) =>
+      log.debug('wechaty stop failed', { error: error instanceof Error ? error.message : String(error) }),
+    )
+  }
+
+  /** One connection, from start until it drops; resolves with why it ended. */
+  const connectOnce = async (): Promise<{ connected: boolean; reason: string }> => {
+    const instance = options.build()
+    wechaty = instance
+    let lastEventAt = Date.now()
+    const alive = () => {
+      lastEventAt = Date.now()
+    }
+    let drop: (reason: string) => void = () => {}
+    const dropped = new Promise<string>((resolve) => {
+      drop = resolve
+    })
+    dropCurrent = drop
+    instance.on('error', (error) => {
+      const message = error instanceof Error ? error.message : String(error)
+      collapsed.report('wechaty error', error)
+      if (options.liveness && connectionLost.test(message)) drop(`gateway: ${message.slice(0, 120)}`)
+    })
+    instance.on('scan', (value, scanStatus) => {
+      alive()
+      update({
+        state: 'scan',
+        detail: '等待扫码登录',
+        qr: { value, imageUrl: qrcodeValueToImageUrl(value), status: String(scanStatus) },
+      })
+      log.info('scan the QR code to log in (also at GET /api/v1/bot/qr.svg and in the console)', {
+        imageUrl: status.qr?.imageUrl,
+      })
+    })
+    instance.on('login', (user) => {
+      alive()
+      lastLoginAt = Date.now()
+      update({ state: 'online', self: { id: user.id, name: user.name() } })
+      Promise.resolve(options.onLogin?.(instance)).catch((error) =>
+        log.error('after-login work failed', { err: error }),
+      )
+    })
+    instance.on('logout', () => {
+      alive()
+      update({ state: 'offline', detail: '机器人账号已退出登录' })
+    })
+    instance.on('heartbeat', alive)
+    instance.on('dong', alive)
+    instance.on('message', alive)
+    options.attach(instance)
+    update({ state: 'connecting', detail: status.detail })
+    try {
+      await timeout(instance.start(), options.startTimeoutMs ?? 20_000, 'wechaty start')
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      update({ state: 'connecting', detail: `无法连接：${reason.slice(0, 80)}` })
+      return { connected: false, reason }
+    }
+    let droppedEarly: string | undefined
+    void dropped.then((reason) => {
+      droppedEarly = reason
+    })
+    await Promise.resolve()
+    if (droppedEarly) return { connected: false, reason: droppedEarly }
+    options.afterStart?.(instance)
+    if (!instance.isLoggedIn && status.state !== 'scan') update({ state: 'offline', detail: '等待登录' })
+    alive()
+    const probe = options.liveness
+    if (probe) {
+      const timer = setInterval(() => {
+        if (Date.now() - lastEventAt > probe.deadMs) drop(`gateway silent for ${probe.deadMs} ms`)
+        try {
+          instance.ding('gaizao')
+        } catch {
+          // the gateway is gone; the silence check above notices
+        }
+      }, probe.pingMs)
+      timers.push(timer)
+      const reason = await Promise.race([dropped, sleepUntilStopped()])
+      clearInterval(timer)
+      return { connected: true, reason }
+    }
+    const reason = await Promise.race([dropped, sleepUntilStopped()])
+    return { connected: true, reason }
+  }
+
+  let stopSignal: () => void = () => {}
+  const stoppedPromise = new Promise<string>((resolve) => {
+    stopSignal = () => resolve('stopped')
+  })
+  const sleepUntilStopped = () => stoppedPromise
+
+  // The lease is renewed while held; losing it (another process took it after a long pause of ours)
+  // drops the connection at once, so the account never speaks from two processes.
+  let dropCurrent: (reason: string) => void = () => {}
+  if (options.lease) {
+    const lease = options.lease
+    const renew = setInterval(
+      async () => {
+        if (stopped || status.state === 'waiting_lease') return
+        try {
+          const result = await acquireLease(deps.db, lease.account, holder, lease.leaseMs)
+          if (!result.held) {
+            log.error('lost the bot account lease; disconnecting', { holder: result.holder })
+            dropCurrent(`账号由 ${result.holder} 接管`)
+          }
+        } catch (error) {
+          collapsed.report('could not renew the bot account lease', error)
+        }
+      },
+      Math.max(1_000, Math.floor(lease.leaseMs / 3)),
+    )
+    renew.unref()
+    timers.push(renew)
+  }
+
+  if (options.exitAfterMs > 0) {
+    const check = setInterval(() => {
+      if (stopped || status.state === 'online' || status.state === 'waiting_lease') return
+      if (Date.now() - lastLoginAt > options.exitAfterMs) {
+        log.error(
+          'no login for too long; exiting so that the supervisor restarts Gaizao (BOT_EXIT_AFTER_MINUTES)',
+          {
+            minutes: Math.round(options.exitAfterMs / 60_000),
+          },
+        )
+        options.exit(1)
+      }
+    }, 5_000)
+    check.unref()
+    timers.push(check)
+  }
+
+  const loop = async () => {
+    let failures = 0
+    while (!stopped) {
+      const waited = status.state === 'waiting_lease'
+      if (!(await holdLease())) break
+      if (waited || status.state === 'waiting_lease') lastLoginAt = Date.now()
+      const { connected, reason } = await connectOnce()
+      const instance = wechaty
+      wechaty = undefined
+      const wasLoggedIn = status.loggedIn
+      if (connected && !stopped) log.warn('bot connection lost; reconnecting', { reason })
+      else if (!stopped) collapsed.report('bot could not connect; trying again', reason)
+      if (!stopped && status.state !== 'connecting') {
+        update({ state: 'connecting', detail: `连接中断：${reason.slice(0, 80)}` })
+      }
+      if (instance) await teardown(instance)
+      if (stopped) break
+      failures = wasLoggedIn ? 0 : failures + 1
+      const pause = Math.min(options.reconnectMaxMs, 500 * 2 ** Math.min(failures, 10))
+      await Promise.race([sleep(pause), stoppedPromise])
+    }
+  }
+  const done = loop().catch((error) => log.error('bot connection loop failed', { err: error }))
+
+  return {
+    status: () => ({ ...status }),
+    current: () => wechaty,
+    ready: () => !stopped && status.state === 'online' && wechaty !== undefined,
+    onChange(listener) {
+      listeners.push(listener)
+    },
+    stopReading() {
+      if (wechaty) emitter(wechaty).removeAllListeners('message')
+    },
+    async stop() {
+      if (stopped) return
+      stopped = true
+      stopSignal()
+      wakeLoop?.('stop')
+      for (const timer of timers) clearInterval(timer)
+      await done
+      const instance = wechaty
+      wechaty = undefined
+      if (instance) await teardown(instance)
+      update({ state: 'stopped', detail: undefined })
+      collapsed.close()
+      if (options.lease) await releaseLease(deps.db, options.lease.account, holder).catch(() => {})
+    },
+  }
+}

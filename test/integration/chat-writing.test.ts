@@ -1,0 +1,308 @@
+import { and, eq, gt } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createApi } from '../../api/app'
+import { handleInbound, type Inbound } from '../../core/chat/chat.usecases'
+import { acceptRequest, resolveRequest } from '../../core/requests/requests.usecases'
+import { attachments, chatGroups, inboundMessages, outbox, requestPhotos, requests } from '../../db/schema'
+import { Browser } from '../support/console'
+import { createTestDeps, type TestDeps } from '../support/deps'
+import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { apiCaller } from '../support/http'
+import { drivers } from '../support/test-db'
+
+type World = Awaited<ReturnType<typeof makeWorld>>
+
+const png = (seed: number) =>
+  Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(`photo-${seed}`)])
+
+describe.each(drivers)('how people really write, on %s', (driver) => {
+  let deps: TestDeps
+  beforeAll(async () => {
+    deps = await createTestDeps(driver)
+  })
+  afterAll(async () => {
+    await deps.database.close()
+  })
+
+  const lastOutboxId = async () => {
+    const rows = await deps.db.select({ id: outbox.id }).from(outbox)
+    return rows.reduce((max, r) => Math.max(max, r.id), 0)
+  }
+
+  async function say(world: World, message: Partial<Inbound>, where: 'group' | 'private' = 'group') {
+    const before = await lastOutboxId()
+    const inbound: Inbound = {
+      id: uniqueId('msg'),
+      senderId: world.resident.wechatId!,
+      senderName: world.resident.name,
+      text: '',
+      mentionsSelf: false,
+      ...(where === 'group' ? { roomId: world.roomId, roomTopic: '居民群' } : {}),
+      ...message,
+    }
+    const result = await handleInbound(deps, inbound)
+    const written = await deps.db.select().from(outbox).where(gt(outbox.id, before)).orderBy(outbox.id)
+    const replies = written.filter((m) => m.conversationId === (inbound.roomId ?? inbound.senderId))
+    return {
+      inbound,
+      outcome: (result as { outcome?: string }).outcome,
+      written,
+      reply: replies.at(-1)?.text ?? '',
+    }
+  }
+
+  async function file(world: World, description = '3号楼2单元楼道灯坏了') {
+    const { outcome } = await say(world, { text: `@改造助手 ${description}` })
+    expect(outcome).toMatch(/^request:Q\d+$/)
+    return outcome!.slice('request:'.length)
+  }
+
+  const statusOf = async (number: string) =>
+    (await deps.db.select().from(requests).where(eq(requests.number, number)))[0]!.status
+  const resolve = (world: World, number: string) =>
+    resolveRequest(deps, world.officer.actor, number, '已更换灯泡')
+  const botQuote = (quoted: string) => ({ name: '改造小助手', text: quoted, fromBot: true })
+
+  describe('quoted replies', () => {
+    it('满意 quoting the bot rates the quoted request', async () => {
+      const world = await makeWorld(deps)
+      const first = await file(world)
+      const second = await file(world, '5号楼门口积水')
+      await resolve(world, first)
+      await resolve(world, second)
+      const { outcome } = await say(world, {
+        text: '满意',
+        quote: botQuote(`已收到您的诉求，编号 ${second}。`),
+      })
+      expect(outcome).toBe(`rated:${second}:satisfied`)
+      expect(await statusOf(second)).toBe('closed')
+      expect(await statusOf(first)).toBe('resolved')
+    })
+
+    it('不满意 with a reason quoting the bot reopens the quoted request', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      await resolve(world, number)
+      const { outcome } = await say(world, {
+        text: '不满意 灯还是不亮',
+        quote: botQuote(`诉求 ${number} 已办结`),
+      })
+      expect(outcome).toBe(`rated:${number}:unsatisfied`)
+      expect(await statusOf(number)).toBe('accepted')
+    })
+
+    it("a resident's quote never reaches someone else's request", async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      await resolve(world, number)
+      const neighbour = { senderId: uniqueId('wxid_neighbour'), senderName: '李阿姨' }
+      const quote = { name: '张桂兰', text: `我的诉求 ${number}`, fromBot: false }
+      const { outcome, reply } = await say(world, { ...neighbour, text: '满意', quote })
+      expect(outcome).toBe('rate:none')
+      expect(reply).toContain('没有待评价')
+      expect(await statusOf(number)).toBe('resolved')
+      // Nor does a bot quote: the use case still checks the author.
+      const viaBot = await say(world, { ...neighbour, text: '满意', quote: botQuote(`编号 ${number}`) })
+      expect(viaBot.outcome).toBe('refused:requests.not_author')
+      expect(await statusOf(number)).toBe('resolved')
+    })
+  })
+
+  describe('no number', () => {
+    it('rates the only resolved request, lists several, and says when there is none', async () => {
+      const world = await makeWorld(deps)
+      const none = await say(world, { text: '满意' })
+      expect(none.outcome).toBe('rate:none')
+      const first = await file(world)
+      const second = await file(world, '5号楼门口积水')
+      await resolve(world, first)
+      await resolve(world, second)
+      const both = await say(world, { text: '满意' })
+      expect(both.outcome).toBe('rate:choose:2')
+      expect(both.reply).toContain(first)
+      expect(both.reply).toContain(second)
+      expect(both.reply).toContain(`满意 ${second}`)
+      expect(await statusOf(first)).toBe('resolved')
+      await say(world, { text: `满意 ${first}` })
+      const only = await say(world, { text: '@改造助手 不满意 还是积水' })
+      expect(only.outcome).toBe(`rated:${second}:unsatisfied`)
+    })
+
+    it('进度 alone shows the only open request', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      const { outcome, reply } = await say(world, { text: '进度' }, 'private')
+      expect(outcome).toBe(`progress:${number}`)
+      expect(reply).toContain(number)
+    })
+  })
+
+  describe('photos', () => {
+    it('attaches photos sent within 10 minutes of filing, acknowledges once, and forwards each', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      deps.clock.advance(3 * 60_000)
+      const photo = png(1)
+      const first = await say(world, {
+        kind: 'image',
+        file: async () => ({ fileName: 'a.jpg', data: photo }),
+      })
+      expect(first.outcome).toBe(`photo:${number}`)
+      expect(first.reply).toBe(`已将照片补充到诉求 ${number}。`)
+      const forwarded = first.written.filter((m) => m.attachmentId !== null)
+      expect(forwarded.map((m) => m.conversationId)).toEqual([world.officersRoomId])
+      const [stored] = await deps.db
+        .select()
+        .from(attachments)
+        .where(eq(attachments.id, forwarded[0]!.attachmentId!))
+      expect(Buffer.from(stored!.data).equals(photo)).toBe(true)
+      expect(stored!.mediaType).toBe('image/png')
+
+      const second = await say(world, {
+        kind: 'image',
+        file: async () => ({ fileName: 'b.jpg', data: png(2) }),
+      })
+      expect(second.outcome).toBe(`photo:${number}`)
+      expect(second.written.filter((m) => m.attachmentId === null)).toEqual([])
+      expect(second.written.filter((m) => m.attachmentId !== null)).toHaveLength(1)
+      const [request] = await deps.db.select().from(requests).where(eq(requests.number, number))
+      const photos = await deps.db
+        .select()
+        .from(requestPhotos)
+        .where(eq(requestPhotos.requestId, request!.id))
+      expect(photos.map((p) => p.inboundMessageId)).toEqual([first.inbound.id, second.inbound.id])
+    })
+
+    it('forwards a photo privately to the officer who holds the request', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      await acceptRequest(deps, world.officer.actor, number)
+      const { written } = await say(world, {
+        kind: 'image',
+        file: async () => ({ fileName: 'c.jpg', data: png(5) }),
+      })
+      expect(written.filter((m) => m.attachmentId !== null).map((m) => [m.conversationId, m.isRoom])).toEqual(
+        [[world.officer.staff.wechatId, 0]],
+      )
+    })
+
+    it('an image with no recent request asks for words once per 10 minutes and keeps the file', async () => {
+      const world = await makeWorld(deps)
+      await file(world)
+      deps.clock.advance(11 * 60_000)
+      const first = await say(world, {
+        kind: 'image',
+        file: async () => ({ fileName: 'x.jpg', data: png(3) }),
+      })
+      expect(first.outcome).toBe('image:hint')
+      expect(first.reply).toContain('请补充文字说明问题和位置')
+      const [row] = await deps.db
+        .select()
+        .from(inboundMessages)
+        .where(eq(inboundMessages.messageId, first.inbound.id))
+      expect(row).toMatchObject({ kind: 'image', attachmentId: expect.any(Number) })
+      deps.clock.advance(60_000)
+      const again = await say(world, {
+        kind: 'image',
+        file: async () => ({ fileName: 'y.jpg', data: png(4) }),
+      })
+      expect(again).toMatchObject({ outcome: 'image:kept', written: [] })
+      deps.clock.advance(10 * 60_000)
+      expect((await say(world, { kind: 'image' })).outcome).toBe('image:hint')
+    })
+
+    it('keeps no file that is not an image, and downloads a replayed message once', async () => {
+      const world = await makeWorld(deps)
+      await file(world)
+      const fetch = vi.fn(async () => ({ fileName: 'evil.jpg', data: Buffer.from('<html>not a photo') }))
+      const { inbound, outcome } = await say(world, { kind: 'image', file: fetch })
+      expect(outcome).toBe('image:unreadable')
+      const [row] = await deps.db
+        .select()
+        .from(inboundMessages)
+        .where(eq(inboundMessages.messageId, inbound.id))
+      expect(row!.attachmentId).toBeNull()
+      expect(await handleInbound(deps, inbound)).toEqual({ duplicate: true })
+      expect(fetch).toHaveBeenCalledTimes(1)
+      const broken = await say(world, {
+        kind: 'image',
+        file: async () => Promise.reject(new Error('cdn down')),
+      })
+      expect(broken.outcome).toBe('image:unreadable')
+    })
+  })
+
+  it('lists photos on the request and serves them to whoever may see it, API and console', async () => {
+    const world = await makeWorld(deps)
+    const number = await file(world)
+    const photo = png(7)
+    await say(world, { kind: 'image', file: async () => ({ fileName: 'p.png', data: photo }) })
+    const app = createApi(deps)
+    const api = apiCaller(() => app)
+    const detail = await api(world.officer.token, 'GET', `/requests/${number}`)
+    expect(detail.status).toBe(200)
+    expect(detail.body.photos).toEqual([
+      { id: expect.any(Number), createdAt: expect.any(String), size: photo.length },
+    ])
+    const photoId = detail.body.photos[0].id
+    const res = await app.request(`/api/v1/requests/${number}/photos/${photoId}`, {
+      headers: { authorization: `Bearer ${world.officer.token}` },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('image/png')
+    expect(Buffer.from(await res.arrayBuffer()).equals(photo)).toBe(true)
+    // Property staff who do not hold the request see neither it nor its photos.
+    const outsider = await makeStaff(deps, {
+      name: uniqueId('物业'),
+      role: 'property_staff',
+      xiaoquId: world.xiaoqu.id,
+    })
+    expect((await api(outsider.token, 'GET', `/requests/${number}/photos/${photoId}`)).status).toBe(403)
+    // A photo id is only found under its own request.
+    const other = await file(world, '5号楼门口积水')
+    expect((await api(world.officer.token, 'GET', `/requests/${other}/photos/${photoId}`)).status).toBe(404)
+
+    const browser = new Browser(app)
+    const form = await browser.open('/console/login')
+    await browser.post(form, '/console/login', { token: world.officer.token })
+    const page = await browser.open(`/console/requests/${number}`)
+    const src = `/console/requests/${number}/photos/${photoId}`
+    expect(page.html).toContain(`src="${src}"`)
+    const image = await browser.open(src)
+    expect(image).toMatchObject({ status: 200, type: 'image/png' })
+    expect((await new Browser(app).open(src)).status).not.toBe(200)
+  })
+
+  describe('voice, stickers and group state', () => {
+    it('asks for text instead of voice, ignores a sticker in a group, hints at it in private', async () => {
+      const world = await makeWorld(deps)
+      const voice = await say(world, { kind: 'voice' }, 'private')
+      expect(voice.outcome).toBe('voice:hint')
+      expect(voice.reply).toContain('暂时听不了语音')
+      const sticker = await say(world, { kind: 'other', text: '[表情]' })
+      expect(sticker).toMatchObject({ outcome: 'ignored', written: [] })
+      const [row] = await deps.db
+        .select()
+        .from(inboundMessages)
+        .where(eq(inboundMessages.messageId, sticker.inbound.id))
+      expect(row).toMatchObject({ kind: 'other', outcome: 'ignored' })
+      expect((await say(world, { kind: 'other' }, 'private')).outcome).toBe('other:hint')
+    })
+
+    it('a group no longer active is silent, and every message stamps the group', async () => {
+      const world = await makeWorld(deps)
+      deps.clock.advance(60_000)
+      await say(world, { text: '大家好' })
+      const [seen] = await deps.db.select().from(chatGroups).where(eq(chatGroups.roomId, world.roomId))
+      expect(seen!.lastMessageAt).toEqual(deps.clock.now())
+      await deps.db.update(chatGroups).set({ state: 'unbound' }).where(eq(chatGroups.roomId, world.roomId))
+      const silent = await say(world, { text: '@改造助手 楼道灯坏了' })
+      expect(silent).toMatchObject({ outcome: 'unbound-room', written: [] })
+      const filed = await deps.db
+        .select()
+        .from(requests)
+        .where(and(eq(requests.residentId, world.resident.id), eq(requests.groupId, world.group.id)))
+      expect(filed).toEqual([])
+    })
+  })
+})
