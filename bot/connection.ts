@@ -33,6 +33,11 @@ export interface ConnectionOptions {
   exit(code: number): void
   /** How long one attempt to start may take. */
   startTimeoutMs?: number
+  /**
+   * Rebuild when connected but neither logged in nor showing a QR code for this long (wechat4u gives up
+   * for good after one failed request for its QR code, e.g. while the network is down). 0 = never.
+   */
+  stuckMs?: number
 }
 
 export interface Connection {
@@ -96,6 +101,7 @@ export function startConnection(
   const timers: NodeJS.Timeout[] = []
 
   const update = (change: Partial<BotStatus> & { state?: BotState }) => {
+    const wasOnline = status.state === 'online'
     const changed = change.state !== undefined && change.state !== status.state
     status = {
       ...status,
@@ -108,7 +114,10 @@ export function startConnection(
     if (changed) {
       const fields = { puppet: status.puppet, state: status.state, detail: status.detail }
       if (status.state === 'online') log.info('bot online', { ...fields, self: status.self?.name })
-      else log.warn('bot not online', fields)
+      else if (wasOnline || status.state === 'scan' || status.state === 'stopped')
+        log.warn('bot not online', fields)
+      // Between two attempts of a long outage: once a minute is enough (the collapsed errors say why).
+      else log.debug('bot not online', fields)
     }
     for (const listener of listeners) listener({ ...status })
   }
@@ -220,6 +229,20 @@ export function startConnection(
     options.afterStart?.(instance)
     if (!instance.isLoggedIn && status.state !== 'scan') update({ state: 'offline', detail: '等待登录' })
     alive()
+    const stuckMs = options.stuckMs ?? 0
+    if (stuckMs > 0) {
+      const watch = setInterval(
+        () => {
+          const since = Date.parse(status.since)
+          if (status.state === 'offline' && Date.now() - since > stuckMs) {
+            drop(`no login and no QR code for ${Math.round(stuckMs / 1000)} s`)
+          }
+        },
+        Math.min(5_000, stuckMs),
+      )
+      timers.push(watch)
+      void dropped.then(() => clearInterval(watch))
+    }
     const probe = options.liveness
     if (probe) {
       const timer = setInterval(() => {
@@ -296,7 +319,7 @@ export function startConnection(
       const instance = wechaty
       wechaty = undefined
       const wasLoggedIn = status.loggedIn
-      if (connected && !stopped) log.warn('bot connection lost; reconnecting', { reason })
+      if (connected && wasLoggedIn && !stopped) log.warn('bot connection lost; reconnecting', { reason })
       else if (!stopped) collapsed.report('bot could not connect; trying again', reason)
       if (!stopped && status.state !== 'connecting') {
         update({ state: 'connecting', detail: `连接中断：${reason.slice(0, 80)}` })
