@@ -100,7 +100,7 @@ async function lifecycleHooks(deps: Deps) {
   return {
     attach: (wechaty: Parameters<typeof attachLifecycleHandlers>[0]) =>
       attachLifecycleHandlers(wechaty, deps),
-    onLogin: async (wechaty: Parameters<typeof reconcileOnLogin>[0]) => {
+    onSettled: async (wechaty: Parameters<typeof reconcileOnLogin>[0]) => {
       await reconcileOnLogin(wechaty, deps)
     },
   }

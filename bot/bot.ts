@@ -45,8 +45,8 @@ export interface BotOptions {
   sandbox?: SandboxWorld
   /** Registers more handlers on each wechaty instance (group and contact lifecycle). */
   attach?: (wechaty: WechatyInterface) => void
-  /** After each login (reconciling ids that change per login). */
-  onLogin?: (wechaty: WechatyInterface) => Promise<void>
+  /** Once the rooms and contacts are loaded after a login (reconciling ids that change per login). */
+  onSettled?: (wechaty: WechatyInterface) => Promise<void>
   /** How the process exits as a last resort (BOT_EXIT_AFTER_MINUTES). */
   exit?: (code: number) => void
 }
@@ -73,10 +73,8 @@ export async function createBot(deps: Deps, options: BotOptions = {}): Promise<B
       options.attach?.(wechaty)
     },
     afterStart: sandbox ? () => sandbox.login() : undefined,
-    onLogin: async (wechaty) => {
-      deps.outboxSignal.notify()
-      await options.onLogin?.(wechaty)
-    },
+    onLogin: () => deps.outboxSignal.notify(),
+    onSettled: options.onSettled,
     lease: sandbox ? undefined : { account: config.bot.account, leaseMs: config.bot.leaseMs },
     liveness: isService ? { pingMs: 3_000, deadMs: 9_000 } : undefined,
     stuckMs: sandbox ? 0 : 60_000,

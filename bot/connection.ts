@@ -15,8 +15,14 @@ export interface ConnectionOptions {
   build(): WechatyInterface
   /** Registers the event handlers on a new instance (messages, rooms, friendships). */
   attach(wechaty: WechatyInterface): void
-  /** After each login: reconciling ids, waking the sender. */
+  /** At each login: waking the sender. */
   onLogin?(wechaty: WechatyInterface): Promise<void> | void
+  /**
+   * Once the puppet has loaded its rooms and contacts after a login (its `ready` event, or `settleMs`
+   * after the login for puppets that never say so): reconciling ids that changed.
+   */
+  onSettled?(wechaty: WechatyInterface): Promise<void> | void
+  settleMs?: number
   /** Right after start (the sandbox logs its mock account in here). */
   afterStart?(wechaty: WechatyInterface): void
   /** One process per account (PostgreSQL lease); absent in the sandbox. */
@@ -196,14 +202,33 @@ export function startConnection(
         imageUrl: status.qr?.imageUrl,
       })
     })
+    let settleTimer: NodeJS.Timeout | undefined
+    let settled = false
+    const settle = () => {
+      clearTimeout(settleTimer)
+      if (settled || !instance.isLoggedIn) return
+      settled = true
+      Promise.resolve(options.onSettled?.(instance)).catch((error) =>
+        log.error('after-login work failed', { err: error }),
+      )
+    }
     instance.on('login', (user) => {
       alive()
       lastLoginAt = Date.now()
+      settled = false
       update({ state: 'online', self: { id: user.id, name: user.name() } })
       Promise.resolve(options.onLogin?.(instance)).catch((error) =>
         log.error('after-login work failed', { err: error }),
       )
+      clearTimeout(settleTimer)
+      settleTimer = setTimeout(settle, options.settleMs ?? 60_000)
+      settleTimer.unref()
     })
+    instance.on('ready', () => {
+      alive()
+      settle()
+    })
+    void dropped.then(() => clearTimeout(settleTimer))
     instance.on('logout', () => {
       alive()
       update({ state: 'offline', detail: '机器人账号已退出登录' })

@@ -1,4 +1,5 @@
 import { type Message, types } from 'wechaty'
+import { z } from 'zod'
 import { parseQuote, withoutLeadingMention } from '../core/chat/chat.parser'
 import { handleInbound, type Inbound, type InboundKind } from '../core/chat/chat.usecases'
 import type { Deps } from '../core/shared/deps'
@@ -12,6 +13,30 @@ export function kindOf(type: types.Message): InboundKind {
   if (type === types.Message.Audio) return 'voice'
   return 'other'
 }
+
+/** Longer texts are kept in full in WeChat, not here: nobody types a demand this long. */
+const maxTextLength = 10_000
+
+/**
+ * What the puppet hands over, checked before core sees it: ids are non-empty strings, names and texts
+ * strings (a puppet may send null for either), the time a valid date. Anything else is not a message.
+ */
+const InboundFields = z.object({
+  id: z.string().min(1).max(256),
+  roomId: z.string().min(1).max(256).optional(),
+  roomTopic: z.string().max(500).catch('').optional(),
+  senderId: z.string().min(1).max(256),
+  senderName: z.string().max(200).catch(''),
+  text: z
+    .string()
+    .catch('')
+    .transform((t) => t.slice(0, maxTextLength)),
+  sentAt: z
+    .date()
+    .refine((d) => !Number.isNaN(d.getTime()))
+    .optional()
+    .catch(undefined),
+})
 
 /** Turns a wechaty Message into plain data; null for the bot's own messages. */
 export async function toInbound(
@@ -44,15 +69,25 @@ export async function toInbound(
       text = withoutLeadingMention(await message.mentionText().catch(quiet('mentionText', text)), true)
     }
   }
-  return {
+  const fields = InboundFields.safeParse({
     id: message.id,
     roomId: room?.id,
     roomTopic: room ? await room.topic().catch(quiet('topic', '')) : undefined,
-    senderId: talker.id,
-    senderName: talker.name(),
+    senderId: talker?.id,
+    senderName: talker?.name(),
     text,
-    mentionsSelf,
     sentAt: message.date(),
+  })
+  if (!fields.success) {
+    log?.warn('inbound: the puppet sent something that is not a readable message; ignored', {
+      id: message.id,
+      issues: fields.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 5),
+    })
+    return null
+  }
+  return {
+    ...fields.data,
+    mentionsSelf,
     kind,
     quote,
     file:
