@@ -164,6 +164,11 @@ export function startConnection(
     return false
   }
 
+  /**
+   * Ends an attempt the way wechaty does: a puppet service is told to stop, which also frees its event
+   * stream for our next attempt (a gateway serves one stream at a time; a frozen one may not have
+   * noticed ours is gone). A puppet service restores its account's session when started again.
+   */
   const teardown = async (instance: WechatyInterface) => {
     emitter(instance).removeAllListeners()
     // Errors after teardown would otherwise be unhandled: keep a listener that ignores them.
@@ -270,17 +275,21 @@ export function startConnection(
     }
     const probe = options.liveness
     if (probe) {
-      const timer = setInterval(() => {
-        if (Date.now() - lastEventAt > probe.deadMs) drop(`gateway silent for ${probe.deadMs} ms`)
+      const ping = setInterval(() => {
         try {
           instance.ding('gaizao')
         } catch {
-          // the gateway is gone; the silence check above notices
+          // the gateway is gone; the silence check notices
         }
       }, probe.pingMs)
-      timers.push(timer)
+      // Checked every second, so a silence is noticed within a second of `deadMs`.
+      const silence = setInterval(() => {
+        if (Date.now() - lastEventAt > probe.deadMs) drop(`gateway silent for ${probe.deadMs} ms`)
+      }, 1_000)
+      timers.push(ping, silence)
       const reason = await Promise.race([dropped, sleepUntilStopped()])
-      clearInterval(timer)
+      clearInterval(ping)
+      clearInterval(silence)
       return { connected: true, reason }
     }
     const reason = await Promise.race([dropped, sleepUntilStopped()])

@@ -218,6 +218,34 @@ describe.each(drivers)('Gaizao over a gRPC gateway on %s', (driver) => {
     expect((await gaizao.api('GET', '/outbox?status=failed')).body.items).toEqual([])
   }, 60_000)
 
+  it('notices a gateway that hangs without closing its connection within 10 s, and recovers when it answers again', async () => {
+    const frozenAt = Date.now()
+    gateway.freeze()
+    try {
+      measured.noticedFrozenMs = await gaizao.until(
+        async () => (await gaizao.readyz()).status === 503,
+        '/readyz 503 after the gateway froze',
+        20_000,
+      )
+      expect(measured.noticedFrozenMs).toBeLessThanOrEqual(10_000)
+      expect(
+        gaizao.lines.some(
+          (l) => l.includes('gateway silent') && Date.parse(JSON.parse(l).time) >= frozenAt - 1_000,
+        ),
+      ).toBe(true)
+    } finally {
+      gateway.thaw()
+    }
+    await gaizao.until(
+      async () => (await gaizao.readyz()).status === 200,
+      'readyz 200 after the gateway answered again',
+      30_000,
+    )
+    // And it stays up: the heartbeats and pings keep it alive.
+    await new Promise((resolve) => setTimeout(resolve, 12_000))
+    expect((await gaizao.readyz()).status).toBe(200)
+  }, 90_000)
+
   it('stops gracefully on SIGTERM within 10 s, with nothing left claimed', async () => {
     const exit = await gaizao.stop('SIGTERM')
     measured.sigtermExitMs = exit.tookMs

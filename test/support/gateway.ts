@@ -26,6 +26,20 @@ class GatewayPuppet extends PuppetMock {
   readonly friendships = new Map<string, PUPPET.payloads.Friendship & { accepted: boolean }>()
   /** Set while the gateway should refuse sends (a rate limit, a ban): the error to throw. */
   sendError: string | undefined
+  /** A frozen gateway keeps its connections open but says nothing: no heartbeat, no dong, no event. */
+  frozen = false
+  /** The account to log back in when the puppet is started again (a real gateway keeps its session). */
+  account: string | undefined
+
+  /**
+   * A client whose start fails rolls back with a `stop` call, which stops this puppet and logs it out.
+   * A real puppet service restores its login session when started again; so does this one.
+   */
+  override async onStart() {
+    await super.onStart()
+    const account = this.account
+    if (account && !this.isLoggedIn) setTimeout(() => this.isLoggedIn || this.login(account), 50)
+  }
 
   override async roomInvitationRawPayload(id: string) {
     return this.invitations.get(id)
@@ -91,6 +105,9 @@ export async function startGateway(options: GatewayOptions) {
   const endpoint = `127.0.0.1:${options.port}`
   const mocker = new mock.Mocker()
   const puppet = new GatewayPuppet({ mocker })
+  // PuppetMock's emit is an instance property, so freezing wraps it rather than overriding a method.
+  const emit = puppet.emit.bind(puppet)
+  puppet.emit = ((...args: Parameters<typeof emit>) => (puppet.frozen ? false : emit(...args))) as typeof emit
   const contacts = new Map<string, ContactMock>()
   const rooms = new Map<string, RoomMock>()
   const botSaid: BotSaid[] = []
@@ -118,6 +135,7 @@ export async function startGateway(options: GatewayOptions) {
 
   await puppet.start()
   mocker.login(bot)
+  puppet.account = botId
 
   let server: PuppetServer | undefined
   let heartbeat: NodeJS.Timeout | undefined
@@ -297,11 +315,21 @@ export async function startGateway(options: GatewayOptions) {
         timestamp: Date.now(),
       })
     },
+    /** The account logs out (and stays out, even across restarts, until `login`). */
     async logout() {
+      puppet.account = undefined
       await puppet.logout('logged out by the test')
     },
     login() {
+      puppet.account = botId
       mocker.login(bot)
+    },
+    /** The gateway hangs (a stuck process, a dead network path): connections stay open, nothing comes. */
+    freeze() {
+      puppet.frozen = true
+    },
+    thaw() {
+      puppet.frozen = false
     },
     /** Stops the gateway itself (the account stays logged in behind it). */
     stop: stopServer,
