@@ -11,6 +11,7 @@ import { createMessageHandler } from './on-message'
 import { realPuppetOptions } from './puppet'
 import type { SandboxWorld } from './sandbox/sandbox-world'
 import { createWechatyTransport } from './transport'
+import { tameWechat4u } from './wechat4u'
 
 /**
  * Where the connection stands: `waiting_lease` (another process holds this account), `connecting`
@@ -60,6 +61,7 @@ export async function createBot(deps: Deps, options: BotOptions = {}): Promise<B
   // wechaty's own logger repeats itself at every reconnection attempt; puppet errors reach our log through
   // the 'error' event, collapsed. WECHATY_LOG still chooses, for debugging a puppet.
   if (!process.env.WECHATY_LOG) wechatyLog.level(config.logLevel === 'debug' ? 'info' : 'silent')
+  if (!sandbox && config.puppet === 'wechaty-puppet-wechat4u') await tameWechat4u(log)
   const handleMessage = createMessageHandler(deps)
   const isService = !sandbox && config.puppet === 'wechaty-puppet-service'
   const connection = startConnection(deps, {

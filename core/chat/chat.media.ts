@@ -30,7 +30,8 @@ export async function respondToMedia(
   const now = ctx.clock.now()
   if (inbound.kind === 'voice') {
     await keep(ctx, inbound, file)
-    if (inRoom && (await saidRecently(ctx.db, inbound, 'voice:hint', now))) return { outcome: 'voice:kept' }
+    if (inRoom && (await saidRecently(ctx.db, inbound, 'voice:hint', now, groupHintWindowMs)))
+      return { outcome: 'voice:kept' }
     return { outcome: 'voice:hint', message: text.voiceHint(botName, inRoom) }
   }
   const [resident] = await ctx.db.select().from(residents).where(eq(residents.wechatId, inbound.senderId))
@@ -55,7 +56,8 @@ export async function respondToMedia(
       replyKey: `request:${target.number}:photo-unreadable`,
     }
   }
-  if (await saidRecently(ctx.db, inbound, 'image:hint', now)) return { outcome: 'image:kept' }
+  const window = inRoom ? groupHintWindowMs : photoWindowMs
+  if (await saidRecently(ctx.db, inbound, 'image:hint', now, window)) return { outcome: 'image:kept' }
   return { outcome: 'image:hint', message: text.imageHint(botName, inRoom) }
 }
 
@@ -89,8 +91,20 @@ async function keep(
   return stored.id
 }
 
+/**
+ * In a group people share photos and voice with each other all day: the bot, which was not spoken to,
+ * hints at most once a day a person there (in a private chat, once per photo window).
+ */
+const groupHintWindowMs = 24 * 60 * 60_000
+
 /** Whether the same person got this outcome within the window: such hints are given once per window. */
-async function saidRecently(db: DbOrTx, inbound: Inbound, outcome: string, now: Date) {
+async function saidRecently(
+  db: DbOrTx,
+  inbound: Inbound,
+  outcome: string,
+  now: Date,
+  windowMs = photoWindowMs,
+) {
   const [row] = await db
     .select({ id: inboundMessages.messageId })
     .from(inboundMessages)
@@ -98,7 +112,7 @@ async function saidRecently(db: DbOrTx, inbound: Inbound, outcome: string, now: 
       and(
         eq(inboundMessages.senderId, inbound.senderId),
         eq(inboundMessages.outcome, outcome),
-        gte(inboundMessages.receivedAt, new Date(now.getTime() - photoWindowMs)),
+        gte(inboundMessages.receivedAt, new Date(now.getTime() - windowMs)),
       ),
     )
     .limit(1)

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, type GaizaoProcess, startGaizaoProcess } from '../support/gaizao-process'
 import { type Gateway, startGateway } from '../support/gateway'
+import { bindWorld } from '../support/gateway-world'
 import { createTestDatabase, drivers } from '../support/test-db'
 
 const outageMs = Number(process.env.GATEWAY_OUTAGE_MS ?? 90_000)
@@ -92,8 +93,7 @@ describe.each(drivers)('Gaizao over a gRPC gateway on %s', (driver) => {
   let world: Awaited<ReturnType<typeof bindWorld>>
   it('is bound by chat and files a request @-mentioned by its group nickname, replying with a real mention', async () => {
     world = await bindWorld(gaizao, gateway)
-    const resident = gateway.person('张桂兰')
-    world.residentsRoom.payload.memberIdList.push(resident.id)
+    const resident = world.resident
     const after = Date.now()
     gateway.say(resident, '3号楼2单元楼道灯坏了，晚上黑乎乎的', {
       room: world.residentsRoom,
@@ -253,52 +253,3 @@ describe.each(drivers)('Gaizao over a gRPC gateway on %s', (driver) => {
     expect(exit.tookMs).toBeLessThan(10_000)
   }, 20_000)
 })
-
-async function bindWorld(gaizao: GaizaoProcess, gateway: Gateway) {
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await gaizao.api(method, path, body)
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`)
-    return res.body
-  }
-  const suffix = Math.random().toString(36).slice(2, 6)
-  const district = await api('POST', '/areas', { kind: 'district', name: `朝阳区${suffix}` })
-  const street = await api('POST', '/areas', {
-    kind: 'street',
-    name: `劲松街道${suffix}`,
-    parentId: district.id,
-  })
-  const community = await api('POST', '/areas', {
-    kind: 'community',
-    name: `农光里社区${suffix}`,
-    parentId: street.id,
-  })
-  const xiaoqu = await api('POST', '/xiaoqu', { communityId: community.id, name: `农光里${suffix}` })
-  const officer = await api('POST', '/staff', { name: '李红', role: 'officer', areaId: street.id })
-  const officerContact = gateway.person('李红（社区）')
-  const officersRoom = gateway.room(`劲松街道改造工作群${suffix}`, [officerContact.id])
-  const residentsRoom = gateway.room(`农光里小区居民群${suffix}`, [officerContact.id])
-
-  const code = (await api('POST', `/staff/${officer.staff.id}/binding-code`)).code as string
-  let after = Date.now()
-  gateway.say(officerContact, `绑定 ${code}`)
-  await gateway.waitForSaid((m) => m.toId === officerContact.id && m.text.includes('绑定成功'), { after })
-
-  const officersCode = (await api('POST', `/areas/${street.id}/binding-code`)).code as string
-  after = Date.now()
-  gateway.say(officerContact, `绑定小区 ${officersCode}`, { room: officersRoom })
-  await gateway.waitForSaid((m) => m.roomId === officersRoom.id && m.text.includes('已绑定'), { after })
-
-  const groupCode = (await api('POST', `/xiaoqu/${xiaoqu.id}/binding-code`, { kind: 'residents' }))
-    .code as string
-  after = Date.now()
-  gateway.say(officerContact, `绑定小区 ${groupCode}`, { room: residentsRoom })
-  await gateway.waitForSaid((m) => m.roomId === residentsRoom.id && m.text.includes('已绑定'), { after })
-  return {
-    xiaoquId: xiaoqu.id as number,
-    officerToken: officer.token as string,
-    officerContact,
-    officersRoom,
-    residentsRoom,
-    number: '',
-  }
-}

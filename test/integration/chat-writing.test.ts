@@ -186,7 +186,7 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       )
     })
 
-    it('an image with no recent request asks for words once per 10 minutes and keeps the file', async () => {
+    it('an image with no recent request asks for words once a day a person in a group and keeps the file', async () => {
       const world = await makeWorld(deps)
       await file(world)
       deps.clock.advance(11 * 60_000)
@@ -207,7 +207,10 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
         file: async () => ({ fileName: 'y.jpg', data: png(4) }),
       })
       expect(again).toMatchObject({ outcome: 'image:kept', written: [] })
+      // People share photos with each other all day: the bot, not spoken to, does not keep asking.
       deps.clock.advance(10 * 60_000)
+      expect((await say(world, { kind: 'image' })).outcome).toBe('image:kept')
+      deps.clock.advance(24 * 60 * 60_000)
       expect((await say(world, { kind: 'image' })).outcome).toBe('image:hint')
     })
 
