@@ -1,8 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
-import QRCode from 'qrcode'
 import type { Bot } from '../bot/bot'
 import type { SandboxWorld } from '../bot/sandbox/sandbox-world'
-import { assertRole } from '../core/shared/actor'
 import type { Deps } from '../core/shared/deps'
 import { type ApiEnv, requireStaff } from './auth'
 import { createConsoleRoutes } from './console/console.routes'
@@ -11,6 +9,7 @@ import { createErrorHandler, errorBody, validationError } from './errors'
 import { createMetricsRoutes } from './metrics'
 import { registerAdminRoutes } from './routes/admin.routes'
 import { registerAttachmentRoutes } from './routes/attachments.routes'
+import { registerBotRoutes } from './routes/bot.routes'
 import { registerConsentRoutes } from './routes/consent.routes'
 import { registerExportRoutes } from './routes/exports.routes'
 import { registerGroupRoutes } from './routes/groups.routes'
@@ -74,20 +73,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerExportRoutes(v1, deps)
   registerStatsRoutes(v1, deps)
   registerGroupRoutes(v1, deps)
-  v1.get('/bot', (c) => {
-    const status = options.bot?.status()
-    if (!status) return c.json(null)
-    return c.json(c.get('staff').role === 'admin' ? status : { ...status, qr: undefined })
-  })
-  v1.get('/bot/qr.svg', async (c) => {
-    // Whoever scans this code logs their account in as the bot: admins only.
-    assertRole(c.get('staff'), [])
-    const qr = options.bot?.status().qr
-    if (!qr) return c.json(errorBody('bot.no_qr', '当前不需要扫码登录（已登录或使用沙盒）。'), 404)
-    return c.body(await QRCode.toString(qr.value, { type: 'svg', margin: 2 }), 200, {
-      'content-type': 'image/svg+xml',
-    })
-  })
+  registerBotRoutes(v1, options.bot)
   app.route('/api/v1', v1)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' })

@@ -1,6 +1,7 @@
 import { eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApi } from '../../api/app'
+import type { BotStatus } from '../../bot/bot'
 import { handleInbound } from '../../core/chat/chat.usecases'
 import { cancelFeeNotice, createFeeNotice } from '../../core/notices/fee.usecases'
 import * as requests from '../../core/requests/requests.usecases'
@@ -45,6 +46,41 @@ describe.each(drivers)('hardening on %s', (driver) => {
     const world = await makeWorld(deps)
     expect(await (await call('/api/v1/bot', world.officer.token)).text()).not.toContain('secret')
     expect(await (await call('/api/v1/bot', deps.adminToken)).text()).toContain('secret')
+  })
+
+  it('serves the login QR as SVG to admins only, documented in OpenAPI, and says why when there is none', async () => {
+    const world = await makeWorld(deps)
+    const svg = await call('/api/v1/bot/qr.svg', deps.adminToken)
+    expect(svg.status).toBe(200)
+    expect(svg.headers.get('content-type')).toContain('image/svg+xml')
+    expect(await svg.text()).toContain('<svg')
+    expect((await call('/api/v1/bot/qr.svg', world.officer.token)).status).toBe(403)
+    const doc = (await (await app.request('/api/openapi.json')).json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/bot', '/api/v1/bot/qr.svg']))
+    const states: [BotStatus['state'], string][] = [
+      ['online', '已登录'],
+      ['connecting', '尚未连上微信网关'],
+      ['waiting_lease', '另一进程'],
+    ]
+    for (const [state, why] of states) {
+      const online = createApi(deps, {
+        bot: {
+          status: () => ({
+            puppet: 'wechaty-puppet-service',
+            state,
+            since: '',
+            loggedIn: state === 'online',
+          }),
+        },
+      })
+      const res = await online.request('/api/v1/bot/qr.svg', {
+        headers: { authorization: `Bearer ${deps.adminToken}` },
+      })
+      expect(res.status).toBe(404)
+      const body = (await res.json()) as { error: { code: string; message: string } }
+      expect(body.error.code).toBe('bot.no_qr')
+      expect(body.error.message).toContain(why)
+    }
   })
 
   it("binds an officers' group to the area its code was issued for, even when an admin issued it", async () => {
