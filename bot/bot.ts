@@ -64,6 +64,16 @@ export async function createBot(deps: Deps, options: BotOptions = {}): Promise<B
   if (!sandbox && config.puppet === 'wechaty-puppet-wechat4u') await tameWechat4u(log)
   const handleMessage = createMessageHandler(deps)
   const isService = !sandbox && config.puppet === 'wechaty-puppet-service'
+  // The commonest puppet-service mistake, said once in words instead of a certificate error each attempt.
+  let tlsExplained = false
+  const explainTlsMismatch = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error)
+    if (tlsExplained || !message.includes('ERR_TLS_CERT_ALTNAME_INVALID')) return
+    tlsExplained = true
+    log.error(
+      "the gateway's TLS certificate does not match the token: with the built-in certificate the token must be insecure_<token> with no further _ (the part before the last _ is the server name); for a gateway without TLS set WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true",
+    )
+  }
   const connection = startConnection(deps, {
     puppet: sandbox ? 'sandbox' : config.puppet,
     build: () =>
@@ -72,6 +82,7 @@ export async function createBot(deps: Deps, options: BotOptions = {}): Promise<B
         : WechatyBuilder.build(realPuppetOptions(config)),
     attach(wechaty) {
       wechaty.on('message', handleMessage)
+      if (isService) wechaty.on('error', explainTlsMismatch)
       options.attach?.(wechaty)
     },
     afterStart: sandbox ? () => sandbox.login() : undefined,

@@ -87,6 +87,10 @@ export interface GatewayOptions {
   botId?: string
   /** How often the gateway sends a heartbeat; real puppets do every ~15 s. */
   heartbeatMs?: number
+  /** TLS with wechaty-puppet-service's built-in certificate (off by default, as in most tests). */
+  tls?: boolean
+  /** The token, when a test needs a particular one (a wrong prefix for TLS, say). */
+  token?: string
 }
 
 /**
@@ -101,7 +105,7 @@ export async function startGateway(options: GatewayOptions) {
   if (!process.env.WECHATY_LOG) PUPPET.log.level('silent')
   const botName = options.botName ?? '改造助手'
   const botId = options.botId ?? 'wxid_gateway_bot'
-  const token = `insecure_gaizao_${Math.random().toString(36).slice(2, 10)}`
+  const token = options.token ?? `insecure_gaizao-${Math.random().toString(36).slice(2, 10)}`
   const endpoint = `127.0.0.1:${options.port}`
   const mocker = new mock.Mocker()
   const puppet = new GatewayPuppet({ mocker })
@@ -141,7 +145,7 @@ export async function startGateway(options: GatewayOptions) {
   let heartbeat: NodeJS.Timeout | undefined
   const startServer = async () => {
     if (server) return
-    server = new PuppetServer({ endpoint, puppet, token, tls: { disable: true } })
+    server = new PuppetServer({ endpoint, puppet, token, tls: { disable: !options.tls } })
     await server.start()
     // PuppetMock sends no heartbeats, and wechaty resets a connection that is silent for 60 s.
     heartbeat = setInterval(
@@ -187,8 +191,8 @@ export async function startGateway(options: GatewayOptions) {
       WECHATY_PUPPET: 'wechaty-puppet-service',
       WECHATY_PUPPET_SERVICE_TOKEN: token,
       WECHATY_PUPPET_SERVICE_ENDPOINT: endpoint,
-      WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: 'true',
-    },
+      WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: options.tls ? 'false' : 'true',
+    } as Record<string, string>,
     person,
     room,
     /** Someone speaks; `mention` @-mentions the bot by id, writing `@<mentionAs>` (its group nickname) in the text. */
