@@ -103,6 +103,38 @@ export function createMetricsRoutes(deps: Pick<Deps, 'db' | 'clock'>, bot?: Pick
       this.set(bot?.status().loggedIn ? 1 : 0)
     },
   })
+  new Gauge({
+    name: 'gaizao_bot_state',
+    help: "1 for the bot's current connection state (online, connecting, offline, scan, waiting_lease, stopped)",
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      const status = bot?.status()
+      if (status) this.set({ state: status.state }, 1)
+    },
+  })
+  new Gauge({
+    name: 'gaizao_groups',
+    help: 'WeChat groups by state: active, unbound by staff, left by the bot',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const r of await count(sql`select state, count(*)::int as n from chat_groups group by state`)) {
+        this.set({ state: String(r.state) }, r.n)
+      }
+    },
+  })
+  new Gauge({
+    name: 'gaizao_identity_issues_open',
+    help: 'Groups and staff a login with new ids could not match, waiting for an admin',
+    registers: [registry],
+    async collect() {
+      const [r] = await count(sql`select count(*)::int as n from identity_issues where resolved_at is null`)
+      this.set(r?.n ?? 0)
+    },
+  })
   const merged = Registry.merge([processMetrics(), registry])
   return new Hono().get('/', async (c) =>
     c.text(await merged.metrics(), 200, { 'content-type': merged.contentType }),

@@ -22,7 +22,9 @@ describe.each(drivers)('/metrics on %s', (driver) => {
       channel: 'wechat',
       resident: world.resident,
     })
-    const app = createApi(deps, { bot: { status: () => ({ puppet: 'sandbox', loggedIn: true }) as never } })
+    const app = createApi(deps, {
+      bot: { status: () => ({ puppet: 'sandbox', state: 'online', since: '', loggedIn: true }) },
+    })
     const read = async () => {
       const res = await app.request('/metrics')
       expect(res.status).toBe(200)
@@ -33,6 +35,9 @@ describe.each(drivers)('/metrics on %s', (driver) => {
     expect(before).toMatch(/^gaizao_open_items\{kind="request",state="on_time"\} 1$/m)
     expect(before).toMatch(/^gaizao_outbox_messages\{status="pending"\} [1-9]\d*$/m)
     expect(before).toMatch(/^gaizao_bot_logged_in 1$/m)
+    expect(before).toMatch(/^gaizao_bot_state\{state="online"\} 1$/m)
+    expect(before).toMatch(/^gaizao_groups\{state="active"\} [1-9]\d*$/m)
+    expect(before).toMatch(/^gaizao_identity_issues_open 0$/m)
     expect(before).toMatch(/^gaizao_nodejs_heap_size_total_bytes \d+/m)
     // A week later the request is late, and its nudge is due.
     deps.clock.advance(14 * 86_400_000)
