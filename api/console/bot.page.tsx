@@ -1,68 +1,17 @@
-import type { Hono, MiddlewareHandler } from 'hono'
+import type { Hono } from 'hono'
 import { raw } from 'hono/html'
 import QRCode from 'qrcode'
-import type { BotState, BotStatus } from '../../bot/bot'
+import type { BotStatus } from '../../bot/bot'
 import { assertRole } from '../../core/shared/actor'
-import { shanghaiParts } from '../../core/sla/calendar'
+import { stateNames } from './bot-banner'
 import { time } from './format'
 import { render, viewerOf } from './kit'
 import { Layout, type Viewer } from './layout'
-import { type ConsoleEnv, consolePath } from './session'
+import type { ConsoleEnv } from './session'
 
 /** What the console may ask of the bot. */
 export interface ConsoleBot {
   status(): BotStatus
-}
-
-const stateNames: Record<BotState, string> = {
-  waiting_lease: '等待另一进程释放账号',
-  connecting: '正在连接',
-  scan: '等待扫码登录',
-  online: '在线',
-  offline: '已掉线',
-  stopped: '已停止',
-}
-
-const pad = (n: number) => String(n).padStart(2, '0')
-/** '12-01 15:20' in Shanghai. */
-function monthDayTime(iso: string) {
-  const p = shanghaiParts(new Date(iso))
-  return `${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`
-}
-
-/** Whether people should be told the bot is down: a real account that is not online. */
-export const botDown = (status: BotStatus | undefined): status is BotStatus =>
-  status !== undefined && status.puppet !== 'sandbox' && status.state !== 'online'
-
-export function BotBanner(props: { status: BotStatus; admin: boolean }) {
-  return (
-    <div class="msg warn" role="status">
-      机器人未连接（自 {monthDayTime(props.status.since)} 起，{stateNames[props.status.state]}
-      ）：消息暂存待发，恢复后按顺序发出。
-      {props.admin ? (
-        <>
-          {' '}
-          <a href={`${consolePath}/bot`}>查看机器人状态</a>
-        </>
-      ) : null}
-    </div>
-  )
-}
-
-/**
- * The banner on every page after login while the bot is down. Pages are rendered by many routes, each
- * with its own layout call, so it is put in front of the page's content once the page is made.
- */
-export function botBannerMiddleware(bot: ConsoleBot | undefined): MiddlewareHandler<ConsoleEnv> {
-  return async (c, next) => {
-    await next()
-    const status = bot?.status()
-    if (!botDown(status) || !c.get('staff')) return
-    if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
-    const html = await c.res.text()
-    const banner = (<BotBanner status={status} admin={c.get('staff').role === 'admin'} />).toString()
-    c.res = new Response(html.replace('<main>', `<main>${banner}`), c.res)
-  }
 }
 
 export function BotPage(props: { viewer: Viewer; status: BotStatus | undefined; qrSvg?: string }) {

@@ -33,7 +33,7 @@ import {
   xiaoqu,
 } from '../../db/schema'
 import { createErrorHandler } from '../errors'
-import { botBannerMiddleware, type ConsoleBot, registerBotPage } from './bot.page'
+import { type ConsoleBot, registerBotPage } from './bot.page'
 import { registerConsentPages } from './consent.routes'
 import { DashboardPage } from './dashboard.page'
 import { registerGroupPages } from './groups.routes'
@@ -222,7 +222,10 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
   // Everything below needs a session; POSTs also a CSRF token.
   const guard = requireConsoleStaff(deps, csrfRefused)
   app.use('*', (c, next) => (c.req.path === `${consolePath}/login` ? next() : guard(c, next)))
-  app.use('*', botBannerMiddleware(options.bot))
+  app.use('*', async (c, next) => {
+    c.set('bot', options.bot?.status())
+    await next()
+  })
 
   app.get('/logout', (c) => render(c, <LogoutPage csrf={c.get('csrf')} />))
   app.post('/logout', (c) => {

@@ -1,6 +1,8 @@
 import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
+import type { BotStatus } from '../../bot/bot'
 import type { StaffRow } from '../../core/shared/actor'
+import { BotBanner, botDown } from './bot-banner'
 import { staffLabel } from './format'
 import { consolePath, csrfField } from './session'
 
@@ -95,6 +97,8 @@ const adminNavItems: typeof navItems = [{ key: 'bot', href: `${consolePath}/bot`
 export interface Viewer {
   staff: StaffRow
   csrf: string
+  /** The bot's connection, for the banner shown on every page while it is down. */
+  bot?: BotStatus
 }
 
 export const CsrfField = (props: { token: string }) => (
@@ -143,6 +147,9 @@ export function Layout(props: {
         <span class="who">{staffLabel(props.viewer.staff)}</span>
       </header>
       <main>
+        {botDown(props.viewer.bot) ? (
+          <BotBanner status={props.viewer.bot} admin={props.viewer.staff.role === 'admin'} />
+        ) : null}
         <Messages error={props.error} notice={props.notice} />
         {props.children}
       </main>

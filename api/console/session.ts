@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import type { BotStatus } from '../../bot/bot'
 import type { StaffRow } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
 import { authenticate } from '../../core/staff/staff.usecases'
@@ -24,6 +25,8 @@ export type ConsoleEnv = {
     staff: StaffRow
     /** The value of the hidden `_csrf` field forms carry. */
     csrf: string
+    /** The bot's connection as this request found it (absent in API-only setups). */
+    bot?: BotStatus
   }
 }
 
