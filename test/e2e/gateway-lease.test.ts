@@ -46,6 +46,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(
         'the second process taking over',
         30_000,
       )
+      process.stdout.write(`lease taken over ${tookOver} ms after the holder was killed\n`)
       // The lease is 6 s and is checked every 2 s: the take-over comes within about 8 s of the death.
       expect(tookOver).toBeLessThan(15_000)
       expect(second.lines.some((l) => l.includes('lease taken over'))).toBe(true)
