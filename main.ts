@@ -94,12 +94,17 @@ export async function startGaizao(config: Config) {
   }
 }
 
-/** The group and contact lifecycle handlers, when that module is present. */
+/**
+ * The group and contact lifecycle handlers, for each wechaty instance the connection builds; the friend
+ * request throttle is made once, so a reconnection does not reset it.
+ */
 async function lifecycleHooks(deps: Deps) {
   const { attachLifecycleHandlers, reconcileOnLogin } = await import('./bot/on-lifecycle')
+  const { createFriendThrottle } = await import('./core/groups/invitations.usecases')
+  const friendThrottle = createFriendThrottle(deps.config.bot.friendsPerHour)
   return {
     attach: (wechaty: Parameters<typeof attachLifecycleHandlers>[0]) =>
-      attachLifecycleHandlers(wechaty, deps),
+      attachLifecycleHandlers(wechaty, deps, { friendThrottle }),
     onSettled: async (wechaty: Parameters<typeof reconcileOnLogin>[0]) => {
       await reconcileOnLogin(wechaty, deps)
     },
