@@ -89,7 +89,7 @@ export async function createBot(deps: Deps, options: BotOptions = {}): Promise<B
     onLogin: () => deps.outboxSignal.notify(),
     onSettled: options.onSettled,
     lease: sandbox ? undefined : { account: config.bot.account, leaseMs: config.bot.leaseMs },
-    liveness: isService ? { pingMs: 2_000, deadMs: 8_000 } : undefined,
+    liveness: isService ? { pingMs: 2_000, deadMs: 7_000, quietMs: 45_000 } : undefined,
     stuckMs: sandbox ? 0 : 60_000,
     reconnectMaxMs: config.bot.reconnectMaxMs,
     exitAfterMs: sandbox ? 0 : config.bot.exitAfterMs,

@@ -29,9 +29,11 @@ export interface ConnectionOptions {
   lease?: { account: string; leaseMs: number }
   /**
    * Probe a gateway (puppet service) that may drop or freeze silently: ding every `pingMs`, and count it
-   * dropped when nothing at all (heartbeat, dong, message) has come for `deadMs`.
+   * dropped when nothing at all (heartbeat, dong, message) has come for `deadMs` — once the gateway has
+   * shown that it answers a ding. One whose puppet never answers is judged by its heartbeats (every
+   * ~15 s on real puppets) with `quietMs`, so a healthy connection is never dropped for want of a dong.
    */
-  liveness?: { pingMs: number; deadMs: number }
+  liveness?: { pingMs: number; deadMs: number; quietMs: number }
   /** Longest pause between two attempts to connect. */
   reconnectMaxMs: number
   /** Give up and exit after this long without a login (0 = never), so a supervisor restarts us. */
@@ -238,8 +240,12 @@ export function startConnection(
       alive()
       update({ state: 'offline', detail: '机器人账号已退出登录' })
     })
+    let answersDing = false
     instance.on('heartbeat', alive)
-    instance.on('dong', alive)
+    instance.on('dong', () => {
+      answersDing = true
+      alive()
+    })
     instance.on('message', alive)
     options.attach(instance)
     update({ state: 'connecting', detail: status.detail })
@@ -284,7 +290,8 @@ export function startConnection(
       }, probe.pingMs)
       // Checked every second, so a silence is noticed within a second of `deadMs`.
       const silence = setInterval(() => {
-        if (Date.now() - lastEventAt > probe.deadMs) drop(`gateway silent for ${probe.deadMs} ms`)
+        const limit = answersDing ? probe.deadMs : probe.quietMs
+        if (Date.now() - lastEventAt > limit) drop(`gateway silent for ${limit} ms`)
       }, 1_000)
       timers.push(ping, silence)
       const reason = await Promise.race([dropped, sleepUntilStopped()])

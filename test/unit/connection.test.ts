@@ -76,7 +76,7 @@ describe('the bot connection', () => {
         return instance
       },
       attach: () => {},
-      liveness: { pingMs: 50, deadMs: 300 },
+      liveness: { pingMs: 50, deadMs: 300, quietMs: 300 },
       reconnectMaxMs: 100,
       exitAfterMs: 0,
       exit: () => {},
@@ -95,6 +95,47 @@ describe('the bot connection', () => {
       expect(connection.status().state).toBe('offline')
       expect(instances.at(-1)).toBe(current)
     } finally {
+      await connection.stop()
+    }
+  })
+
+  it('judges a gateway that never answers a ding by its heartbeats, and one that does by its dongs', async () => {
+    const built: (WechatyInterface & EventEmitter)[] = []
+    let answers = false
+    const connection = startConnection(deps, {
+      puppet: 'test',
+      build: () => {
+        const instance = fakeWechaty({
+          start: async () => {
+            setImmediate(() => instance.emit('login', { id: 'bot', name: () => '改造助手' }))
+          },
+        })
+        ;(instance as unknown as { ding: () => void }).ding = () => {
+          if (answers) setImmediate(() => instance.emit('dong', {}))
+        }
+        built.push(instance)
+        return instance
+      },
+      attach: () => {},
+      liveness: { pingMs: 100, deadMs: 300, quietMs: 1_500 },
+      reconnectMaxMs: 100,
+      exitAfterMs: 0,
+      exit: () => {},
+    })
+    const heartbeat = setInterval(() => built.at(-1)?.emit('heartbeat', {}), 600)
+    try {
+      await until(() => connection.ready())
+      // Heartbeats 600 ms apart: longer than deadMs, but the gateway never showed it answers a ding.
+      await new Promise((resolve) => setTimeout(resolve, 2_000))
+      expect(built).toHaveLength(1)
+      expect(connection.ready()).toBe(true)
+      // A gateway that answers dings and then falls silent is dropped after deadMs.
+      answers = true
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      answers = false
+      await until(() => built.length >= 2, 3_000)
+    } finally {
+      clearInterval(heartbeat)
       await connection.stop()
     }
   })
