@@ -22,7 +22,11 @@ const security = [{ Bearer: [] }]
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } })
 const body = <T>(schema: T) => ({ body: { required: true, ...json(schema) } })
 const IdParam = z.object({ id: IdFromString.openapi({ param: { name: 'id', in: 'path' }, example: 1 }) })
-const reason = z.string().trim().min(1, '请写明原因').max(500, '原因不超过 500 字')
+const reason = z
+  .string({ error: '请写明原因，例如：群已解散' })
+  .trim()
+  .min(1, '请写明原因，例如：群已解散')
+  .max(500, '原因不超过 500 字')
 
 const GroupSchema = z
   .object({

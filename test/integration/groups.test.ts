@@ -361,7 +361,9 @@ describe.each(drivers)('groups and contacts over their lifetime on %s', (driver)
       expect(all.body.items.map((g: { id: number }) => g.id)).toEqual([elsewhere.group.id])
 
       const path = `/groups/${world.group.id}`
-      expect((await call(officer.token, 'POST', `${path}/unbind`, {})).status).toBe(400)
+      const noReason = await call(officer.token, 'POST', `${path}/unbind`, {})
+      expect(noReason.status).toBe(400)
+      expect(noReason.body.error.message).toContain('请写明原因')
       expect((await call(worker.token, 'POST', `${path}/unbind`, { reason: '测试' })).status).toBe(403)
       expect(
         (await call(officer.token, 'POST', `/groups/${elsewhere.group.id}/unbind`, { reason: 'x' })).status,
