@@ -105,8 +105,18 @@ export function startConnection(
   let wechaty: WechatyInterface | undefined
   let stopped = false
   let lastLoginAt = Date.now()
-  let wakeLoop: ((reason: string) => void) | undefined
+  /** The lease renewal and the last-resort check; each attempt's own timers are cleared with it. */
   const timers: NodeJS.Timeout[] = []
+  let stopSignal: () => void = () => {}
+  const stoppedPromise = new Promise<string>((resolve) => {
+    stopSignal = () => resolve('stopped')
+  })
+  /** Waits `ms`, or less when the connection is stopped meanwhile. */
+  const sleep = (ms: number) =>
+    Promise.race([
+      new Promise<string>((resolve) => setTimeout(() => resolve('timer'), ms).unref()),
+      stoppedPromise,
+    ])
 
   const update = (change: Partial<BotStatus> & { state?: BotState }) => {
     const wasOnline = status.state === 'online'
@@ -129,15 +139,6 @@ export function startConnection(
     }
     for (const listener of listeners) listener({ ...status })
   }
-
-  const sleep = (ms: number) =>
-    new Promise<string>((resolve) => {
-      const timer = setTimeout(() => resolve('timer'), ms)
-      wakeLoop = (reason) => {
-        clearTimeout(timer)
-        resolve(reason)
-      }
-    })
 
   const holdLease = async () => {
     if (!options.lease) return true
@@ -184,130 +185,119 @@ export function startConnection(
   const connectOnce = async (): Promise<{ connected: boolean; reason: string }> => {
     const instance = options.build()
     wechaty = instance
-    let lastEventAt = Date.now()
-    const alive = () => {
-      lastEventAt = Date.now()
-    }
-    let drop: (reason: string) => void = () => {}
+    // Why this attempt ended, once something said so; `dropped` resolves with the first reason.
+    let dropReason: string | undefined
+    let resolveDropped: (reason: string) => void = () => {}
     const dropped = new Promise<string>((resolve) => {
-      drop = resolve
+      resolveDropped = resolve
     })
+    const drop = (reason: string) => {
+      dropReason ??= reason
+      resolveDropped(reason)
+    }
     dropCurrent = drop
-    instance.on('error', (error) => {
-      const message = error instanceof Error ? error.message : String(error)
-      collapsed.report('wechaty error', error)
-      if (options.liveness && connectionLost.test(message)) drop(`gateway: ${message.slice(0, 120)}`)
-    })
-    instance.on('scan', (value, scanStatus) => {
-      alive()
-      update({
-        state: 'scan',
-        detail: '等待扫码登录',
-        qr: { value, imageUrl: qrcodeValueToImageUrl(value), status: String(scanStatus) },
-      })
-      log.info('scan the QR code to log in (also at GET /api/v1/bot/qr.svg and in the console)', {
-        imageUrl: status.qr?.imageUrl,
-      })
-    })
-    let settleTimer: NodeJS.Timeout | undefined
-    let settled = false
-    const settle = () => {
-      clearTimeout(settleTimer)
-      if (settled || !instance.isLoggedIn) return
-      settled = true
-      Promise.resolve(options.onSettled?.(instance)).catch((error) =>
-        log.error('after-login work failed', { err: error }),
-      )
-    }
-    instance.on('login', (user) => {
-      alive()
-      lastLoginAt = Date.now()
-      settled = false
-      update({ state: 'online', self: { id: user.id, name: user.name() } })
-      Promise.resolve(options.onLogin?.(instance)).catch((error) =>
-        log.error('after-login work failed', { err: error }),
-      )
-      clearTimeout(settleTimer)
-      settleTimer = setTimeout(settle, options.settleMs ?? 60_000)
-      settleTimer.unref()
-    })
-    instance.on('ready', () => {
-      alive()
-      settle()
-    })
-    void dropped.then(() => clearTimeout(settleTimer))
-    instance.on('logout', () => {
-      alive()
-      update({ state: 'offline', detail: '机器人账号已退出登录' })
-    })
-    let answersDing = false
-    instance.on('heartbeat', alive)
-    instance.on('dong', () => {
-      answersDing = true
-      alive()
-    })
-    instance.on('message', alive)
-    options.attach(instance)
-    update({ state: 'connecting', detail: status.detail })
+    const local: NodeJS.Timeout[] = []
     try {
-      await timeout(instance.start(), options.startTimeoutMs ?? 20_000, 'wechaty start')
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      update({ state: 'connecting', detail: `无法连接：${reason.slice(0, 80)}` })
-      return { connected: false, reason }
-    }
-    let droppedEarly: string | undefined
-    void dropped.then((reason) => {
-      droppedEarly = reason
-    })
-    await Promise.resolve()
-    if (droppedEarly) return { connected: false, reason: droppedEarly }
-    options.afterStart?.(instance)
-    if (!instance.isLoggedIn && status.state !== 'scan') update({ state: 'offline', detail: '等待登录' })
-    alive()
-    const stuckMs = options.stuckMs ?? 0
-    if (stuckMs > 0) {
-      const watch = setInterval(
-        () => {
-          const since = Date.parse(status.since)
-          if (status.state === 'offline' && Date.now() - since > stuckMs) {
+      let lastEventAt = Date.now()
+      const alive = () => {
+        lastEventAt = Date.now()
+      }
+      instance.on('error', (error) => {
+        const message = error instanceof Error ? error.message : String(error)
+        collapsed.report('wechaty error', error)
+        if (options.liveness && connectionLost.test(message)) drop(`gateway: ${message.slice(0, 120)}`)
+      })
+      instance.on('scan', (value, scanStatus) => {
+        alive()
+        update({
+          state: 'scan',
+          detail: '等待扫码登录',
+          qr: { value, imageUrl: qrcodeValueToImageUrl(value), status: String(scanStatus) },
+        })
+        log.info('scan the QR code to log in (also at GET /api/v1/bot/qr.svg and in the console)', {
+          imageUrl: status.qr?.imageUrl,
+        })
+      })
+      let settleTimer: NodeJS.Timeout | undefined
+      let settled = false
+      const settle = () => {
+        clearTimeout(settleTimer)
+        if (settled || !instance.isLoggedIn) return
+        settled = true
+        Promise.resolve(options.onSettled?.(instance)).catch((error) =>
+          log.error('after-login work failed', { err: error }),
+        )
+      }
+      instance.on('login', (user) => {
+        alive()
+        lastLoginAt = Date.now()
+        settled = false
+        update({ state: 'online', self: { id: user.id, name: user.name() } })
+        Promise.resolve(options.onLogin?.(instance)).catch((error) =>
+          log.error('after-login work failed', { err: error }),
+        )
+        clearTimeout(settleTimer)
+        settleTimer = setTimeout(settle, options.settleMs ?? 60_000)
+        local.push(settleTimer)
+      })
+      instance.on('ready', () => {
+        alive()
+        settle()
+      })
+      instance.on('logout', () => {
+        alive()
+        update({ state: 'offline', detail: '机器人账号已退出登录' })
+      })
+      let answersDing = false
+      instance.on('heartbeat', alive)
+      instance.on('dong', () => {
+        answersDing = true
+        alive()
+      })
+      instance.on('message', alive)
+      options.attach(instance)
+      update({ state: 'connecting', detail: status.detail })
+      try {
+        await timeout(instance.start(), options.startTimeoutMs ?? 20_000, 'wechaty start')
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error)
+        update({ state: 'connecting', detail: `无法连接：${reason.slice(0, 80)}` })
+        return { connected: false, reason }
+      }
+      if (dropReason) return { connected: false, reason: dropReason }
+      options.afterStart?.(instance)
+      if (!instance.isLoggedIn && status.state !== 'scan') update({ state: 'offline', detail: '等待登录' })
+      alive()
+      const stuckMs = options.stuckMs ?? 0
+      if (stuckMs > 0) {
+        const watch = () => {
+          if (status.state === 'offline' && Date.now() - Date.parse(status.since) > stuckMs) {
             drop(`no login and no QR code for ${Math.round(stuckMs / 1000)} s`)
           }
-        },
-        Math.min(5_000, stuckMs),
-      )
-      timers.push(watch)
-      void dropped.then(() => clearInterval(watch))
-    }
-    const probe = options.liveness
-    if (probe) {
-      const ping = setInterval(() => {
-        try {
-          instance.ding('gaizao')
-        } catch {
-          // the gateway is gone; the silence check notices
         }
-      }, probe.pingMs)
-      // Checked every second, so a silence is noticed within a second of `deadMs`.
-      const silence = setInterval(() => {
-        const limit = answersDing ? probe.deadMs : probe.quietMs
-        if (Date.now() - lastEventAt > limit) drop(`gateway silent for ${limit} ms`)
-      }, 1_000)
-      timers.push(ping, silence)
-      const reason = await Promise.race([dropped, sleepUntilStopped()])
-      clearInterval(ping)
-      clearInterval(silence)
-      return { connected: true, reason }
+        local.push(setInterval(watch, Math.min(5_000, stuckMs)))
+      }
+      const probe = options.liveness
+      if (probe) {
+        const ping = () => {
+          try {
+            instance.ding('gaizao')
+          } catch {
+            // the gateway is gone; the silence check notices
+          }
+        }
+        // Checked every second, so a silence is noticed within a second of its limit.
+        const silence = () => {
+          const limit = answersDing ? probe.deadMs : probe.quietMs
+          if (Date.now() - lastEventAt > limit) drop(`gateway silent for ${limit} ms`)
+        }
+        local.push(setInterval(ping, probe.pingMs), setInterval(silence, 1_000))
+      }
+      return { connected: true, reason: await Promise.race([dropped, stoppedPromise]) }
+    } finally {
+      for (const timer of local) clearTimeout(timer)
     }
-    const reason = await Promise.race([dropped, sleepUntilStopped()])
-    return { connected: true, reason }
   }
-
-  let stopSignal: () => void = () => {}
-  const stoppedPromise = new Promise<string>((resolve) => {
-    stopSignal = () => resolve('stopped')
-  })
-  const sleepUntilStopped = () => stoppedPromise
 
   // The lease is renewed while held; losing it (another process took it after a long pause of ours)
   // drops the connection at once, so the account never speaks from two processes.
@@ -369,7 +359,7 @@ export function startConnection(
       if (stopped) break
       failures = wasLoggedIn ? 0 : failures + 1
       const pause = Math.min(options.reconnectMaxMs, 500 * 2 ** Math.min(failures, 10))
-      await Promise.race([sleep(pause), stoppedPromise])
+      await sleep(pause)
     }
   }
   const done = loop().catch((error) => log.error('bot connection loop failed', { err: error }))
@@ -388,12 +378,9 @@ export function startConnection(
       if (stopped) return
       stopped = true
       stopSignal()
-      wakeLoop?.('stop')
       for (const timer of timers) clearInterval(timer)
+      // The loop ends the current attempt and tears its wechaty down.
       await done
-      const instance = wechaty
-      wechaty = undefined
-      if (instance) await teardown(instance)
       update({ state: 'stopped', detail: undefined })
       collapsed.close()
       if (options.lease) await releaseLease(deps.db, options.lease.account, holder).catch(() => {})
