@@ -23,7 +23,7 @@ const neverSent = /^14 UNAVAILABLE: (No connection established|Connection droppe
 export function createWechatyTransport(
   connection: Connection,
   loadFile: LoadFile,
-  /** Why a conversation can no longer be reached (the bot left the group), if it cannot. */
+  /** After a failed send: why the conversation can no longer be reached (the bot left the group), if so. */
   goneReason: (row: OutboxRow) => Promise<string | undefined> = async () => undefined,
 ): Transport {
   return {
@@ -47,14 +47,14 @@ export function createWechatyTransport(
         if (neverSent.test(message)) throw new NotDeliveredError(message)
         if (!connection.ready() || /^(1|4|13) [A-Z_]+:/.test(message))
           throw new UncertainDeliveryError(message)
-        throw error
+        // Asked only when a send fails, not before every one: leaving a group already drops its rows.
+        const gone = await goneReason(row)
+        throw gone ? new ConversationGoneError(gone) : error
       }
     },
   }
 
   async function prepare(bot: NonNullable<ReturnType<Connection['current']>>, row: OutboxRow) {
-    const gone = await goneReason(row)
-    if (gone) throw new ConversationGoneError(gone)
     const target = row.isRoom
       ? await bot.Room.find({ id: row.conversationId })
       : await bot.Contact.find({ id: row.conversationId })

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { chatGroups, outbox } from '../../db/schema'
-import { scopeCovers } from '../shared/actor'
+import { chatGroups, outbox, staff } from '../../db/schema'
+import { officerGroupsCovering } from '../requests/requests.repository'
 
 export type GroupRow = typeof chatGroups.$inferSelect
 
@@ -10,12 +10,15 @@ export type GroupRow = typeof chatGroups.$inferSelect
  * it, or every active officers' group when none does (nobody would hear otherwise).
  */
 export async function officersRoomsFor(db: DbOrTx, scopePath: string | null | undefined) {
-  const groups = await db
-    .select({ roomId: chatGroups.roomId, scopePath: chatGroups.scopePath })
-    .from(chatGroups)
-    .where(and(eq(chatGroups.kind, 'officers'), eq(chatGroups.state, 'active')))
-  const covering = groups.filter((g) => scopeCovers(g.scopePath, scopePath))
-  return (covering.length > 0 ? covering : groups).map((g) => g.roomId)
+  const covering = await officerGroupsCovering(db, scopePath ?? '')
+  const groups =
+    covering.length > 0
+      ? covering
+      : await db
+          .select({ roomId: chatGroups.roomId })
+          .from(chatGroups)
+          .where(and(eq(chatGroups.kind, 'officers'), eq(chatGroups.state, 'active')))
+  return groups.map((g) => g.roomId)
 }
 
 /** Gives up on the messages still waiting for a room the bot can no longer (or may no longer) speak in. */
@@ -26,6 +29,22 @@ export async function dropPendingFor(db: DbOrTx, roomId: string, why: string) {
     .where(and(eq(outbox.conversationId, roomId), eq(outbox.status, 'pending')))
     .returning({ id: outbox.id })
   return dropped.length
+}
+
+/**
+ * A group's room id or a staff member's WeChat id changed (wechat4u re-login, or an admin's choice):
+ * the row takes the new id and the messages not yet sent follow it.
+ */
+export async function moveWechatId(
+  db: DbOrTx,
+  kind: 'group' | 'staff',
+  subjectId: number,
+  from: string | null,
+  to: string,
+) {
+  if (kind === 'group') await db.update(chatGroups).set({ roomId: to }).where(eq(chatGroups.id, subjectId))
+  else await db.update(staff).set({ wechatId: to }).where(eq(staff.id, subjectId))
+  if (from && from !== to) await repointOutbox(db, from, to)
 }
 
 /** Messages not yet sent follow a room or contact whose id changed (wechat4u re-login). */

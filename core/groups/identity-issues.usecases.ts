@@ -4,7 +4,7 @@ import { chatGroups, identityIssues, staff } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import { type Actor, assertRole } from '../shared/actor'
 import { conflict, notFound } from '../shared/errors'
-import { repointOutbox } from './groups.repository'
+import { moveWechatId } from './groups.repository'
 
 export type IdentityIssueRow = typeof identityIssues.$inferSelect
 
@@ -67,7 +67,6 @@ export async function resolveIdentityIssue(
       .where(and(eq(chatGroups.roomId, wechatId), ne(chatGroups.id, group.id)))
     if (other) throw conflict('identity_issues.taken', `这个群 ID 已属于另一个群「${other.topic}」。`)
     before = group.roomId
-    await ctx.db.update(chatGroups).set({ roomId: wechatId }).where(eq(chatGroups.id, group.id))
   } else if (wechatId) {
     const [person] = await ctx.db.select().from(staff).where(eq(staff.id, issue.subjectId))
     if (!person) throw notFound('staff.not_found', `没有编号为 ${issue.subjectId} 的工作人员。`)
@@ -77,9 +76,8 @@ export async function resolveIdentityIssue(
       .where(and(eq(staff.wechatId, wechatId), ne(staff.id, person.id)))
     if (other) throw conflict('identity_issues.taken', `这个微信 ID 已绑定到工作人员"${other.name}"。`)
     before = person.wechatId
-    await ctx.db.update(staff).set({ wechatId }).where(eq(staff.id, person.id))
   }
-  if (wechatId && before && before !== wechatId) await repointOutbox(ctx.db, before, wechatId)
+  if (wechatId) await moveWechatId(ctx.db, issue.kind, issue.subjectId, before, wechatId)
   const [resolved] = await ctx.db
     .update(identityIssues)
     .set({ resolvedAt: now, resolvedBy: actor.staff.id, resolution: wechatId })

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/client'
 import { chatGroups, identityIssues, staff } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import type { Deps } from '../shared/deps'
-import { repointOutbox } from './groups.repository'
+import { moveWechatId } from './groups.repository'
 
 /** What the puppet knows right after a login. */
 export interface LoginSnapshot {
@@ -60,18 +60,7 @@ async function reconcileGroups(tx: DbOrTx, rooms: LoginSnapshot['rooms'], now: D
   for (const group of lost) {
     const found = candidatesOf.get(group.id)!
     if (found.length === 1 && claims.get(found[0]!.id) === 1) {
-      const to = found[0]!.id
-      await tx.update(chatGroups).set({ roomId: to }).where(eq(chatGroups.id, group.id))
-      await repointOutbox(tx, group.roomId, to)
-      await recordAudit(tx, {
-        actor: { kind: 'system' },
-        action: 'group.room_id_changed',
-        entity: 'chat_group',
-        entityId: group.id,
-        before: { roomId: group.roomId },
-        after: { roomId: to },
-        at: now,
-      })
+      await follow(tx, 'group', group.id, group.roomId, found[0]!.id, now)
       moved++
     } else if (await openIssue(tx, 'group', group.id, group.roomId, found, now)) {
       issues++
@@ -92,25 +81,28 @@ async function reconcileStaff(tx: DbOrTx, contacts: LoginSnapshot['contacts'], n
       ? contacts.filter((c) => c.name === person.wechatName && !taken.has(c.id))
       : []
     if (found.length === 1) {
-      const to = found[0]!.id
-      await tx.update(staff).set({ wechatId: to }).where(eq(staff.id, person.id))
-      await repointOutbox(tx, person.wechatId!, to)
-      taken.add(to)
-      await recordAudit(tx, {
-        actor: { kind: 'system' },
-        action: 'staff.wechat_id_changed',
-        entity: 'staff',
-        entityId: person.id,
-        before: { wechatId: person.wechatId },
-        after: { wechatId: to },
-        at: now,
-      })
+      taken.add(found[0]!.id)
+      await follow(tx, 'staff', person.id, person.wechatId!, found[0]!.id, now)
       moved++
     } else if (await openIssue(tx, 'staff', person.id, person.wechatId!, found, now)) {
       issues++
     }
   }
   return { moved, issues }
+}
+
+/** The one match found: the subject follows it, audited as the system's doing. */
+async function follow(tx: DbOrTx, kind: 'group' | 'staff', id: number, from: string, to: string, now: Date) {
+  await moveWechatId(tx, kind, id, from, to)
+  await recordAudit(tx, {
+    actor: { kind: 'system' },
+    action: kind === 'group' ? 'group.room_id_changed' : 'staff.wechat_id_changed',
+    entity: kind === 'group' ? 'chat_group' : 'staff',
+    entityId: id,
+    before: kind === 'group' ? { roomId: from } : { wechatId: from },
+    after: kind === 'group' ? { roomId: to } : { wechatId: to },
+    at: now,
+  })
 }
 
 /** One open issue per subject: a later login refreshes its candidates instead of adding another. */
