@@ -52,15 +52,34 @@ export async function storeAttachment(
       },
     )
   }
+  const row = await insertAttachment(
+    db,
+    { fileName: input.fileName, mediaType, data: input.data, uploadedBy: actor.staff.id },
+    now,
+  )
+  await recordAudit(db, {
+    actor,
+    action: 'attachment.upload',
+    entity: 'attachment',
+    entityId: row!.id,
+    after: row,
+    at: now,
+  })
+  return row!
+}
+
+/** Writes a checked file with its size and SHA-256: a notice's upload, a resident's photo or voice. */
+export async function insertAttachment(
+  db: DbOrTx,
+  file: { fileName: string; mediaType: string; data: Buffer; uploadedBy?: number },
+  now: Date,
+) {
   const [row] = await db
     .insert(attachments)
     .values({
-      fileName: input.fileName,
-      mediaType,
-      size: input.data.length,
-      sha256: createHash('sha256').update(input.data).digest('hex'),
-      data: input.data,
-      uploadedBy: actor.staff.id,
+      ...file,
+      size: file.data.length,
+      sha256: createHash('sha256').update(file.data).digest('hex'),
       createdAt: now,
     })
     .returning({
@@ -70,14 +89,6 @@ export async function storeAttachment(
       size: attachments.size,
       sha256: attachments.sha256,
     })
-  await recordAudit(db, {
-    actor,
-    action: 'attachment.upload',
-    entity: 'attachment',
-    entityId: row!.id,
-    after: row,
-    at: now,
-  })
   return row!
 }
 

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto'
 import { and, asc, desc, eq, gte, inArray, isNull } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { attachments, requestPhotos, requests } from '../../db/schema'
-import { detectType } from '../notices/attachments'
+import { detectType, insertAttachment } from '../notices/attachments'
 import { enqueueMessages, type OutgoingMessage } from '../outbox/outbox.repository'
 import * as repo from './requests.repository'
 
@@ -37,18 +36,16 @@ export async function storeChatFile(
         : undefined
       : (voiceTypes[extension] ?? 'application/octet-stream')
   if (!mediaType) return { refused: 'not-an-image' }
-  const [row] = await db
-    .insert(attachments)
-    .values({
+  const row = await insertAttachment(
+    db,
+    {
       fileName: file.fileName.slice(0, 200) || (file.kind === 'image' ? 'photo' : 'voice'),
       mediaType,
-      size: file.data.length,
-      sha256: createHash('sha256').update(file.data).digest('hex'),
       data: file.data,
-      createdAt: now,
-    })
-    .returning({ id: attachments.id })
-  return { id: row!.id }
+    },
+    now,
+  )
+  return { id: row.id }
 }
 
 /**
