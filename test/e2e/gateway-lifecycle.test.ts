@@ -1,9 +1,9 @@
 import { deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, type GaizaoProcess, startGaizaoProcess } from '../support/gaizao-process'
+import { databaseEnv, freePort, type GaizaoProcess, startGaizaoProcess } from '../support/gaizao-process'
 import { type Gateway, startGateway } from '../support/gateway'
 import { bindWorld } from '../support/gateway-world'
-import { createTestDatabase, drivers } from '../support/test-db'
+import { drivers } from '../support/test-db'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -19,12 +19,9 @@ describe.each(drivers)('Gaizao group lifecycle over a gRPC gateway on %s', (driv
   let world: Awaited<ReturnType<typeof bindWorld>>
 
   beforeAll(async () => {
-    const env: Record<string, string> = {}
-    if (driver === 'postgres') {
-      const database = await createTestDatabase('postgres')
-      env.DATABASE_URL = database.url!
-      closeDatabase = () => database.close()
-    }
+    const database = await databaseEnv(driver)
+    const env = database.env
+    closeDatabase = database.close
     gateway = await startGateway({ port: await freePort(), heartbeatMs: 15_000 })
     gaizao = await startGaizaoProcess({
       ...env,

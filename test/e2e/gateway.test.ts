@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, type GaizaoProcess, startGaizaoProcess } from '../support/gaizao-process'
+import { databaseEnv, freePort, type GaizaoProcess, startGaizaoProcess } from '../support/gaizao-process'
 import { type Gateway, startGateway } from '../support/gateway'
 import { bindWorld } from '../support/gateway-world'
-import { createTestDatabase, drivers } from '../support/test-db'
+import { drivers } from '../support/test-db'
 
 const outageMs = Number(process.env.GATEWAY_OUTAGE_MS ?? 90_000)
 
@@ -44,12 +44,9 @@ describe.each(drivers)('Gaizao over a gRPC gateway on %s', (driver) => {
   const measured: Record<string, number> = {}
 
   beforeAll(async () => {
-    const env: Record<string, string> = {}
-    if (driver === 'postgres') {
-      const database = await createTestDatabase('postgres')
-      env.DATABASE_URL = database.url!
-      closeDatabase = () => database.close()
-    }
+    const database = await databaseEnv(driver)
+    const env = database.env
+    closeDatabase = database.close
     alerts = await startAlertReceiver()
     gateway = await startGateway({ port: await freePort(), heartbeatMs: 15_000 })
     // Started with the gateway down: Gaizao must come up anyway and connect once it appears.

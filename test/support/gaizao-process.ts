@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ApiAnswer } from './http'
+import { createTestDatabase, type Driver } from './test-db'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -15,6 +16,18 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   if (!address || typeof address === 'string') throw new Error('no port')
   return address.port
+}
+
+/**
+ * The database a Gaizao process gets for a test driver: PGlite in its own data directory (no env), or a
+ * fresh PostgreSQL database (DATABASE_URL), dropped by `close`.
+ */
+export async function databaseEnv(
+  driver: Driver,
+): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
+  if (driver === 'pglite') return { env: {}, close: async () => {} }
+  const database = await createTestDatabase('postgres')
+  return { env: { DATABASE_URL: database.url! }, close: () => database.close() }
 }
 
 export const adminToken = 'gateway-e2e-admin-token-0123456789'

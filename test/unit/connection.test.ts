@@ -15,6 +15,21 @@ function fakeWechaty(behaviour: { start: () => Promise<void> }) {
 }
 
 const deps = { db: undefined as never, log: silentLog, clock: systemClock }
+const quiet = { attach: () => {}, exitAfterMs: 0, exit: () => {} }
+
+/** A build function whose every instance starts and logs in at once; `built` collects them. */
+function loggingIn(built: (WechatyInterface & EventEmitter)[], onDing?: (instance: EventEmitter) => void) {
+  return () => {
+    const instance = fakeWechaty({
+      start: async () => {
+        setImmediate(() => instance.emit('login', { id: 'bot', name: () => '改造助手' }))
+      },
+    })
+    if (onDing) (instance as unknown as { ding: () => void }).ding = () => onDing(instance)
+    built.push(instance)
+    return instance
+  }
+}
 const until = async (condition: () => boolean, ms = 5_000) => {
   const deadline = Date.now() + ms
   while (!condition()) {
@@ -65,21 +80,11 @@ describe('the bot connection', () => {
   it('rebuilds the puppet when its gateway falls silent, and goes offline on a logout without reconnecting', async () => {
     const instances: (WechatyInterface & EventEmitter)[] = []
     const connection = startConnection(deps, {
+      ...quiet,
       puppet: 'test',
-      build: () => {
-        const instance = fakeWechaty({
-          start: async () => {
-            setImmediate(() => instance.emit('login', { id: 'bot', name: () => '改造助手' }))
-          },
-        })
-        instances.push(instance)
-        return instance
-      },
-      attach: () => {},
+      build: loggingIn(instances),
       liveness: { pingMs: 50, deadMs: 300, quietMs: 300 },
       reconnectMaxMs: 100,
-      exitAfterMs: 0,
-      exit: () => {},
     })
     try {
       await until(() => connection.ready())
@@ -103,24 +108,13 @@ describe('the bot connection', () => {
     const built: (WechatyInterface & EventEmitter)[] = []
     let answers = false
     const connection = startConnection(deps, {
+      ...quiet,
       puppet: 'test',
-      build: () => {
-        const instance = fakeWechaty({
-          start: async () => {
-            setImmediate(() => instance.emit('login', { id: 'bot', name: () => '改造助手' }))
-          },
-        })
-        ;(instance as unknown as { ding: () => void }).ding = () => {
-          if (answers) setImmediate(() => instance.emit('dong', {}))
-        }
-        built.push(instance)
-        return instance
-      },
-      attach: () => {},
+      build: loggingIn(built, (instance) => {
+        if (answers) setImmediate(() => instance.emit('dong', {}))
+      }),
       liveness: { pingMs: 100, deadMs: 300, quietMs: 1_500 },
       reconnectMaxMs: 100,
-      exitAfterMs: 0,
-      exit: () => {},
     })
     const heartbeat = setInterval(() => built.at(-1)?.emit('heartbeat', {}), 600)
     try {
