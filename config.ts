@@ -36,6 +36,8 @@ const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
   WECHATY_PUPPET: z.enum(puppetNames).default('sandbox'),
   WECHATY_PUPPET_SERVICE_TOKEN: z.string().min(1).optional(),
   WECHATY_PUPPET_SERVICE_ENDPOINT: z.string().min(1).optional(),
@@ -55,7 +57,29 @@ const envSchema = z.object({
   BOT_WELCOME_NEW_MEMBERS: boolFromEnv.default(false),
   ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   ALERT_AFTER_MINUTES: z.coerce.number().int().min(1).max(1_440).default(5),
-  GAIZAO_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  GAIZAO_ADMIN_TOKEN: z
+    .string()
+    .min(
+      32,
+      'must be at least 32 characters (e.g. `openssl rand -base64 32`), or unset to have one generated',
+    )
+    .optional(),
+  GAIZAO_TOKEN_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(
+      32,
+      'must be at least 32 characters (e.g. `openssl rand -hex 32`), or unset for loopback-only /metrics',
+    )
+    .optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|yes|no|\d)$/, 'must be true, false, or the number of proxies in front (0-9)')
+    .transform((v) => (v === 'true' || v === 'yes' ? 1 : v === 'false' || v === 'no' ? 0 : Number(v)))
+    .default(0),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SANDBOX_SEED: boolFromEnv.default(true),
   SEND_MIN_GAP_MS: z.coerce.number().int().min(0).optional(),
@@ -79,6 +103,8 @@ const envSchema = z.object({
     .default(60 * 24),
   PUBLICITY_MIN_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   ATTACHMENT_MAX_MB: z.coerce.number().positive().max(100).default(10),
+  INBOUND_SPOOL_MAX_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  INBOUND_SPOOL_MAX_MB: z.coerce.number().positive().max(100_000).default(256),
   NUDGE_SUPERVISOR_AFTER_DAYS: z.coerce.number().int().min(0).max(60).default(1),
   NUDGE_LEADERS_AFTER_DAYS: z.coerce.number().int().min(0).max(60).default(5),
   NUDGE_REMIND_BEFORE_HOURS: jsonFromEnv(
@@ -122,6 +148,10 @@ export interface Config {
   databaseUrl: string | undefined
   dataDir: string
   databasePoolSize: number
+  /** PostgreSQL cancels a statement running longer than this; 0 = never. */
+  databaseStatementTimeoutMs: number
+  /** How long opening a PostgreSQL connection may take. */
+  databaseConnectTimeoutSeconds: number
   puppet: (typeof puppetNames)[number]
   puppetServiceToken: string | undefined
   puppetServiceEndpoint: string | undefined
@@ -152,6 +182,12 @@ export interface Config {
     afterMs: number
   }
   adminToken: string | undefined
+  /** The HMAC key for staff tokens; unset = kept in `${dataDir}/token-secret` (see core/shared/tokens.ts). */
+  tokenSecret: string | undefined
+  /** Bearer token for /metrics; unset = /metrics answers loopback clients only. */
+  metricsToken: string | undefined
+  /** Reverse proxies in front whose X-Forwarded-For is believed (0 = none: the socket's address counts). */
+  trustProxy: number
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   sandboxSeed: boolean
   send: {
@@ -187,6 +223,8 @@ export interface Config {
   yearTargets: Record<string, { started: number; completed: number; investmentYuan: string }>
   /** The largest file a notice may carry, in bytes. */
   attachmentMaxBytes: number
+  /** Inbound messages kept on disk while the database cannot take them; past either bound new ones are refused. */
+  inboundSpool: { maxMessages: number; maxBytes: number }
   /** Shanghai time on the day before a construction phase when its reminder goes out, as hour and minute. */
   phaseEve: { hour: number; minute: number }
   /** Days before a fee deadline on which a reminder goes out (at 09:00 Shanghai). */
@@ -223,6 +261,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseConnectTimeoutSeconds: e.DATABASE_CONNECT_TIMEOUT_SECONDS,
     puppet: e.WECHATY_PUPPET,
     puppetServiceToken: e.WECHATY_PUPPET_SERVICE_TOKEN,
     puppetServiceEndpoint: e.WECHATY_PUPPET_SERVICE_ENDPOINT,
@@ -241,6 +281,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     alerts: { webhookUrl: e.ALERT_WEBHOOK_URL, afterMs: e.ALERT_AFTER_MINUTES * 60_000 },
     adminToken: e.GAIZAO_ADMIN_TOKEN,
+    tokenSecret: e.GAIZAO_TOKEN_SECRET,
+    metricsToken: e.METRICS_TOKEN,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     sandboxSeed: e.SANDBOX_SEED,
     send: {
@@ -260,6 +303,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bindCodeTtlMinutes: e.BIND_CODE_TTL_MINUTES,
     publicityMinDays: e.PUBLICITY_MIN_DAYS,
     attachmentMaxBytes: Math.round(e.ATTACHMENT_MAX_MB * 1024 * 1024),
+    inboundSpool: {
+      maxMessages: e.INBOUND_SPOOL_MAX_MESSAGES,
+      maxBytes: Math.round(e.INBOUND_SPOOL_MAX_MB * 1024 * 1024),
+    },
     nudges: {
       supervisorAfterDays: e.NUDGE_SUPERVISOR_AFTER_DAYS,
       leadersAfterDays: e.NUDGE_LEADERS_AFTER_DAYS,

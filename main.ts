@@ -11,6 +11,7 @@ import { systemClock } from './core/shared/clock'
 import type { Deps } from './core/shared/deps'
 import { createLog } from './core/shared/log'
 import { createNotifier } from './core/shared/notifier'
+import { loadTokenSecret, useTokenSecret } from './core/shared/tokens'
 import { missingNextYearWarning } from './core/sla/calendar'
 import { loadCalendar } from './core/sla/calendar-store'
 import { ensureAdmin } from './core/staff/staff.usecases'
@@ -27,12 +28,16 @@ export async function startGaizao(config: Config) {
     url: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+    log,
   })
   log.info('database ready', {
     driver: database.driver,
     where: config.databaseUrl ? 'DATABASE_URL' : config.dataDir,
   })
   const { db } = database
+  useTokenSecret(loadTokenSecret({ configured: config.tokenSecret, dataDir: config.dataDir }))
   const admin = await db.transaction((tx) => ensureAdmin(tx, config.adminToken, clock.now()))
   if (admin.printedToken) {
     process.stdout.write(
@@ -122,7 +127,9 @@ async function main() {
     }
     throw error
   }
-  const app = await startGaizao(config)
+  let app: Awaited<ReturnType<typeof startGaizao>> | undefined
+  exitOnUncaughtErrors(config, () => app?.stop())
+  app = await startGaizao(config)
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return
@@ -132,12 +139,39 @@ async function main() {
     )
     // Whatever hangs, the process is gone within 10 s (docker stop waits 10 s, then kills).
     setTimeout(() => process.exit(1), 9_000).unref()
-    await app.stop().catch(() => {})
+    await app?.stop().catch(() => {})
     process.exit(0)
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
 }
+
+/**
+ * The last resort: an error nothing caught leaves the process in an unknown state, so it is logged as one
+ * line and the process exits 1 (after a best-effort graceful stop of at most 3 s) for its supervisor to
+ * restart, rather than limping on. wechat4u's own throws are the exception: bot/wechat4u.ts logs them and
+ * the puppet recovers by itself.
+ */
+function exitOnUncaughtErrors(config: Config, stop: () => Promise<void> | undefined) {
+  const log = createLog(config.logLevel)
+  let exiting = false
+  const fatal = (kind: 'uncaughtException' | 'unhandledRejection') => (error: unknown) => {
+    if (kind === 'uncaughtException' && isFromWechat4u(error)) return
+    if (exiting) return
+    exiting = true
+    log.error(`fatal ${kind}: exiting`, { err: error instanceof Error ? error : new Error(String(error)) })
+    setTimeout(() => process.exit(1), 3_000).unref()
+    Promise.resolve()
+      .then(stop)
+      .catch(() => {})
+      .finally(() => process.exit(1))
+  }
+  process.on('uncaughtException', fatal('uncaughtException'))
+  process.on('unhandledRejection', fatal('unhandledRejection'))
+}
+
+const isFromWechat4u = (error: unknown) =>
+  error instanceof Error && /[\\/]node_modules[\\/]wechat4u[\\/]/.test(error.stack ?? '')
 
 // Compared as paths: a URL is percent-encoded, so a folder named 改造助手 would never match as text.
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {

@@ -1,12 +1,18 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { secureHeaders } from 'hono/secure-headers'
 import type { Bot } from '../bot/bot'
 import type { SandboxWorld } from '../bot/sandbox/sandbox-world'
 import type { Deps } from '../core/shared/deps'
 import { type ApiEnv, requireStaff } from './auth'
+import { bodyLimits } from './body-limits'
 import { createConsoleRoutes } from './console/console.routes'
 import { createDocsRoutes } from './docs'
 import { createErrorHandler, errorBody, validationError } from './errors'
+import { createGuards, type Guards, provideGuards } from './guard'
+import { wellFormedJson } from './json-body'
 import { createMetricsRoutes } from './metrics'
+import { metricsAccess } from './metrics-access'
+import { accessLog, assignRequestId, requestIdInErrors } from './observability'
 import { registerAdminRoutes } from './routes/admin.routes'
 import { registerAttachmentRoutes } from './routes/attachments.routes'
 import { registerBotRoutes } from './routes/bot.routes'
@@ -26,6 +32,19 @@ export interface ApiOptions {
   /** Absent in API-only tests; /readyz then reports the bot as not required. */
   bot?: Pick<Bot, 'status'>
   sandbox?: SandboxWorld
+  /** The failed-token and sandbox limits; a test passes its own to move their clock. */
+  guards?: Guards
+}
+
+/** For everything that sets no policy of its own: JSON, redirects, errors. Loads nothing, framed nowhere. */
+const apiSecureHeaders: Parameters<typeof secureHeaders>[0] = {
+  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+  xFrameOptions: 'DENY',
+  referrerPolicy: 'same-origin',
+  // HSTS is the deployment's (its reverse proxy's) to decide, for the whole host.
+  strictTransportSecurity: false,
+  // The console, the docs and the sandbox set their own: theirs stand.
+  overwrite: false,
 }
 
 export function createApi(deps: Deps, options: ApiOptions = {}) {
@@ -40,13 +59,31 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   app.onError(onError)
   app.notFound((c) => c.json(errorBody('not_found', `没有这个地址：${c.req.method} ${c.req.path}`), 404))
 
+  // Before any route, in this order: the request's id, its access log line, the security headers every
+  // answer carries (pages set their own CSP; this strict one covers JSON and the rest), the body ceiling.
+  app.use('*', assignRequestId())
+  app.use('*', accessLog(deps.log))
+  app.use('*', requestIdInErrors())
+  app.use('*', secureHeaders(apiSecureHeaders))
+  app.use('*', bodyLimits(deps.config))
+  app.use('/api/*', wellFormedJson())
+  app.use('/sandbox/*', wellFormedJson())
+  app.use('*', provideGuards(options.guards ?? createGuards(), deps.config))
+
   app.get('/', (c) => c.redirect(options.sandbox ? '/sandbox' : '/api/docs'))
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.get('/readyz', async (c) => {
-    const database = await deps.database.ping().then(
-      () => true,
-      () => false,
-    )
+    // Bounded whatever the driver: a frozen database must make this answer 503 quickly, not hang.
+    let timer: NodeJS.Timeout | undefined
+    const database = await Promise.race([
+      deps.database.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), 1_500)
+      }),
+    ]).finally(() => clearTimeout(timer))
     const status = options.bot?.status()
     const ready = database && (status ? status.loggedIn : true)
     // Never the login QR here: whoever scans it first owns the bot's session.
@@ -56,6 +93,8 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
     return c.json({ ready, database, bot }, ready ? 200 : 503)
   })
 
+  app.use('/metrics', metricsAccess(deps.config))
+  app.use('/metrics/*', metricsAccess(deps.config))
   app.route('/metrics', createMetricsRoutes(deps, options.bot))
 
   const v1 = new OpenAPIHono<ApiEnv>({ defaultHook })

@@ -3,10 +3,15 @@ import type { StaffRow } from '../core/shared/actor'
 import type { Deps } from '../core/shared/deps'
 import { authenticate } from '../core/staff/staff.usecases'
 import { errorBody } from './errors'
+import { retryAfterHeader, tokenAttempts, tooManyAttemptsMessage } from './guard'
 
 export type ApiEnv = { Variables: { staff: StaffRow } }
 
-/** Bearer token → staff member; the token is compared by its hash. */
+/**
+ * Bearer token → staff member; the token is compared by its keyed hash. Wrong tokens are counted per
+ * client address and per token prefix: past the limit every token is refused with 429 for a while, the
+ * right one too, so the answers tell a guesser nothing.
+ */
 export function requireStaff(deps: Pick<Deps, 'db'>) {
   return createMiddleware<ApiEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? ''
@@ -17,8 +22,17 @@ export function requireStaff(deps: Pick<Deps, 'db'>) {
         401,
       )
     }
-    const staff = await authenticate(deps.db, match[1]!)
-    if (!staff) return c.json(errorBody('auth.invalid', '访问令牌无效或已停用。'), 401)
+    const token = match[1]!
+    const attempts = tokenAttempts(c, token)
+    const wait = attempts.blockedFor()
+    if (wait > 0) {
+      return c.json(errorBody('auth.rate_limited', tooManyAttemptsMessage(wait)), 429, retryAfterHeader(wait))
+    }
+    const staff = token.length <= 200 ? await authenticate(deps.db, token) : undefined
+    if (!staff) {
+      attempts.failed()
+      return c.json(errorBody('auth.invalid', '访问令牌无效或已停用。'), 401)
+    }
     c.set('staff', staff)
     await next()
   })

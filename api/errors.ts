@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { locales, type ZodError, config as zodConfig } from 'zod'
+import { isDatabaseUnavailable } from '../core/shared/db-errors'
 import { isAppError } from '../core/shared/errors'
 import type { Log } from '../core/shared/log'
 
@@ -15,6 +16,10 @@ export const ErrorSchema = z
       code: z.string().openapi({ example: 'requests.not_found' }),
       message: z.string().openapi({ example: '没有找到诉求 Q9999。' }),
       details: z.unknown().optional(),
+      requestId: z
+        .string()
+        .optional()
+        .openapi({ description: 'The X-Request-Id of the request: quote it when reporting a problem' }),
     }),
   })
   .openapi('Error')
@@ -25,6 +30,9 @@ const errorDescriptions = {
   403: '超出权限或管辖范围',
   404: '对象不存在',
   409: '状态冲突',
+  413: '请求体过大',
+  429: '尝试次数过多，请稍后再试',
+  503: '数据库暂时不可用，请稍后重试',
 } as const
 
 type ErrorStatus = keyof typeof errorDescriptions
@@ -105,7 +113,15 @@ export function createErrorHandler(log: Log) {
     }
     const refusal = databaseRefusals[sqlState(error) ?? '']
     if (refusal) return c.json(errorBody(refusal.code, refusal.message), refusal.status)
-    log.error('unhandled API error', { err: error, path: c.req.path })
+    // An outage, not a bug: db/client.ts logs when it starts and ends, not once per request.
+    if (isDatabaseUnavailable(error)) {
+      c.header('Retry-After', '5')
+      return c.json(errorBody('database.unavailable', '数据库暂时不可用，请稍后重试'), 503)
+    }
+    // The request's own log (its id on the line) when the app set one; a failed query's parameters are
+    // left out of the line by the log itself.
+    const requestLog = (c.get('log') as Log | undefined) ?? log
+    requestLog.error('unhandled API error', { err: error, path: c.req.path })
     return c.json(errorBody('internal', '服务器内部错误，请稍后重试。'), 500)
   }
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { Hono } from 'hono'
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import type { Bot } from '../bot/bot'
 import type { Deps } from '../core/shared/deps'
 import { rowsOf } from '../db/client'
@@ -15,12 +15,57 @@ function processMetrics() {
   return processRegistry
 }
 
+/** Inbound messages the database could not take: waiting on disk, spooled in all, lost (full, unwritable, refused). */
+function registerInboundSpoolMetrics(registry: Registry, bot?: Partial<Pick<Bot, 'inboundSpool'>>) {
+  const stats = () => bot?.inboundSpool?.()
+  new Gauge({
+    name: 'gaizao_inbound_spooled',
+    help: 'Inbound messages waiting in the on-disk spool for the database',
+    registers: [registry],
+    collect() {
+      this.set(stats()?.waiting ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'gaizao_inbound_spool_bytes',
+    help: 'Bytes the inbound spool holds on disk',
+    registers: [registry],
+    collect() {
+      this.set(stats()?.bytes ?? 0)
+    },
+  })
+  new Counter({
+    name: 'gaizao_inbound_spool_total',
+    help: 'Inbound messages spooled since the process started',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(stats()?.spooled ?? 0)
+    },
+  })
+  new Counter({
+    name: 'gaizao_inbound_spool_dropped_total',
+    help: 'Inbound messages lost: spool full, spool unwritable, or set aside because the database refuses them',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [reason, n] of Object.entries(stats()?.dropped ?? { full: 0, unwritable: 0, rejected: 0 })) {
+        this.inc({ reason }, n)
+      }
+    },
+  })
+}
+
 /**
  * `/metrics` in the Prometheus text format: the outbox by state, open requests and tasks (late or not),
  * deadlines due for a nudge, each job's last run and recent failures, whether the bot is logged in, and
  * the process. Only counts: no personal data.
  */
-export function createMetricsRoutes(deps: Pick<Deps, 'db' | 'clock'>, bot?: Pick<Bot, 'status'>) {
+export function createMetricsRoutes(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  bot?: Pick<Bot, 'status'> & Partial<Pick<Bot, 'inboundSpool'>>,
+) {
   const registry = new Registry()
   const count = async (query: ReturnType<typeof sql>) =>
     rowsOf<Record<string, unknown>>(await deps.db.execute(query)).map(
@@ -135,6 +180,7 @@ export function createMetricsRoutes(deps: Pick<Deps, 'db' | 'clock'>, bot?: Pick
       this.set(r?.n ?? 0)
     },
   })
+  registerInboundSpoolMetrics(registry, bot)
   const merged = Registry.merge([processMetrics(), registry])
   return new Hono().get('/', async (c) =>
     c.text(await merged.metrics(), 200, { 'content-type': merged.contentType }),

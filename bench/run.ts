@@ -14,10 +14,15 @@ import { maxLevel, nextRung, rungAt } from '../core/nudges/watches'
 import { createTestClock } from '../core/shared/clock'
 import { silentLog } from '../core/shared/log'
 import { createNotifier } from '../core/shared/notifier'
+import { useTokenSecret } from '../core/shared/tokens'
 import { createReloadableCalendar } from '../core/sla/calendar-store'
 import { ensureAdmin } from '../core/staff/staff.usecases'
 import { openDatabase, rowsOf } from '../db/client'
 import { areas, chatGroups, inboundMessages, organisations, staff, xiaoqu } from '../db/schema'
+import { outboxClaim } from './outbox-claim'
+
+// Staff tokens are hashed under a key; the bench's own databases need any fixed one.
+useTokenSecret('bench-secret-for-hashing-staff-tokens-0000')
 
 interface Result {
   name: string
@@ -518,6 +523,7 @@ const benches: Record<string, () => Promise<void>> = {
   classify,
   'file-request': fileRequest,
   broadcast,
+  'outbox-claim': () => outboxClaim(report),
 }
 const wanted = process.argv.slice(2).filter((a) => a !== '--')
 const names = wanted.length > 0 ? wanted : Object.keys(benches)

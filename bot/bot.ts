@@ -7,6 +7,7 @@ import { groupGoneReason } from '../core/outbox/conversations'
 import { startOutboxSender } from '../core/outbox/outbox.sender'
 import type { Deps } from '../core/shared/deps'
 import { type Connection, startConnection, type WechatyInterface } from './connection'
+import type { InboundSpoolStats } from './inbound-queue'
 import { createMessageHandler } from './on-message'
 import { realPuppetOptions } from './puppet'
 import type { SandboxWorld } from './sandbox/sandbox-world'
@@ -40,6 +41,8 @@ export interface Bot {
   stopReading(): void
   /** Stops sending (the message in hand is finished, claimed ones are put back), then disconnects. */
   stop(): Promise<void>
+  /** Inbound messages waiting on disk for the database, and how many were spooled or lost. */
+  inboundSpool(): InboundSpoolStats
 }
 
 export interface BotOptions {
@@ -63,6 +66,8 @@ export async function createBot(deps: Deps, options: BotOptions = {}): Promise<B
   if (!process.env.WECHATY_LOG) wechatyLog.level(config.logLevel === 'debug' ? 'info' : 'silent')
   if (!sandbox && config.puppet === 'wechaty-puppet-wechat4u') await tameWechat4u(log)
   const handleMessage = createMessageHandler(deps)
+  // Messages a database outage left on disk are replayed first; new ones queue behind them.
+  await handleMessage.start()
   const isService = !sandbox && config.puppet === 'wechaty-puppet-service'
   // The commonest puppet-service mistake, said once in words instead of a certificate error each attempt.
   let tlsExplained = false
@@ -115,8 +120,11 @@ export async function createBot(deps: Deps, options: BotOptions = {}): Promise<B
     connection,
     status: () => connection.status(),
     stopReading: () => connection.stopReading(),
+    inboundSpool: () => handleMessage.spoolStats(),
     async stop() {
       connection.stopReading()
+      // The messages in hand are stored, or spooled to disk, before the database closes.
+      await handleMessage.stop()
       await sender.stop()
       await connection.stop().catch((error: unknown) => log.warn('bot stop failed', { err: error }))
     },

@@ -1,10 +1,16 @@
+import { join } from 'node:path'
 import { type Message, types } from 'wechaty'
 import { z } from 'zod'
 import { parseQuote, withoutLeadingMention } from '../core/chat/chat.parser'
 import { handleInbound, type Inbound, type InboundKind } from '../core/chat/chat.usecases'
 import type { Deps } from '../core/shared/deps'
+import { createInboundQueue, type InboundSpoolStats } from './inbound-queue'
+import { createInboundSpool } from './inbound-spool'
 
-type MessageDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'classifier' | 'calendar' | 'log' | 'outboxSignal'>
+type MessageDeps = Pick<
+  Deps,
+  'db' | 'database' | 'clock' | 'config' | 'classifier' | 'calendar' | 'log' | 'outboxSignal'
+>
 
 /** WeChat's message types as the bot reads them: text, image, voice; the rest is kept but not read. */
 export function kindOf(type: types.Message): InboundKind {
@@ -112,15 +118,76 @@ async function botNames(message: Message, log?: MessageDeps['log']) {
   }
 }
 
-export function createMessageHandler(deps: MessageDeps) {
-  return async (message: Message) => {
-    try {
-      const inbound = await toInbound(message, deps.config.botName, deps.log)
-      if (!inbound) return
-      const result = await handleInbound(deps, inbound)
-      deps.log.debug('inbound handled', { id: inbound.id, ...result })
-    } catch (error) {
-      deps.log.error('inbound message failed', { err: error, id: message.id })
-    }
+export interface MessageHandlerOptions {
+  /** Where messages the database cannot take wait: `DATA_DIR/inbound-spool/<BOT_ACCOUNT>` by default. */
+  spoolDir?: string
+  /** The first retry's wait, doubling up to `retryMaxMs` (1 s to 2 s by default: while the database is known down a try is refused at once, so trying often costs nothing and the spool is stored within seconds of its return). */
+  retryBaseMs?: number
+  retryMaxMs?: number
+}
+
+export interface MessageHandler {
+  (message: Message): Promise<void>
+  /** Reads what the last run left in the spool and replays it; call before reading messages. */
+  start(): Promise<void>
+  /** Retries no more and waits briefly for the messages in hand; what is spooled stays on disk. */
+  stop(): Promise<void>
+  /** Resolves once every message read is stored (or logged as lost) and the spool is empty. */
+  idle(): Promise<void>
+  spoolStats(): InboundSpoolStats
+}
+
+/** The spool of one bot account: two accounts may share a DATA_DIR, never a spool. */
+export const defaultSpoolDir = (config: MessageDeps['config']) =>
+  join(config.dataDir, 'inbound-spool', config.bot.account)
+
+/** Whose messages must keep their order: the group's, or the person's in a private chat. */
+function conversationOf(message: Message) {
+  try {
+    return String(message.room()?.id ?? message.talker()?.id ?? '')
+  } catch {
+    return ''
   }
+}
+
+/**
+ * Each message is stored with its reply in one transaction; when the database cannot take it, it waits in
+ * an on-disk spool and is stored later, in arrival order, as if at the time it arrived.
+ */
+export function createMessageHandler(deps: MessageDeps, options: MessageHandlerOptions = {}): MessageHandler {
+  const spool = createInboundSpool(
+    options.spoolDir ?? defaultSpoolDir(deps.config),
+    deps.config.inboundSpool,
+    deps.log,
+  )
+  const queue = createInboundQueue({
+    spool,
+    log: deps.log,
+    retryBaseMs: options.retryBaseMs ?? 1_000,
+    retryMaxMs: options.retryMaxMs ?? 2_000,
+    maxFileBytes: deps.config.attachmentMaxBytes,
+    async store(inbound, receivedAt) {
+      // A replayed message is handled at the time it arrived: its row, its request's deadlines, its reply.
+      const clock = receivedAt ? { now: () => new Date(receivedAt.getTime()) } : deps.clock
+      const result = await handleInbound({ ...deps, clock }, inbound)
+      deps.log.debug('inbound handled', { id: inbound.id, ...result })
+    },
+    databaseUp: () =>
+      deps.database.ping().then(
+        () => true,
+        () => false,
+      ),
+  })
+  const handle = (message: Message) =>
+    queue.take(
+      conversationOf(message),
+      () => toInbound(message, deps.config.botName, deps.log),
+      deps.clock.now(),
+    )
+  return Object.assign(handle, {
+    start: queue.start,
+    stop: queue.stop,
+    idle: queue.idle,
+    spoolStats: queue.stats,
+  })
 }

@@ -7,7 +7,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
-import postgres from 'postgres'
+import postgres, { type Sql } from 'postgres'
+import type { Log } from '../core/shared/log'
+import { createDatabaseHealth, watchedClient } from './health'
 import * as schema from './schema'
 
 export type Schema = typeof schema
@@ -21,7 +23,10 @@ export interface Database {
   driver: 'pglite' | 'postgres'
   /** PGlite only: the whole data directory as a tarball. */
   dump?: () => Promise<Blob | File>
-  /** Runs `SELECT 1`; used by /readyz. */
+  /**
+   * Runs `SELECT 1`, bounded (about a second) on PostgreSQL; used by /readyz. Rejects at once while the
+   * database is known to be down.
+   */
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -38,11 +43,17 @@ export interface OpenDatabaseOptions {
   poolSize?: number
   /** A PGlite data dump to start from (tests load an already migrated one). */
   template?: Blob
+  /** PostgreSQL: the server cancels a statement running longer than this; 0 or absent = never. */
+  statementTimeoutMs?: number
+  /** PostgreSQL: how long opening a connection may take, in seconds. */
+  connectTimeoutSeconds?: number
+  /** Where an outage of PostgreSQL and its end are reported. */
+  log?: Pick<Log, 'info' | 'warn'>
 }
 
 /** Opens the store and brings its schema up to date. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 10)
+  if (options.url) return openPostgres(options.url, options)
   return openPglite(options.dataDir, options.template)
 }
 
@@ -62,7 +73,12 @@ async function openPglite(dataDir: string | undefined, template: Blob | undefine
   }
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+/**
+ * The pool reconnects by itself, lazily, on the next query after the server comes back. Every query runs
+ * under a health watch (db/health.ts), so while PostgreSQL is down or frozen callers fail fast with
+ * DatabaseUnavailableError instead of hanging, and service resumes within about a second of its return.
+ */
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const quiet = { onnotice: () => {} }
   const migrator = postgres(url, { max: 1, ...quiet })
   try {
@@ -72,15 +88,43 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   } finally {
     await migrator.end()
   }
-  const client = postgres(url, { max: poolSize, ...quiet })
-  const db = drizzlePostgres({ client, schema }) as unknown as Db
+  const statementTimeout = options.statementTimeoutMs ?? 0
+  const client = postgres(url, {
+    max: options.poolSize ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    connection: {
+      application_name: 'gaizao',
+      ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+    },
+    ...quiet,
+  })
+  let probeClient: Sql | undefined
+  const health = createDatabaseHealth({
+    probe: async () => {
+      probeClient ??= postgres(url, {
+        max: 1,
+        connect_timeout: 2,
+        connection: { application_name: 'gaizao-health' },
+        ...quiet,
+      })
+      await probeClient`select 1`
+    },
+    resetProbe: () => {
+      const stale = probeClient
+      probeClient = undefined
+      stale?.end({ timeout: 0 }).catch(() => {})
+    },
+    log: options.log,
+  })
+  const db = drizzlePostgres({ client: watchedClient(client, health), schema }) as unknown as Db
   return {
     db,
     driver: 'postgres',
-    ping: async () => {
-      await client`select 1`
+    ping: () => health.ping(),
+    close: async () => {
+      health.stop()
+      await Promise.all([client.end({ timeout: 5 }), probeClient?.end({ timeout: 1 })])
     },
-    close: () => client.end({ timeout: 5 }),
   }
 }
 

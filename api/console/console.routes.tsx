@@ -10,15 +10,18 @@ import { requestNotFound } from '../../core/requests/requests.errors'
 import * as repo from '../../core/requests/requests.repository'
 import {
   acceptRequest,
+  assignmentTargets,
   assignRequest,
   findVisibleRequest,
+  phoneFor,
   resolveRequest,
 } from '../../core/requests/requests.usecases'
-import { type StaffRow, scopeCovers } from '../../core/shared/actor'
+import type { StaffRow } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
 import { invalid, isAppError, notFound } from '../../core/shared/errors'
+import { retryAfterSeconds } from '../../core/shared/rate-limit'
 import { fromShanghai, shanghaiDate, shanghaiParts } from '../../core/sla/calendar'
-import { authenticate, getStaff, listStaff } from '../../core/staff/staff.usecases'
+import { authenticate, getStaff } from '../../core/staff/staff.usecases'
 import { getStats } from '../../core/stats/stats'
 import { completeTask, extendTask, openTasksOf } from '../../core/tasks/tasks.usecases'
 import {
@@ -33,6 +36,7 @@ import {
   xiaoqu,
 } from '../../db/schema'
 import { createErrorHandler } from '../errors'
+import { tokenAttempts, tooManyAttemptsMessage } from '../guard'
 import { type ConsoleBot, registerBotPage } from './bot.page'
 import { registerConsentPages } from './consent.routes'
 import { DashboardPage } from './dashboard.page'
@@ -123,7 +127,15 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
   /** Any error as a page: the AppError's Chinese message and status, never a stack trace. */
   const errorPage = async (c: C, status: ContentfulStatusCode, message: string) => {
     const title =
-      status === 403 ? '无权访问' : status === 404 ? '未找到' : status >= 500 ? '出错了' : '无法完成'
+      status === 403
+        ? '无权访问'
+        : status === 404
+          ? '未找到'
+          : status === 503
+            ? '暂时无法使用'
+            : status >= 500
+              ? '出错了'
+              : '无法完成'
     const staff = c.get('staff')
     if (!staff) return render(c, <BarePage title={title} message={message} />, status)
     return render(
@@ -207,8 +219,16 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
     const next = typeof body.next === 'string' ? body.next : undefined
     const raw = typeof body.token === 'string' ? body.token.trim().replace(/^Bearer\s+/i, '') : ''
     if (!raw) return loginPage(c, { next, error: '请输入访问令牌。', status: 400 })
+    // Wrong tokens count per address and token prefix, with the API's: past the limit, 429 for a while.
+    const attempts = tokenAttempts(c, raw)
+    const wait = attempts.blockedFor()
+    if (wait > 0) {
+      c.header('Retry-After', String(retryAfterSeconds(wait)))
+      return loginPage(c, { next, error: tooManyAttemptsMessage(wait), status: 429 })
+    }
     const staff = raw.length <= 200 ? await authenticate(db, raw) : undefined
     if (!staff) {
+      attempts.failed()
       return loginPage(c, {
         next,
         error: '访问令牌无效或已停用，请核对后重试，或请管理员重新生成。',
@@ -239,12 +259,11 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
   /** A request the staff member may see: property staff only what they hold, others within their scope. */
   async function requestDetail(staff: StaffRow, number: string): Promise<RequestDetail> {
     const { request, context } = await findVisibleRequest(db, staff, number)
-    const [events, people, photos] = await Promise.all([
+    const [events, candidates, photos] = await Promise.all([
       repo.listRequestEvents(db, request.id),
-      listStaff(db, staff.scopePath),
+      assignmentTargets(db, staff, context.xiaoqu),
       listPhotos(db, [request.id]),
     ])
-    const place = context.xiaoqu?.path
     return {
       request,
       xiaoquName: context.xiaoqu?.name ?? null,
@@ -252,8 +271,9 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
       assignee: context.assignee ?? null,
       events,
       photos,
-      // 转派 goes to active staff whose scope covers the xiaoqu (the use case checks it again).
-      candidates: people.filter((p) => p.active && p.role !== 'admin' && scopeCovers(p.scopePath, place)),
+      phone: phoneFor(staff, request),
+      // 转派 offers exactly whom the use case accepts (it checks again).
+      candidates,
     }
   }
 

@@ -130,6 +130,9 @@ export interface RequestDetail {
   authorName: string | null
   assignee: StaffRow | null
   events: RequestEventRow[]
+  /** The contact phone as the viewer may see it: in full to its holder and admins, masked otherwise. */
+  phone: string | null
+  /** Who 转派 may hand it to: exactly the staff the use case accepts. */
   candidates: StaffRow[]
   /** Photos residents sent after filing (补充照片), oldest first. */
   photos?: readonly { id: number; createdAt: Date; size: number }[]
@@ -176,7 +179,7 @@ export function RequestPage(props: {
           <dt>提交人</dt>
           <dd>{props.detail.authorName ?? '—'}</dd>
           <dt>联系电话</dt>
-          <dd>{request.contactPhone ?? '—'}</dd>
+          <dd>{props.detail.phone ?? '—'}</dd>
           <dt>承办人</dt>
           <dd>{props.detail.assignee ? props.detail.assignee.name : '未指定'}</dd>
           <dt>提交时间</dt>

@@ -6,13 +6,15 @@ import type { BotStatus } from '../../bot/bot'
 import type { StaffRow } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
 import { authenticate } from '../../core/staff/staff.usecases'
+import { retryAfterHeader, tokenAttempts, tooManyAttemptsMessage } from '../guard'
 
 /**
  * The console's session and CSRF protection.
  *
  * - Session: the staff member's API token, in an HttpOnly, SameSite=Strict cookie scoped to /console
  *   (Secure over https). Every request re-authenticates it by its hash, so rotating or deactivating the
- *   token ends the session at once; nothing is kept on the server.
+ *   token ends the session at once; nothing is kept on the server. Wrong tokens, at login or in the
+ *   cookie, count towards the same per-address limit as the API's (api/guard.ts).
  * - CSRF: a random nonce in a second HttpOnly cookie. A form carries a token derived from it: on the login
  *   form the nonce itself (double submit: there is no session yet), on every other form
  *   HMAC-SHA256(session token, nonce), so a cookie planted by a sibling site cannot be paired with a forged
@@ -103,6 +105,16 @@ export function safeNext(next: unknown): string {
     : consolePath
 }
 
+/** A bare page (no layout, no session) for a client that has tried too many wrong tokens. */
+export function tooManyAttemptsPage(c: Context, waitMs: number) {
+  const message = tooManyAttemptsMessage(waitMs)
+  return c.html(
+    `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>请稍后再试</title></head><body><h1>请稍后再试</h1><p>${message}</p><p><a href="${consolePath}/login">返回登录</a></p></body></html>`,
+    429,
+    retryAfterHeader(waitMs),
+  )
+}
+
 /**
  * Every page but the login page: the session cookie must name an active staff member, else the browser goes
  * to the login page (coming back here afterwards, for a GET). POSTs must carry the CSRF field; a request that
@@ -114,7 +126,12 @@ export function requireConsoleStaff(
 ) {
   return createMiddleware<ConsoleEnv>(async (c, next) => {
     const token = getCookie(c, sessionCookie)
+    // A session cookie is a token too: guesses through it are counted with the API's and the login's.
+    const attempts = tokenAttempts(c, token)
+    const wait = token ? attempts.blockedFor() : 0
+    if (wait > 0) return tooManyAttemptsPage(c, wait)
     const staff = token && token.length <= 200 ? await authenticate(deps.db, token) : undefined
+    if (token && !staff) attempts.failed()
     if (!token || !staff) {
       if (token) endSession(c)
       const here = new URL(c.req.url)

@@ -209,15 +209,16 @@ const routes = {
     path: '/organisations',
     tags: ['区域与小区 areas'],
     security,
-    summary: 'Register an organisation (officers and admins)',
+    summary:
+      'Register an organisation (officers within their scope, by default under their own area; admins anywhere, or city-wide without areaId)',
     request: body(
       z.object({
         kind: z.enum(organisationKinds),
         name: z.string().trim().min(1).max(100),
-        areaId: Id.optional(),
+        areaId: Id.optional().openapi({ description: "An area within the caller's scope" }),
       }),
     ),
-    responses: { 201: ok('Created'), ...errorResponses(400, 401, 403, 409) },
+    responses: { 201: ok('Created'), ...errorResponses(400, 401, 403, 404, 409) },
   }),
   xiaoquGovernance: createRoute({
     method: 'put',

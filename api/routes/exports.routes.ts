@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { and, asc, eq, like, or, type SQL } from 'drizzle-orm'
-import { maskPhone } from '../../core/people/residents'
 import { statusNames } from '../../core/requests/requests.messages'
 import * as repo from '../../core/requests/requests.repository'
+import { phoneFor } from '../../core/requests/requests.usecases'
 import { csvCell } from '../../core/shared/csv'
 import type { Deps } from '../../core/shared/deps'
 import { formatShanghaiFull } from '../../core/shared/time'
@@ -26,7 +26,8 @@ const routes = {
     path: '/exports/requests.csv',
     tags: ['导出 exports'],
     security,
-    summary: 'Requests in your scope as CSV (same filters as the list; phones masked), newest first',
+    summary:
+      'Requests in your scope as CSV (same filters as the list; phones in full only on requests you hold, or for admins), newest first',
     request: { query: ListQuery.omit({ limit: true, cursor: true }) },
     responses: { 200: csvResponse, ...errorResponses(400, 401) },
   }),
@@ -92,7 +93,7 @@ export function registerExportRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
           statusNames[r.status],
           r.text,
           authorName,
-          maskPhone(r.contactPhone),
+          phoneFor(me, r),
           formatShanghaiFull(r.responseDueAt),
           formatShanghaiFull(r.resolutionDueAt),
           r.respondedAt ? formatShanghaiFull(r.respondedAt) : '',

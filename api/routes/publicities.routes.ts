@@ -8,6 +8,7 @@ import {
   type PublicityRow,
   publishPublicity,
   recordReview,
+  seesFeedbackNames,
 } from '../../core/notices/publicity.usecases'
 import { csvCell } from '../../core/shared/csv'
 import type { Deps } from '../../core/shared/deps'
@@ -159,7 +160,8 @@ const routes = {
     path: '/publicities/{number}/feedback',
     tags,
     security,
-    summary: "Residents' feedback, oldest first; add ?format=csv for a spreadsheet",
+    summary:
+      "Residents' feedback, oldest first (property staff: without residents' names); add ?format=csv for a spreadsheet",
     request: { params: NumberParam, query: z.object({ format: z.enum(['json', 'csv']).default('json') }) },
     responses: {
       200: {
@@ -226,13 +228,18 @@ export function registerPublicityRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       c.json(toDto(await visible(c.get('staff'), c.req.valid('param').number)), 200),
     )
     .openapi(routes.feedback, async (c) => {
-      const p = await visible(c.get('staff'), c.req.valid('param').number)
-      const rows = await listFeedback(db, p.id)
+      const viewer = c.get('staff')
+      const p = await visible(viewer, c.req.valid('param').number)
+      const rows = await listFeedback(db, viewer, p.id)
       if (c.req.valid('query').format === 'csv') {
+        // Property staff get no 居民 column: they read what was said, not who said it.
+        const named = seesFeedbackNames(viewer)
         const lines = [
-          '序号,居民,类别,意见,时间',
+          named ? '序号,居民,类别,意见,时间' : '序号,类别,意见,时间',
           ...rows.map((r, i) =>
-            [String(i + 1), r.name, r.category, r.text, formatShanghaiFull(r.at)].map(csvCell).join(','),
+            [String(i + 1), ...(named ? [r.name ?? ''] : []), r.category, r.text, formatShanghaiFull(r.at)]
+              .map(csvCell)
+              .join(','),
           ),
         ]
         // The BOM lets Excel open the Chinese text as UTF-8.

@@ -110,15 +110,16 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
   /** Loads a request the caller may see; property staff see only what they hold. */
   const visible = (staff: ApiEnv['Variables']['staff'], number: string) =>
     useCases.findVisibleRequest(db, staff, number)
-  /** One request in full view: every field, and the photos residents sent. */
+  /** One request in full view: every field (the phone in full only to its holder and admins), and the photos. */
   const full = async (
+    viewer: ApiEnv['Variables']['staff'],
     request: repo.RequestRow,
     context: Awaited<ReturnType<typeof repo.loadRequestContext>>,
   ) => ({
     ...s.toRequestDto(request, {
       xiaoquName: context.xiaoqu?.name,
       authorName: context.author?.name,
-      showPhone: true,
+      showPhone: useCases.seesFullPhone(viewer, request),
       now: clock.now(),
     }),
     photos: (await listPhotos(db, [request.id])).map((p) => ({
@@ -132,8 +133,8 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
    * a change can take the request out of the caller's sight (property staff handing it back, filing it) and a
    * 403 would then report a stored change as refused.
    */
-  const changed = async (request: repo.RequestRow) =>
-    full(request, await repo.loadRequestContext(db, request))
+  const changed = async (viewer: ApiEnv['Variables']['staff'], request: repo.RequestRow) =>
+    full(viewer, request, await repo.loadRequestContext(db, request))
   const mutate = async <T>(work: (ctx: ReturnType<typeof ctxOf>) => Promise<T>) => {
     const result = await db.transaction((tx) => work(ctxOf(tx)))
     deps.outboxSignal.notify()
@@ -160,7 +161,7 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
             s.toRequestDto(r.request, {
               xiaoquName: r.xiaoquName,
               authorName: r.authorName,
-              showPhone: false,
+              showPhone: useCases.seesFullPhone(staff, r.request),
               now,
             }),
           ),
@@ -171,7 +172,7 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
     })
     .openapi(get, async (c) => {
       const { request, context } = await visible(c.get('staff'), c.req.valid('param').number)
-      return c.json(await full(request, context), 200)
+      return c.json(await full(c.get('staff'), request, context), 200)
     })
     .openapi(photo, async (c) => {
       const { number, photoId } = c.req.valid('param')
@@ -209,14 +210,14 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
         })
         return filed.request
       })
-      return c.json(await changed(request), 201)
+      return c.json(await changed(c.get('staff'), request), 201)
     })
     .openapi(accept, async (c) => {
       const { number } = c.req.valid('param')
       const updated = await mutate((ctx) =>
         useCases.acceptRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json').note),
       )
-      return c.json(await changed(updated), 200)
+      return c.json(await changed(c.get('staff'), updated), 200)
     })
     .openapi(assign, async (c) => {
       const { number } = c.req.valid('param')
@@ -230,21 +231,21 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
           body.note,
         ),
       )
-      return c.json(await changed(updated), 200)
+      return c.json(await changed(c.get('staff'), updated), 200)
     })
     .openapi(resolve, async (c) => {
       const { number } = c.req.valid('param')
       const updated = await mutate((ctx) =>
         useCases.resolveRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json').note),
       )
-      return c.json(await changed(updated), 200)
+      return c.json(await changed(c.get('staff'), updated), 200)
     })
     .openapi(reclassify, async (c) => {
       const { number } = c.req.valid('param')
       const updated = await mutate((ctx) =>
         useCases.reclassifyRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json')),
       )
-      return c.json(await changed(updated), 200)
+      return c.json(await changed(c.get('staff'), updated), 200)
     })
     .openapi(extend, async (c) => {
       const { number } = c.req.valid('param')
@@ -256,7 +257,7 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
           reason: b.reason,
         }),
       )
-      return c.json(await changed(updated), 200)
+      return c.json(await changed(c.get('staff'), updated), 200)
     })
     .openapi(events, async (c) => {
       const { request } = await visible(c.get('staff'), c.req.valid('param').number)

@@ -42,10 +42,10 @@ export const RequestSchema = z
     xiaoquId: z.number().nullable(),
     xiaoquName: z.string().nullable(),
     authorName: z.string().nullable(),
-    contactPhone: z
-      .string()
-      .nullable()
-      .openapi({ description: 'Masked unless the caller handles the request' }),
+    contactPhone: z.string().nullable().openapi({
+      description:
+        'In full only to whoever holds the request (its assignee) and admins; masked (138****5678) otherwise',
+    }),
     assigneeStaffId: z.number().nullable(),
     responseDueAt: z.string(),
     resolutionDueAt: z.string(),

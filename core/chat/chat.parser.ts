@@ -173,9 +173,10 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
       return withNumber((number, note) => ({ kind: 'resolve', number, note }))
     case '转派':
       return withNumber((number, tail) => {
-        const [target = '', ...noteParts] = tail.split(' ')
+        // The name ends at any blank, a line break too ("转派 Q1 王建国\n请今天联系").
+        const [, target = '', note = ''] = /^(\S*)\s*([\s\S]*)$/.exec(tail) ?? []
         if (!target) return { kind: 'missingArgument', command: word, usage: usage[word]! }
-        return { kind: 'assign', number, target, note: noteParts.join(' ') }
+        return { kind: 'assign', number, target, note }
       })
     case '公告':
       return rest
@@ -221,7 +222,7 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     case '绑定':
     case '绑定小区':
       return rest
-        ? { kind: word === '绑定' ? 'bind' : 'bindGroup', code: rest.split(' ')[0]! }
+        ? { kind: word === '绑定' ? 'bind' : 'bindGroup', code: rest.split(/\s/)[0]! }
         : { kind: 'missingArgument', command: word, usage: usage[word]! }
     default:
       return { kind: 'unknown', text }

@@ -4,7 +4,9 @@ import { chatGroups, inboundMessages } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
 import { enqueueMessages } from '../outbox/outbox.repository'
 import { findStaffByWechat } from '../people/residents'
+import { isDatabaseUnavailable } from '../shared/db-errors'
 import { isAppError } from '../shared/errors'
+import { wellFormed } from '../shared/unicode'
 import { respondToMedia } from './chat.media'
 import * as text from './chat.messages'
 import { parseCommand, quotedNumbers } from './chat.parser'
@@ -65,8 +67,11 @@ async function fetchFile(deps: ChatDeps, inbound: Inbound): Promise<InboundFile 
   }
 }
 
-/** Postgres text cannot hold NUL: one in a message would fail the insert and lose the whole message. */
-const withoutNul = (value: string) => value.replaceAll('\u0000', '')
+/**
+ * Postgres text cannot hold NUL, and PGlite fails on a lone surrogate: either would fail the insert and lose
+ * the whole message. NUL goes, a lone surrogate becomes U+FFFD.
+ */
+const withoutNul = (value: string) => wellFormed(value.replaceAll('\u0000', ''))
 
 function storable(inbound: Inbound): Inbound {
   return {
@@ -123,12 +128,12 @@ async function dispatch(
   inbound: Inbound,
   run: (ctx: ChatDeps & { db: DbOrTx }) => Promise<CommandResult>,
 ): Promise<string> {
-  const reply = async (message: string, dedupeKey = `reply:${inbound.id}`) => {
+  const reply = async (db: DbOrTx, message: string, dedupeKey = `reply:${inbound.id}`) => {
     const mentions: OutboxMention[] = inbound.roomId
       ? [{ id: inbound.senderId, name: inbound.senderName }]
       : []
     await enqueueMessages(
-      tx,
+      db,
       [
         {
           conversationId: inbound.roomId ?? inbound.senderId,
@@ -144,17 +149,23 @@ async function dispatch(
     )
   }
   try {
-    // A failed command rolls back to this savepoint: the inbound row and the explanation still commit.
-    const { outcome, message, replyKey } = await tx.transaction((sp) => run({ ...deps, db: sp }))
-    if (message) await reply(message, replyKey)
+    // A failed command, or a reply that cannot be stored, rolls back to this savepoint: the inbound row
+    // and the explanation still commit.
+    const { outcome } = await tx.transaction(async (sp) => {
+      const result = await run({ ...deps, db: sp })
+      if (result.message) await reply(sp, result.message, result.replyKey)
+      return result
+    })
     return outcome
   } catch (error) {
+    // The database away is no failure of the command: the whole message is kept and tried again.
+    if (isDatabaseUnavailable(error)) throw error
     if (!isAppError(error)) {
       deps.log.error('chat command failed', { err: error, messageId: inbound.id })
-      await reply(text.genericFailure)
+      await reply(tx, text.genericFailure)
       return `error:${error instanceof Error ? error.message : String(error)}`.slice(0, 200)
     }
-    await reply(error.message)
+    await reply(tx, error.message)
     return `refused:${error.code}`
   }
 }

@@ -9,6 +9,7 @@ import { enqueueMessages } from '../outbox/outbox.repository'
 import { type Actor, assertRole, type ResidentRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
+import { wellFormed } from '../shared/unicode'
 
 type Ctx = Pick<Deps, 'clock' | 'config'> & { db: DbOrTx }
 type StaffActor = Actor & { kind: 'staff' }
@@ -55,7 +56,14 @@ export const normalizeRoom = (s: string) =>
 const rowSchema = z.object({
   building: z.string().trim().min(1, '楼栋为空').max(30, '楼栋过长').transform(normalizeBuilding),
   unit: z.string().trim().min(1, '单元为空').max(30, '单元过长').transform(normalizeUnit),
-  room: z.string().trim().min(1, '房号为空').max(30, '房号过长').transform(normalizeRoom),
+  room: z
+    .string()
+    .trim()
+    .min(1, '房号为空')
+    .max(30, '房号过长')
+    .transform(normalizeRoom)
+    // "号" or "室" alone is a suffix with no room in front of it.
+    .refine((room) => room !== '', '房号为空'),
   area: z
     .string()
     .trim()
@@ -73,6 +81,25 @@ const rowSchema = z.object({
     .optional()
     .default(''),
 })
+
+const columnNames = {
+  building: '楼栋',
+  unit: '单元',
+  room: '房号',
+  area: '面积',
+  owner: '业主',
+  phone: '电话',
+}
+/** What the database cannot store: NUL, and half a surrogate pair (which PGlite fails on). */
+const unsavable = (value: string) => value.includes('\u0000') || wellFormed(value) !== value
+
+/** csv-parse's errors, said for people; the parser's own words go in the details. */
+const csvProblems: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: '引号没有闭合',
+  CSV_INVALID_CLOSING_QUOTE: '引号闭合后紧跟了其他字符',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: '引号闭合后紧跟了其他字符',
+  INVALID_OPENING_QUOTE: '引号出现在单元格中间',
+}
 
 export interface ImportReport {
   imported: number
@@ -103,9 +130,11 @@ export async function importHouseholds(ctx: Ctx, actor: StaffActor, xiaoquId: nu
       trim: true,
     })
   } catch (error) {
+    const { code, lines, message } = error as { code?: string; lines?: number; message: string }
     throw invalid(
       'households.bad_csv',
-      `CSV 无法解析：${(error as Error).message}。请用逗号分隔、带表头的 UTF-8 文件。`,
+      `CSV 第 ${lines ?? 1} 行无法解析：${csvProblems[code ?? ''] ?? '格式不正确'}。请用逗号分隔、带表头的 UTF-8 文件；单元格里有逗号、引号或换行时，用英文双引号把整格括起来，格内的双引号写两遍。`,
+      { line: lines ?? 1, reason: message },
     )
   }
   const [header, ...rows] = records
@@ -136,6 +165,13 @@ export async function importHouseholds(ctx: Ctx, actor: StaffActor, xiaoquId: nu
     const parsed = rowSchema.safeParse(raw)
     const reasons = [
       ...(first !== undefined ? [`与第 ${first} 行房号重复`] : []),
+      ...Object.entries(raw).flatMap(([column, value]) =>
+        unsavable(value)
+          ? [
+              `${columnNames[column as keyof typeof columnNames]}含有无法保存的字符（NUL 或残缺的表情符号），请删去`,
+            ]
+          : [],
+      ),
       ...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)),
     ]
     if (!parsed.success || reasons.length > 0) {

@@ -165,7 +165,7 @@ export interface CreateBroadcastInput {
 export async function createBroadcast(ctx: Ctx, actor: StaffActor, input: CreateBroadcastInput) {
   const now = ctx.clock.now()
   const { text, scope, groups } = await prepare(ctx, actor, input.text, input)
-  await assertAttachments(ctx.db, input.attachmentIds ?? [])
+  await assertAttachments(ctx.db, input.attachmentIds ?? [], actor, scope.path)
   const publishAt = input.publishAt && input.publishAt > now ? input.publishAt : now
   const notice = await insertBroadcast(
     ctx,

@@ -4,7 +4,7 @@ import { publicities, publicityFeedback, residents, xiaoqu } from '../../db/sche
 import { recordAudit } from '../audit/audit'
 import type { Classifier } from '../classify/classifier'
 import { findProject, onPublicityClosed } from '../projects/projects.usecases'
-import { type Actor, assertRole, assertScope, type ResidentRow } from '../shared/actor'
+import { type Actor, assertRole, assertScope, type ResidentRow, type StaffRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
 import { formatShanghai } from '../shared/time'
@@ -47,7 +47,7 @@ export async function createPublicity(ctx: Ctx, actor: StaffActor, input: Create
   const [place] = await ctx.db.select().from(xiaoqu).where(eq(xiaoqu.id, input.xiaoquId))
   if (!place) throw notFound('xiaoqu.not_found', `没有编号为 ${input.xiaoquId} 的小区。`)
   assertScope(actor.staff, place.path)
-  await assertAttachments(ctx.db, input.attachmentIds ?? [])
+  await assertAttachments(ctx.db, input.attachmentIds ?? [], actor, place.path)
   const project = input.projectNumber ? await findProject(ctx.db, input.projectNumber) : undefined
   if (project && project.xiaoquId !== place.id) {
     throw invalid(
@@ -322,8 +322,12 @@ export async function giveFeedback(
   return { publicity: p, received: await feedbackCount(ctx.db, p.id) }
 }
 
-export async function listFeedback(db: DbOrTx, publicityId: number) {
-  return db
+/**
+ * Residents' feedback, oldest first. Residents' names are for the officers and community workers who run the
+ * publicity (and admins); property staff read what was said, not who said it (`name` is null).
+ */
+export async function listFeedback(db: DbOrTx, viewer: StaffRow, publicityId: number) {
+  const rows = await db
     .select({
       id: publicityFeedback.id,
       name: residents.name,
@@ -335,4 +339,7 @@ export async function listFeedback(db: DbOrTx, publicityId: number) {
     .innerJoin(residents, eq(residents.id, publicityFeedback.residentId))
     .where(eq(publicityFeedback.publicityId, publicityId))
     .orderBy(asc(publicityFeedback.id))
+  return seesFeedbackNames(viewer) ? rows : rows.map((r) => ({ ...r, name: null }))
 }
+
+export const seesFeedbackNames = (viewer: StaffRow) => viewer.role !== 'property_staff'

@@ -1,10 +1,10 @@
 import { asc, eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { type organisationKinds, organisations, ownersOrganisations, xiaoqu } from '../../db/schema'
+import { areas, type organisationKinds, organisations, ownersOrganisations, xiaoqu } from '../../db/schema'
 import { getXiaoquForStaff } from '../areas/areas.usecases'
 import { recordAudit } from '../audit/audit'
-import { type Actor, assertRole } from '../shared/actor'
-import { conflict, invalid } from '../shared/errors'
+import { type Actor, assertRole, scopeCovers } from '../shared/actor'
+import { conflict, forbidden, invalid, notFound } from '../shared/errors'
 
 type StaffActor = Actor & { kind: 'staff' }
 type Ctx = { db: DbOrTx; now: Date }
@@ -19,6 +19,33 @@ export const organisationKindNames: Record<(typeof organisationKinds)[number], s
   construction_unit: '施工单位',
 }
 
+/**
+ * The area an organisation is registered under, checked against the registering officer's scope: an
+ * officer registers within their own area (by default their own area itself), never in another street's;
+ * only admins register city-wide ones (no area).
+ */
+async function organisationArea(db: DbOrTx, actor: StaffActor, areaId: number | undefined) {
+  const scope = actor.staff.scopePath
+  if (areaId === undefined) {
+    if (scope === null) return null
+    // A scope path is '/<district>/<street>/<community>/', or a xiaoqu's with 'x<id>/' at the end.
+    const own = /\/(\d+)\/$/.exec(scope)
+    if (!own) {
+      throw forbidden(
+        'organisations.scope_too_narrow',
+        '您的管辖范围是一个小区，不能登记单位。请由社区、街道的工作人员或管理员登记。',
+      )
+    }
+    return Number(own[1])
+  }
+  const [area] = await db.select().from(areas).where(eq(areas.id, areaId))
+  if (!area) throw notFound('areas.not_found', `没有编号为 ${areaId} 的区域。`, { fields: ['areaId'] })
+  if (!scopeCovers(scope, area.path)) {
+    throw forbidden('auth.out_of_scope', `区域 ${areaId} 不在您的管辖范围内，只能在您管辖的区域内登记单位。`)
+  }
+  return area.id
+}
+
 /** A party to projects: an implementing entity, a property company, a planner, a construction unit, … */
 export async function createOrganisation(
   ctx: Ctx,
@@ -26,12 +53,13 @@ export async function createOrganisation(
   input: { kind: (typeof organisationKinds)[number]; name: string; areaId?: number },
 ) {
   assertRole(actor.staff, ['officer'])
+  const areaId = await organisationArea(ctx.db, actor, input.areaId)
   const name = input.name.trim()
   const [existing] = await ctx.db.select().from(organisations).where(eq(organisations.name, name))
   if (existing) throw conflict('organisations.exists', `已有名为"${name}"的单位（编号 ${existing.id}）。`)
   const [row] = await ctx.db
     .insert(organisations)
-    .values({ kind: input.kind, name, areaId: input.areaId ?? null, createdAt: ctx.now })
+    .values({ kind: input.kind, name, areaId, createdAt: ctx.now })
     .returning()
   await recordAudit(ctx.db, {
     actor,

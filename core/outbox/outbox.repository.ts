@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
+import { wellFormed } from '../shared/unicode'
 import { splitMessage } from './pacing'
 
 /** Retries back off exponentially up to this: a failing message holds its group's queue minutes, not hours. */
@@ -52,7 +53,12 @@ export async function enqueueMessages(
   // One statement per slice whatever the row count: the rows travel as one JSON parameter, which is far
   // cheaper to bind than ten parameters a row, and keep their order (delivery order per group is by id).
   for (let i = 0; i < rows.length; i += 5_000) {
-    const slice = JSON.stringify(rows.slice(i, i + 5_000).map((row, ord) => ({ ...row, ord })))
+    // Every string well-formed: half an emoji (an excerpt cut inside one, a name) would be an invalid JSON
+    // escape to Postgres and fail the statement, and with it the caller's transaction.
+    const slice = JSON.stringify(
+      rows.slice(i, i + 5_000).map((row, ord) => ({ ...row, ord })),
+      (_key, value) => (typeof value === 'string' ? wellFormed(value) : value),
+    )
     await db.execute(sql`
       insert into ${outbox} (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch, attachment_id, created_at)
       select x.conversation_id, x.is_room, x.text, x.mentions, x.dedupe_key, x.not_before, x.priority, x.batch,
@@ -86,43 +92,86 @@ export interface ClaimOptions {
 }
 
 /**
- * Claims the next sendable rows. A row is sendable when it is due, no earlier message to the same
- * conversation is still waiting (order per group holds), and the group has not been posted to within
- * the minimum gap. `SKIP LOCKED` keeps two senders off the same row.
+ * Claims the next sendable rows, the first `limit` in (not_before, id) order. A row is sendable when it is
+ * due, it heads its conversation's queue (no earlier row of the conversation is pending or sending: order
+ * per group holds, one in flight each), and the group has not been posted to within the minimum gap. In
+ * quiet hours held normal rows neither go nor hold anything back. `SKIP LOCKED` keeps two senders off the
+ * same row.
+ *
+ * The cost follows the rows taken, not the backlog: first a look at the next few due rows (each checked
+ * against its conversation's queue in one index probe), which fills the claim when the head rows come
+ * first (a broadcast: one row to each of many groups); when it does not (one group's long backlog in front),
+ * the heads of all conversations, one index entry each. What the first step took sorts before anything the
+ * second finds, so together they are exactly the first `limit` sendable rows.
  */
 export async function claimDue(
   db: DbOrTx,
   { now, limit, leaseMs, minGapMs, allowNormal }: ClaimOptions,
 ): Promise<OutboxRow[]> {
+  if (limit <= 0) return []
   // Raw SQL gets ISO strings: the drivers disagree on how a Date parameter is sent.
-  const leaseUntil = new Date(now.getTime() + leaseMs).toISOString()
-  const gapStart = new Date(now.getTime() - minGapMs).toISOString()
   const at = now.toISOString()
-  const result = await db.execute(sql`
-    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}::timestamptz
-    where id in (
-      select o.id from ${outbox} o
-      where o.status = 'pending' and o.not_before <= ${at}::timestamptz
-        and (${allowNormal}::boolean or o.priority <> 'normal')
-        and not exists (
-          select 1 from ${outbox} e
-          where e.conversation_id = o.conversation_id and e.id < o.id and e.status in ('pending', 'sending')
-            and (${allowNormal}::boolean or e.priority <> 'normal')
-        )
-        and (${minGapMs}::int = 0 or not exists (
-          select 1 from ${outbox} s
-          where s.conversation_id = o.conversation_id and s.status = 'sent' and s.sent_at > ${gapStart}::timestamptz
-        ))
-      order by o.not_before, o.id
-      limit ${limit}::int
-      for update skip locked
+  // Literal SQL, so the planner matches the partial indexes outbox_queue / outbox_queue_quiet.
+  const queued = (alias: string) =>
+    sql.raw(
+      `${alias}.status in ('pending', 'sending')${allowNormal ? '' : ` and ${alias}.priority <> 'normal'`}`,
     )
-    returning id`)
-  const ids = rowsOf<{ id: number | string }>(result).map((r) => Number(r.id))
+  const sendable = sql`o.status = 'pending' and o.not_before <= ${at}::timestamptz
+    ${allowNormal ? sql`` : sql`and o.priority <> 'normal'`}
+    ${
+      minGapMs > 0
+        ? sql`and o.conversation_id not in (
+            select s.conversation_id from ${outbox} s
+            where s.status = 'sent' and s.sent_at > ${new Date(now.getTime() - minGapMs).toISOString()}::timestamptz)`
+        : sql``
+    }`
+  const claim = async (candidates: SQL) => {
+    const result = await db.execute(sql`
+      update ${outbox} set status = 'sending', lease_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz
+      where id in (${candidates})
+      returning id`)
+    return rowsOf<{ id: number | string }>(result).map((r) => Number(r.id))
+  }
+  const ahead = await claim(sql`
+    select o.id from ${outbox} o
+    where o.id in (
+        select w.id from ${outbox} w
+        where w.status = 'pending' and w.not_before <= ${at}::timestamptz
+        order by w.not_before, w.id
+        limit ${limit * lookAhead}::int)
+      and ${sendable}
+      and not exists (
+        select 1 from ${outbox} e where e.conversation_id = o.conversation_id and e.id < o.id and ${queued('e')})
+    order by o.not_before, o.id
+    limit ${limit}::int
+    for update of o skip locked`)
+  const heads =
+    ahead.length < limit
+      ? await claim(sql`
+          with recursive heads as (
+            (select q.conversation_id, q.id from ${outbox} q where ${queued('q')}
+             order by q.conversation_id, q.id limit 1)
+            union all
+            select n.conversation_id, n.id from heads h
+            cross join lateral (
+              select q.conversation_id, q.id from ${outbox} q
+              where ${queued('q')} and q.conversation_id > h.conversation_id
+              order by q.conversation_id, q.id limit 1) n
+          )
+          select o.id from heads h join ${outbox} o on o.id = h.id
+          where ${sendable}
+          order by o.not_before, o.id
+          limit ${limit - ahead.length}::int
+          for update of o skip locked`)
+      : []
+  const ids = [...ahead, ...heads]
   if (ids.length === 0) return []
   const rows = await db.select().from(outbox).where(inArray(outbox.id, ids))
   return rows.sort((a, b) => a.id - b.id)
 }
+
+/** How many due rows per row wanted the claim looks at before it turns to the heads of all conversations. */
+const lookAhead = 5
 
 /** Messages that count against a pacing budget: sent since `since`, or on their way right now. */
 export async function countSentSince(db: DbOrTx, since: Date): Promise<number> {
@@ -171,7 +220,7 @@ export async function markFailed(
       notBefore: new Date(now.getTime() + delay),
       leaseUntil: null,
       inFlight: false,
-      lastError: error.slice(0, 500),
+      lastError: wellFormed(error.slice(0, 500)),
     })
     .where(eq(outbox.id, row.id))
 }
@@ -191,7 +240,7 @@ export async function release(db: DbOrTx, row: OutboxRow, notBefore: Date) {
 export async function settleAs(db: DbOrTx, row: OutboxRow, status: 'dropped' | 'uncertain', reason: string) {
   await db
     .update(outbox)
-    .set({ status, leaseUntil: null, inFlight: false, lastError: reason.slice(0, 500) })
+    .set({ status, leaseUntil: null, inFlight: false, lastError: wellFormed(reason.slice(0, 500)) })
     .where(eq(outbox.id, row.id))
 }
 

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import { isDatabaseUnavailable } from '../shared/db-errors'
 import type { Deps } from '../shared/deps'
 import {
   claimDue,
@@ -125,7 +126,8 @@ export function startOutboxSender(
         if (settled > 0) continue
       } catch (error) {
         if (signal.stopped) break
-        deps.log.error('outbox sender error', { err: error })
+        // An outage is logged once, where it is noticed (db/health.ts), not at every poll.
+        deps.log[isDatabaseUnavailable(error) ? 'debug' : 'error']('outbox sender error', { err: error })
       }
       await deps.outboxSignal.wait(deps.config.send.pollMs)
     }

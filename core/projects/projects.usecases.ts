@@ -16,6 +16,7 @@ import {
 } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import { projectConsentPassed } from '../consent/campaigns'
+import { assertAttachments } from '../notices/attachments'
 import { type Actor, assertRole, assertScope, type StaffRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { conflict, forbidden, invalid, notFound } from '../shared/errors'
@@ -181,6 +182,7 @@ export async function recordDocument(
   if (!isPlanner) assertCanManage(actor, place.path)
   const note = input.note.trim()
   if (!note) throw invalid('projects.note_required', `请写明${documentNames[input.kind]}的内容或文号。`)
+  if (input.attachmentId) await assertAttachments(ctx.db, [input.attachmentId], actor, place.path)
   const now = ctx.clock.now()
   const [doc] = await ctx.db
     .insert(projectDocuments)

@@ -1,6 +1,7 @@
 import { staffActorOf } from '../chat/chat.actors'
 import type { CommandHandlers } from '../chat/chat.types'
 import { findActiveStaffByName } from '../staff/staff.usecases'
+import * as repo from './requests.repository'
 import * as requestsUseCases from './requests.usecases'
 
 /** What officers say about a request in chat: 受理, 转派, 办结. */
@@ -20,7 +21,12 @@ export const requestStaffCommands: Pick<CommandHandlers, 'accept' | 'assign' | '
 
   async assign(ctx, _inbound, command, who) {
     const actor = staffActorOf(who)
-    const candidates = await findActiveStaffByName(ctx.db, command.target)
+    const named = await findActiveStaffByName(ctx.db, command.target)
+    // Namesakes elsewhere do not make the name ambiguous: only those the request may go to count.
+    const request = await repo.findRequestByNumber(ctx.db, command.number)
+    const place = request ? (await repo.loadRequestContext(ctx.db, request)).xiaoqu : undefined
+    const fitting = named.filter((s) => !requestsUseCases.assignmentRefusal(actor.staff, s, place))
+    const candidates = fitting.length > 0 ? fitting : named
     if (candidates.length !== 1) {
       const why =
         candidates.length === 0

@@ -1,12 +1,11 @@
 import { and, desc, eq, inArray } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { requestSupporters, requests, residents } from '../../db/schema'
+import { requests } from '../../db/schema'
 import { residentOf } from '../chat/chat.actors'
 import * as text from '../chat/chat.messages'
 import type { CommandHandlers, Who } from '../chat/chat.types'
 import { scopeCovers } from '../shared/actor'
-import { requestNotFound } from './requests.errors'
-import { filedReply, progressReply } from './requests.messages'
+import { cannotFollow, filedReply, progressReply, statusReply } from './requests.messages'
 import * as repo from './requests.repository'
 import * as requestsUseCases from './requests.usecases'
 
@@ -40,14 +39,12 @@ export const requestCommands: ResidentCommands = {
       number = picked
     }
     const request = await repo.findRequestByNumber(ctx.db, number)
-    if (!request) throw requestNotFound(number)
+    // A number that does not exist and one the asker may not follow get the same words.
+    if (!request) return { outcome: 'refused:requests.not_found', message: cannotFollow(number) }
     const context = await repo.loadRequestContext(ctx.db, request)
-    if (!(await mayFollow(ctx.db, request, context, inbound.senderId, who))) {
-      return {
-        outcome: 'refused:progress-not-yours',
-        message: `只能查询您自己提交或同求的诉求，或本小区群里的诉求。如果您也遇到同样的问题，可在小区群里发"同求 ${request.number}"。`,
-      }
-    }
+    const view = await mayFollow(ctx.db, request, context, inbound.senderId, who)
+    if (!view) return { outcome: 'refused:progress-not-yours', message: cannotFollow(request.number) }
+    if (view === 'status') return { outcome: `progress:${request.number}`, message: statusReply(request) }
     const events = await repo.listRequestEvents(ctx.db, request.id)
     return {
       outcome: `progress:${request.number}`,
@@ -70,11 +67,14 @@ export const requestCommands: ResidentCommands = {
     }
   },
 
-  async support(ctx, inbound, command) {
+  async support(ctx, inbound, command, who) {
+    if (who.group?.kind === 'officers')
+      return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
     const { request, added } = await requestsUseCases.supportRequest(
       ctx,
       await residentOf(ctx, inbound),
       command.number,
+      { xiaoquId: who.group?.xiaoquId },
     )
     return {
       outcome: `support:${request.number}`,
@@ -84,7 +84,7 @@ export const requestCommands: ResidentCommands = {
     }
   },
 
-  async rate(ctx, inbound, command) {
+  async rate(ctx, inbound, command, who) {
     const author = await residentOf(ctx, inbound)
     let number = command.number
     if (!number) {
@@ -93,7 +93,9 @@ export const requestCommands: ResidentCommands = {
       if (typeof picked !== 'string') return picked
       number = picked
     }
-    const updated = await requestsUseCases.rateRequest(ctx, author, number, command.rating, command.reason)
+    const updated = await requestsUseCases.rateRequest(ctx, author, number, command.rating, command.reason, {
+      xiaoquId: who.group?.xiaoquId,
+    })
     return command.rating === 'satisfied'
       ? { outcome: `rated:${updated.number}:satisfied`, message: `感谢评价！诉求 ${updated.number} 已完结。` }
       : {
@@ -140,8 +142,9 @@ function pickOne(candidates: Candidate[], purpose: 'rate' | 'progress', word: st
 }
 
 /**
- * Who may read a request's progress: its author and supporters, staff whose scope covers it (property
- * staff: what they hold), and anyone asking in a group of the same xiaoqu, where it is public anyway.
+ * How much of a request's progress the asker may read: all of it for its author and for staff whose scope
+ * covers it (property staff: what they hold); only where it stands ('status') for its supporters and for
+ * anyone asking in a group of the same xiaoqu; nothing for anyone else.
  */
 async function mayFollow(
   db: DbOrTx,
@@ -149,18 +152,15 @@ async function mayFollow(
   context: Awaited<ReturnType<typeof repo.loadRequestContext>>,
   senderId: string,
   who: Who,
-) {
+): Promise<'full' | 'status' | false> {
   if (who.staff) {
-    return who.staff.role === 'property_staff'
-      ? request.assigneeStaffId === who.staff.id
-      : scopeCovers(who.staff.scopePath, context.xiaoqu?.path)
+    const inSight =
+      who.staff.role === 'property_staff'
+        ? request.assigneeStaffId === who.staff.id
+        : scopeCovers(who.staff.scopePath, context.xiaoqu?.path)
+    return inSight ? 'full' : false
   }
-  if (who.group?.xiaoquId && who.group.xiaoquId === request.xiaoquId) return true
-  if (context.author?.wechatId === senderId) return true
-  const [supporter] = await db
-    .select({ id: requestSupporters.residentId })
-    .from(requestSupporters)
-    .innerJoin(residents, eq(residents.id, requestSupporters.residentId))
-    .where(and(eq(requestSupporters.requestId, request.id), eq(residents.wechatId, senderId)))
-  return Boolean(supporter)
+  if (context.author?.wechatId === senderId) return 'full'
+  if (who.group?.xiaoquId && who.group.xiaoquId === request.xiaoquId) return 'status'
+  return (await repo.isSupporter(db, request.id, senderId)) ? 'status' : false
 }

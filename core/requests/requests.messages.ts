@@ -9,10 +9,21 @@ export const statusNames: Record<RequestRow['status'], string> = {
   closed: '已完结',
 }
 
-export const excerpt = (text: string, length = 24) =>
-  text.length > length ? `${text.slice(0, length)}…` : text
+/** The first `length` characters, counted whole (an emoji is never cut in half). */
+export const excerpt = (text: string, length = 24) => {
+  const chars = Array.from(text)
+  return chars.length > length ? `${chars.slice(0, length).join('')}…` : text
+}
 
 export const numberHint = '诉求编号形如 Q1024（字母 Q 加数字），可在提交时机器人的回复里找到。'
+
+/** 同求 on a number that is not of the asker's xiaoqu, or that does not exist: the same words for both. */
+export const notInYourXiaoqu = (number: string) =>
+  `没有找到本小区的诉求 ${number}。同求只能针对本小区的诉求，请在本小区的群里核对编号后再发"同求 编号"。${numberHint}`
+
+/** 进度 on a number the asker may not follow, or that does not exist: the same words for both. */
+export const cannotFollow = (number: string) =>
+  `没有找到诉求 ${number}，或您不能查询它：只能查询您自己提交或同求的诉求，或本小区的诉求。${numberHint}`
 
 export function filedReply(request: RequestRow, truncated: boolean) {
   const lines = [
@@ -68,6 +79,20 @@ export function progressReply(
       `· ${formatShanghai(e.at)} ${requestEventNames[e.kind as (typeof requestEventKinds)[number]] ?? e.kind}${e.note ? `：${excerpt(e.note, 30)}` : ''}`,
     )
   }
+  return lines.join('\n')
+}
+
+/**
+ * 进度 for a supporter or a neighbour: where the request stands, not what it says or who filed it (that is
+ * for the filer and the staff).
+ */
+export function statusReply(request: RequestRow) {
+  const lines = [`诉求 ${request.number}【${request.category}】${statusNames[request.status]}`]
+  if (request.status === 'submitted') lines.push(`响应时限：${formatShanghai(request.responseDueAt)}`)
+  if (request.status === 'submitted' || request.status === 'accepted') {
+    lines.push(`办结时限：${formatShanghai(request.resolutionDueAt)}`)
+  }
+  if (request.supportCount > 0) lines.push(`同求：${request.supportCount} 人`)
   return lines.join('\n')
 }
 

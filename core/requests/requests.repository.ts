@@ -1,6 +1,16 @@
-import { and, asc, desc, eq, inArray, isNull, like, lt, not, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, isNull, like, lt, not, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { chatGroups, requestEvents, requests, residents, staff, xiaoqu } from '../../db/schema'
+import {
+  chatGroups,
+  households,
+  requestEvents,
+  requestSupporters,
+  requests,
+  residentHouseholds,
+  residents,
+  staff,
+  xiaoqu,
+} from '../../db/schema'
 
 export type RequestRow = typeof requests.$inferSelect
 export type NewRequest = typeof requests.$inferInsert
@@ -166,4 +176,54 @@ export async function lastXiaoquOf(db: DbOrTx, residentId: number) {
     .orderBy(desc(requests.id))
     .limit(1)
   return row?.xiaoquId ?? undefined
+}
+
+/**
+ * The xiaoqu a resident belongs to when they write privately: those of the households an officer verified
+ * for them, and those they have filed requests in.
+ */
+export async function xiaoquOfResident(db: DbOrTx, residentId: number) {
+  const [claimed, filed] = await Promise.all([
+    db
+      .selectDistinct({ xiaoquId: households.xiaoquId })
+      .from(residentHouseholds)
+      .innerJoin(households, eq(households.id, residentHouseholds.householdId))
+      .where(and(eq(residentHouseholds.residentId, residentId), isNotNull(residentHouseholds.verifiedAt))),
+    db
+      .selectDistinct({ xiaoquId: requests.xiaoquId })
+      .from(requests)
+      .where(and(eq(requests.residentId, residentId), isNotNull(requests.xiaoquId))),
+  ])
+  return new Set([...claimed, ...filed].map((r) => r.xiaoquId).filter((id): id is number => id !== null))
+}
+
+/** Whether the resident with this WeChat id has added their support (同求) to the request. */
+export async function isSupporter(db: DbOrTx, requestId: number, wechatId: string) {
+  const [row] = await db
+    .select({ id: requestSupporters.residentId })
+    .from(requestSupporters)
+    .innerJoin(residents, eq(residents.id, requestSupporters.residentId))
+    .where(and(eq(requestSupporters.requestId, requestId), eq(residents.wechatId, wechatId)))
+  return Boolean(row)
+}
+
+/** The roles that handle requests, and so may be given one (转派). */
+export const handlingRoles = ['officer', 'community_worker', 'property_staff'] as const
+
+/**
+ * Active staff whose scope covers the xiaoqu path, in a role that handles requests (admins too when
+ * `withAdmins`): who a request there may be handed to. Oldest accounts first.
+ */
+export async function staffCovering(db: DbOrTx, xiaoquPath: string, withAdmins: boolean) {
+  return db
+    .select()
+    .from(staff)
+    .where(
+      and(
+        eq(staff.active, true),
+        inArray(staff.role, withAdmins ? [...handlingRoles, 'admin'] : [...handlingRoles]),
+        or(isNull(staff.scopePath), sql`${xiaoquPath} like ${staff.scopePath} || '%'`),
+      ),
+    )
+    .orderBy(asc(staff.id))
 }

@@ -5,6 +5,7 @@ import { recordAudit } from '../audit/audit'
 import { type Category, categoryCodes, categoryInfo } from '../classify/categories'
 import { snoozeWatches, syncWatches } from '../nudges/watches'
 import { enqueueMessages, type OutgoingMessage } from '../outbox/outbox.repository'
+import { maskPhone } from '../people/residents'
 import {
   type Actor,
   assertRole,
@@ -14,7 +15,7 @@ import {
   scopeCovers,
 } from '../shared/actor'
 import type { Deps } from '../shared/deps'
-import { AppError, forbidden, invalid } from '../shared/errors'
+import { AppError, forbidden, invalid, notFound } from '../shared/errors'
 import { computeDeadlines } from '../sla/deadlines'
 import * as errors from './requests.errors'
 import * as messages from './requests.messages'
@@ -161,6 +162,20 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
   return { request, truncated, xiaoquName: context.xiaoqu?.name ?? '' }
 }
 
+/**
+ * Whether the staff member sees a request's contact phone in full: whoever holds it (the assignee) and
+ * admins. Everyone else sees it masked (138****5678) in the API, the console and exports; chat messages to
+ * staff carry no phone at all.
+ */
+export const seesFullPhone = (viewer: StaffRow, request: Pick<repo.RequestRow, 'assigneeStaffId'>) =>
+  viewer.role === 'admin' || request.assigneeStaffId === viewer.id
+
+/** The contact phone as this staff member may see it. */
+export const phoneFor = (
+  viewer: StaffRow,
+  request: Pick<repo.RequestRow, 'assigneeStaffId' | 'contactPhone'>,
+) => (seesFullPhone(viewer, request) ? request.contactPhone : maskPhone(request.contactPhone))
+
 /** A request the staff member may see, with its context: property staff only what they hold, others within their scope. */
 export async function findVisibleRequest(db: DbOrTx, staff: StaffRow, number: string) {
   const request = await repo.findRequestByNumber(db, number)
@@ -266,6 +281,44 @@ export async function acceptRequest(
   return updated
 }
 
+/**
+ * Who a request may be handed to (转派), one rule for the API, the console and WeChat: an active staff member
+ * in a role that handles requests (officer, community worker, property staff) whose scope covers the
+ * request's xiaoqu. Since the assigner's scope covers that xiaoqu too, such a target is always within the
+ * assigner's reach (below or beside) or on the way up from it (a community hands up to its street, as
+ * nudges escalate). Admins are never a target unless an admin is assigning.
+ */
+export function assignmentRefusal(
+  assigner: StaffRow,
+  target: StaffRow,
+  place: { path: string; name: string } | undefined,
+): AppError | undefined {
+  if (!target.active) {
+    return invalid('requests.assignee_inactive', `${target.name} 已停用，不能接收转派。`)
+  }
+  if (target.role === 'admin' && assigner.role !== 'admin') {
+    return forbidden('requests.assignee_admin', '不能转派给管理员，请转派给负责该小区的工作人员。')
+  }
+  if (!scopeCovers(target.scopePath, place?.path)) {
+    return forbidden(
+      'requests.assignee_out_of_scope',
+      `${target.name} 的管辖范围不包括${place?.name ?? '该小区'}，请转派给负责该小区的工作人员。`,
+    )
+  }
+  return undefined
+}
+
+/** The staff a request may be handed to by this assigner: exactly those `assignmentRefusal` lets through. */
+export async function assignmentTargets(
+  db: DbOrTx,
+  assigner: StaffRow,
+  place: { path: string; name: string } | undefined,
+) {
+  if (!place) return []
+  const rows = await repo.staffCovering(db, place.path, assigner.role === 'admin')
+  return rows.filter((target) => !assignmentRefusal(assigner, target, place))
+}
+
 export async function assignRequest(
   ctx: Ctx,
   actor: Actor & { kind: 'staff' },
@@ -275,13 +328,8 @@ export async function assignRequest(
 ) {
   const { request, context } = await loadForStaff(ctx, actor, number)
   if (!repo.openStatuses.includes(request.status as never)) throw errors.wrongStatus(request, '转派')
-  if (!assignee.active) throw invalid('requests.assignee_inactive', `${assignee.name} 已停用，不能接收转派。`)
-  if (!scopeCovers(assignee.scopePath, context.xiaoqu?.path)) {
-    throw forbidden(
-      'requests.assignee_out_of_scope',
-      `${assignee.name} 的管辖范围不包括${context.xiaoqu?.name ?? '该小区'}，请转派给负责该小区的工作人员。`,
-    )
-  }
+  const refusal = assignmentRefusal(actor.staff, assignee, context.xiaoqu)
+  if (refusal) throw refusal
   const now = ctx.clock.now()
   const updated = await repo.updateRequest(ctx.db, request.id, {
     assigneeStaffId: assignee.id,
@@ -415,10 +463,18 @@ export async function rateRequest(
   number: string,
   rating: 'satisfied' | 'unsatisfied',
   reason?: string,
+  place: { xiaoquId?: number | null } = {},
 ) {
   const request = await repo.findRequestByNumber(ctx.db, number, true)
   if (!request) throw errors.requestNotFound(number)
-  if (request.residentId !== resident.id) throw errors.notAuthor(number)
+  if (request.residentId !== resident.id) {
+    // Someone else's request: said so only within the resident's own xiaoqu, so numbers cannot be probed.
+    const theirs = place.xiaoquId
+      ? new Set([place.xiaoquId])
+      : await repo.xiaoquOfResident(ctx.db, resident.id)
+    if (!request.xiaoquId || !theirs.has(request.xiaoquId)) throw errors.requestNotFound(number)
+    throw errors.notAuthor(number)
+  }
   if (request.status !== 'resolved') {
     if (request.status === 'closed')
       throw new AppError('requests.already_rated', 409, `诉求 ${number} 已评价过，谢谢您。`)
@@ -473,10 +529,24 @@ export async function rateRequest(
   return updated
 }
 
-/** 同求: one more resident has the same problem; counted once per resident. */
-export async function supportRequest(ctx: Ctx, resident: ResidentRow, number: string) {
+/** The one answer to 同求 on a number of another xiaoqu, or on none: it does not say which. */
+export const notInYourXiaoqu = (number: string) =>
+  notFound('requests.not_in_your_xiaoqu', messages.notInYourXiaoqu(number), { number })
+
+/**
+ * 同求: one more resident of the same xiaoqu has the same problem; counted once per resident. `place` is where
+ * they said it: a group of a xiaoqu, or a private chat (then the xiaoqu they are known to live in). A number
+ * of another xiaoqu gets the same answer as a number that does not exist, so numbers cannot be probed.
+ */
+export async function supportRequest(
+  ctx: Ctx,
+  resident: ResidentRow,
+  number: string,
+  place: { xiaoquId: number | null | undefined },
+) {
   const request = await repo.findRequestByNumber(ctx.db, number, true)
-  if (!request) throw errors.requestNotFound(number)
+  const theirs = place.xiaoquId ? new Set([place.xiaoquId]) : await repo.xiaoquOfResident(ctx.db, resident.id)
+  if (!request?.xiaoquId || !theirs.has(request.xiaoquId)) throw notInYourXiaoqu(number)
   if (request.residentId === resident.id) {
     throw new AppError('requests.own_request', 409, `诉求 ${number} 是您自己提交的，不需要同求。`)
   }

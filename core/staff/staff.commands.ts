@@ -4,6 +4,7 @@ import type { CommandHandlers } from '../chat/chat.types'
 import * as repo from '../requests/requests.repository'
 import { roleNames } from '../shared/actor'
 import { completeTask, openTasksOf } from '../tasks/tasks.usecases'
+import { attemptBind } from './bind-attempts'
 import { bindGroup, bindStaffWechat, setDigestPreference } from './staff.usecases'
 
 /** 绑定, 绑定小区, 待办, 完成, 每日汇总: what staff say to the bot about their own work. */
@@ -11,13 +12,12 @@ export const staffCommands: Pick<CommandHandlers, 'bind' | 'bindGroup' | 'todo' 
   async bind(ctx, inbound, command) {
     if (inbound.roomId)
       return { outcome: 'refused:bind-in-room', message: '为保护账号安全，请私聊我发送"绑定 绑定码"。' }
-    const bound = await bindStaffWechat(
-      ctx.db,
-      command.code,
-      inbound.senderId,
-      ctx.clock.now(),
-      inbound.senderName,
+    const now = ctx.clock.now()
+    const attempt = await attemptBind(ctx.db, inbound.senderId, now, (tx) =>
+      bindStaffWechat(tx, command.code, inbound.senderId, now, inbound.senderName),
     )
+    if (!attempt.ok) return { outcome: `refused:${attempt.code}`, message: attempt.message }
+    const bound = attempt.value
     return {
       outcome: `bound:staff:${bound.id}`,
       message: `绑定成功：${bound.name}（${roleNames[bound.role]}）。发"待办"查看您的工作，发"帮助"查看用法。`,
@@ -27,12 +27,13 @@ export const staffCommands: Pick<CommandHandlers, 'bind' | 'bindGroup' | 'todo' 
   async bindGroup(ctx, inbound, command, who) {
     if (!inbound.roomId)
       return { outcome: 'refused:bind-group-private', message: '请在要绑定的群里发送"绑定小区 绑定码"。' }
-    const { group, xiaoquName } = await bindGroup(
-      ctx.db,
-      staffActorOf(who),
-      { code: command.code, roomId: inbound.roomId, topic: inbound.roomTopic ?? '' },
-      ctx.clock.now(),
+    const now = ctx.clock.now()
+    const roomId = inbound.roomId
+    const attempt = await attemptBind(ctx.db, inbound.senderId, now, (tx) =>
+      bindGroup(tx, staffActorOf(who), { code: command.code, roomId, topic: inbound.roomTopic ?? '' }, now),
     )
+    if (!attempt.ok) return { outcome: `refused:${attempt.code}`, message: attempt.message }
+    const { group, xiaoquName } = attempt.value
     const what =
       group.kind === 'officers'
         ? '工作群'

@@ -1,11 +1,11 @@
-import { and, asc, eq, gt, isNull, like, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, like, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { areas, bindCodes, chatGroups, settings, staff, xiaoqu } from '../../db/schema'
 import { recordAudit } from '../audit/audit'
 import { type Actor, assertRole, assertScope, type StaffRow } from '../shared/actor'
 import type { Clock } from '../shared/clock'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
-import { hashToken, newApiToken, newBindCode } from '../shared/tokens'
+import { hashToken, legacyTokenHash, newApiToken, newBindCode } from '../shared/tokens'
 
 export interface CreateStaffInput {
   name: string
@@ -90,12 +90,27 @@ export async function getStaff(db: DbOrTx, id: number) {
   return row
 }
 
+/**
+ * The active staff member a token belongs to. A token still kept as a bare SHA-256 (from before the
+ * keyed hash) is found too, and its hash upgraded on the spot.
+ */
 export async function authenticate(db: DbOrTx, token: string) {
-  const [row] = await db
+  const keyed = hashToken(token)
+  const legacy = legacyTokenHash(token)
+  const rows = await db
     .select()
     .from(staff)
-    .where(eq(staff.tokenHash, hashToken(token)))
-  return row?.active ? row : undefined
+    .where(inArray(staff.tokenHash, [keyed, legacy]))
+  const row = rows.find((r) => r.tokenHash === keyed) ?? rows.find((r) => r.tokenHash === legacy)
+  if (!row?.active) return undefined
+  if (row.tokenHash === legacy) {
+    await db
+      .update(staff)
+      .set({ tokenHash: keyed })
+      .where(and(eq(staff.id, row.id), eq(staff.tokenHash, legacy)))
+    return { ...row, tokenHash: keyed }
+  }
+  return row
 }
 
 /**

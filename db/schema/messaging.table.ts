@@ -75,6 +75,12 @@ export const outbox = pgTable(
   (t) => [
     index('outbox_pending').on(t.notBefore, t.id).where(sql`status = 'pending'`),
     index('outbox_conversation').on(t.conversationId, t.id),
+    // A conversation's queue, its head first: the claim reads one entry per conversation, whatever its
+    // backlog. The second is the queue in quiet hours, when held normal rows neither go nor block.
+    index('outbox_queue').on(t.conversationId, t.id).where(sql`status in ('pending', 'sending')`),
+    index('outbox_queue_quiet')
+      .on(t.conversationId, t.id)
+      .where(sql`status in ('pending', 'sending') and priority <> 'normal'`),
     // Only broadcasts have a batch: replies and nudges need no entry here.
     index('outbox_batch').on(t.batch).where(sql`batch is not null`),
     index('outbox_sent_at').on(t.sentAt).where(sql`status = 'sent'`),

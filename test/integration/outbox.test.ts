@@ -1,6 +1,12 @@
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { batchProgress, enqueueMessages, type OutboxRow } from '../../core/outbox/outbox.repository'
+import {
+  batchProgress,
+  claimDue,
+  enqueueMessages,
+  markSent,
+  type OutboxRow,
+} from '../../core/outbox/outbox.repository'
 import {
   ConversationGoneError,
   drainOutboxOnce,
@@ -306,6 +312,80 @@ describe.each(drivers)('outbox on %s', (driver) => {
     expect(new Set(mine.map((r) => r.id)).size).toBe(120)
     for (const room of rooms)
       expect(mine.filter((r) => r.conversationId === room).map((r) => r.text)).toEqual(['n0', 'n1', 'n2'])
+  })
+
+  it('stores a text cut inside an emoji (half a surrogate pair) instead of failing the caller’s transaction', async () => {
+    const room = `${uniqueId('half')}@chatroom`
+    // An excerpt of "灯坏了👨‍👩‍👧" cut after the first half of the emoji's first code point; a nickname too.
+    await deps.db.transaction((tx) =>
+      enqueueMessages(
+        tx,
+        [
+          {
+            conversationId: room,
+            isRoom: true,
+            text: '诉求：灯坏了\ud83d…',
+            mentions: [{ id: 'wxid_half', name: '小明\udc00' }],
+          },
+        ],
+        deps.clock.now(),
+      ),
+    )
+    const { sent, transport } = recordingTransport()
+    await drainAll(transport)
+    expect(sent.filter((r) => r.conversationId === room).map((r) => [r.text, r.mentions[0]?.name])).toEqual([
+      ['诉求：灯坏了\ufffd…', '小明\ufffd'],
+    ])
+  })
+
+  it('claims the head of every group past one group’s long backlog, in order, and its urgent row in quiet hours', async () => {
+    const own = await createTestDeps(driver)
+    try {
+      const busy = `${uniqueId('busy')}@chatroom`
+      const [b, c] = [`${uniqueId('b')}@chatroom`, `${uniqueId('c')}@chatroom`]
+      const now = own.clock.now()
+      const backlog = Array.from({ length: 150 }, (_, i) => `busy ${i}`)
+      // The backlog is due first, so it stands in front of the other groups in the sending order.
+      await enqueueMessages(
+        own.db,
+        backlog.map((text) => ({ conversationId: busy, isRoom: true, text })),
+        new Date(now.getTime() - 3_600_000),
+      )
+      await enqueueMessages(
+        own.db,
+        [
+          { conversationId: busy, isRoom: true, text: 'busy urgent', priority: 'urgent' },
+          ...['b0', 'b1'].map((text) => ({ conversationId: b, isRoom: true, text })),
+          ...['c0', 'c1'].map((text) => ({ conversationId: c, isRoom: true, text })),
+        ],
+        now,
+      )
+      const claim = (allowNormal: boolean) =>
+        own.db.transaction((tx) =>
+          claimDue(tx, { now, limit: 10, leaseMs: 60_000, minGapMs: 0, allowNormal }),
+        )
+      const first = await claim(true)
+      expect(first.map((r) => r.text)).toEqual(['busy 0', 'b0', 'c0'])
+      // One in flight per group: nothing more until those are settled.
+      expect(await claim(true)).toEqual([])
+      for (const row of first) await markSent(own.db, row.id, now)
+      expect((await claim(true)).map((r) => r.text)).toEqual(['busy 1', 'b1', 'c1'])
+      // Quiet hours: the held normal backlog neither goes nor holds back the group's urgent row.
+      expect((await claim(false)).map((r) => r.text)).toEqual(['busy urgent'])
+      await own.db
+        .update(outbox)
+        .set({ status: 'pending', leaseUntil: null })
+        .where(eq(outbox.status, 'sending'))
+      const { sent, transport } = recordingTransport()
+      await drainAll(transport, own)
+      const texts = (conversationId: string) =>
+        sent.filter((r) => r.conversationId === conversationId).map((r) => r.text)
+      expect(texts(busy)).toEqual([...backlog.slice(1), 'busy urgent'])
+      expect(texts(b)).toEqual(['b1'])
+      expect(texts(c)).toEqual(['c1'])
+    } finally {
+      await own.database.close()
+    }
   })
 
   it('holds normal messages in quiet hours while replies and urgent ones go, and releases them at 07:00', async () => {

@@ -120,8 +120,14 @@ describe.each(drivers)('request use cases on %s', (driver) => {
       status: 403,
     })
     await useCases.resolveRequest(deps, world.officer.actor, request.number, '已修好')
+    // A resident of another xiaoqu is told nothing about the number; one of the same xiaoqu is told why.
     await expect(
       useCases.rateRequest(deps, other.resident, request.number, 'satisfied'),
+    ).rejects.toMatchObject({ code: 'requests.not_found' })
+    await expect(
+      useCases.rateRequest(deps, other.resident, request.number, 'satisfied', undefined, {
+        xiaoquId: world.xiaoqu.id,
+      }),
     ).rejects.toMatchObject({ code: 'requests.not_author' })
   })
 
@@ -134,11 +140,15 @@ describe.each(drivers)('request use cases on %s', (driver) => {
       channel: 'wechat',
       resident: world.resident,
     })
-    const first = await useCases.supportRequest(deps, other.resident, request.number)
-    const second = await useCases.supportRequest(deps, other.resident, request.number)
+    // 同求 is said in a group of the request's xiaoqu (here by a resident of elsewhere visiting it).
+    const inGroup = { xiaoquId: world.xiaoqu.id }
+    const first = await useCases.supportRequest(deps, other.resident, request.number, inGroup)
+    const second = await useCases.supportRequest(deps, other.resident, request.number, inGroup)
     expect([first.added, second.added]).toEqual([true, false])
     expect(second.request.supportCount).toBe(1)
-    await expect(useCases.supportRequest(deps, world.resident, request.number)).rejects.toMatchObject({
+    await expect(
+      useCases.supportRequest(deps, world.resident, request.number, inGroup),
+    ).rejects.toMatchObject({
       code: 'requests.own_request',
     })
   })

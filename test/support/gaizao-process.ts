@@ -50,6 +50,8 @@ export async function startGaizaoProcess(env: Record<string, string>) {
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       GAIZAO_ADMIN_TOKEN: adminToken,
+      // Shared by every process, as instances sharing a database must share it.
+      GAIZAO_TOKEN_SECRET: 'gaizao-process-test-token-secret-000000',
       LOG_LEVEL: 'info',
       SEND_JITTER_MS: '0',
       SEND_MIN_GAP_MS: '0',

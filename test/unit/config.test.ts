@@ -63,6 +63,34 @@ describe('config', () => {
     })
   })
 
+  it('wants an admin token, a token secret and a metrics token of 32 characters or more, and says how', () => {
+    const sixteen = 'a'.repeat(16)
+    for (const name of ['GAIZAO_ADMIN_TOKEN', 'GAIZAO_TOKEN_SECRET', 'METRICS_TOKEN']) {
+      expect(() => loadConfig({ [name]: sixteen })).toThrow(ConfigError)
+      expect(() => loadConfig({ [name]: sixteen })).toThrow(
+        new RegExp(`${name}: must be at least 32 characters`),
+      )
+    }
+    const config = loadConfig({
+      GAIZAO_ADMIN_TOKEN: 'x'.repeat(32),
+      GAIZAO_TOKEN_SECRET: 'y'.repeat(32),
+      METRICS_TOKEN: 'z'.repeat(32),
+    })
+    expect(config).toMatchObject({
+      adminToken: 'x'.repeat(32),
+      tokenSecret: 'y'.repeat(32),
+      metricsToken: 'z'.repeat(32),
+    })
+  })
+
+  it('trusts no proxy unless TRUST_PROXY says how many stand in front', () => {
+    expect(loadConfig({}).trustProxy).toBe(0)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1)
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0)
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(() => loadConfig({ TRUST_PROXY: 'nginx' })).toThrow('TRUST_PROXY')
+  })
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).port).toBe(3000)
   })

@@ -1,0 +1,169 @@
+import { sql, TransactionRollbackError } from 'drizzle-orm'
+import postgres from 'postgres'
+import { claimDue, type OutboxRow } from '../core/outbox/outbox.repository'
+import { type Database, type Db, openDatabase, rowsOf } from '../db/client'
+
+export interface ClaimResult {
+  name: string
+  value: number
+  unit: string
+  baseline: number
+  ratio: number
+  database: string
+}
+
+/**
+ * A database of the bench's own: the claim looks at the whole outbox, so a shared database's rows would
+ * skew it. PGlite in memory, or a scratch database beside BENCH_DATABASE_URL, dropped afterwards.
+ */
+async function openScratch(): Promise<Database> {
+  const url = process.env.BENCH_DATABASE_URL
+  if (!url) return openDatabase({})
+  const name = `gaizao_bench_claim_${process.pid}`
+  const admin = postgres(url, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`drop database if exists ${name} with (force)`)
+  await admin.unsafe(`create database ${name}`)
+  await admin.end()
+  const target = new URL(url)
+  target.pathname = `/${name}`
+  const database = await openDatabase({ url: target.toString(), poolSize: 2 })
+  return {
+    ...database,
+    async close() {
+      await database.close()
+      const cleanup = postgres(url, { max: 1, onnotice: () => {} })
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`)
+      await cleanup.end()
+    },
+  }
+}
+
+const limit = 20
+const now = new Date('2026-03-12T02:00:00Z')
+
+/** One claim as the sender makes it, rolled back so every run starts from the same outbox. */
+async function claimOnce(db: Db, allowNormal: boolean) {
+  let claimed: OutboxRow[] = []
+  const start = process.hrtime.bigint()
+  let ms = 0
+  try {
+    await db.transaction(async (tx) => {
+      claimed = await claimDue(tx, { now, limit, leaseMs: 60_000, minGapMs: 3_000, allowNormal })
+      ms = Number(process.hrtime.bigint() - start) / 1e6
+      tx.rollback()
+    })
+  } catch (error) {
+    if (!(error instanceof TransactionRollbackError)) throw error
+  }
+  return { ms, claimed }
+}
+
+/** The median of 9 claims after 3 warm-ups; `check` vets what each claim took. */
+async function measure(db: Db, allowNormal: boolean, check: (claimed: OutboxRow[]) => void) {
+  const runs: number[] = []
+  for (let r = 0; r < 12; r++) {
+    const { ms, claimed } = await claimOnce(db, allowNormal)
+    check(claimed)
+    if (r >= 3) runs.push(ms)
+  }
+  runs.sort((a, b) => a - b)
+  return runs[runs.length >> 1]!
+}
+
+/**
+ * Claiming the next 20 messages (the sender's batch) with a backlog of 100,000 pending rows queued in one
+ * group, then spread over 1,000 groups (100 each, queued one group after another), then as one broadcast
+ * of one row to each of 10,000 groups, against the same claim from an outbox holding only the 20 rows it
+ * takes (the baseline): the cost must follow the rows taken, not the backlog. The 20 are replies to 20
+ * other groups, due a minute ago; the backlog is normal news due an hour ago, so it comes first in the
+ * sending order. Each is measured with normal messages allowed and in quiet hours (only replies and urgent
+ * ones may go). Each claim is rolled back; the median of 9 after 3 warm-ups is reported.
+ */
+export async function outboxClaim(report: (result: ClaimResult) => void) {
+  const database = await openScratch()
+  const { db } = database
+  const at = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString()
+  const backlogDue = at(-3_600_000)
+  try {
+    await db.execute(sql`
+      insert into outbox (conversation_id, is_room, text, priority, not_before, created_at)
+      select 'front-' || i || '@chatroom', 1, '收到，已登记', 'reply', ${at(-60_000)}::timestamptz, now()
+      from generate_series(1, ${limit}::int) as i`)
+    await db.execute(sql`vacuum analyze outbox`)
+    const front = (claimed: OutboxRow[]) => claimed.filter((r) => r.conversationId.startsWith('front-'))
+    const baselines = {
+      normal: await measure(db, true, (claimed) => {
+        if (front(claimed).length !== limit) throw new Error(`baseline claimed ${claimed.length} rows`)
+      }),
+      quiet: await measure(db, false, (claimed) => {
+        if (front(claimed).length !== limit) throw new Error(`quiet baseline claimed ${claimed.length} rows`)
+      }),
+    }
+
+    const scenarios = [
+      {
+        name: 'one-group',
+        groups: 1,
+        rows: 100_000,
+        // The busy group's head goes first, then 19 of the other groups: one in flight per group.
+        expected: (allowNormal: boolean) =>
+          allowNormal ? { backlog: 1, front: limit - 1 } : { front: limit },
+      },
+      {
+        name: 'spread',
+        groups: 1_000,
+        rows: 100_000,
+        expected: (allowNormal: boolean) => (allowNormal ? { backlog: limit, front: 0 } : { front: limit }),
+      },
+      {
+        name: 'broadcast',
+        groups: 10_000,
+        rows: 10_000,
+        expected: (allowNormal: boolean) => (allowNormal ? { backlog: limit, front: 0 } : { front: limit }),
+      },
+    ]
+    for (const scenario of scenarios) {
+      const t0 = Date.now()
+      await db.execute(sql`
+        insert into outbox (conversation_id, is_room, text, priority, not_before, created_at)
+        select 'backlog-' || ((i - 1) / (${scenario.rows}::int / ${scenario.groups}::int)) || '@chatroom', 1, '【通知】第' || i || '条施工安排',
+               'normal', ${backlogDue}::timestamptz, now()
+        from generate_series(1, ${scenario.rows}::int) as i`)
+      await db.execute(sql`vacuum analyze outbox`)
+      console.error(
+        `outbox-claim: seeded ${scenario.rows} rows in ${scenario.groups} groups in ${Date.now() - t0} ms`,
+      )
+      const heads = new Set(
+        rowsOf<{ id: number | string }>(
+          await db.execute(sql`
+            select min(id) as id from outbox where conversation_id like 'backlog-%' group by conversation_id`),
+        ).map((r) => Number(r.id)),
+      )
+      for (const allowNormal of [true, false]) {
+        const want = scenario.expected(allowNormal)
+        const value = await measure(db, allowNormal, (claimed) => {
+          const backlog = claimed.filter((r) => r.conversationId.startsWith('backlog-'))
+          const ok =
+            claimed.length === limit &&
+            front(claimed).length === want.front &&
+            backlog.length === (want.backlog ?? 0) &&
+            backlog.every((r) => heads.has(r.id))
+          if (!ok) throw new Error(`${scenario.name}: claimed ${JSON.stringify(claimed.map((r) => r.id))}`)
+        })
+        const baseline = allowNormal ? baselines.normal : baselines.quiet
+        report({
+          name: `outbox-claim-${scenario.name}${allowNormal ? '' : '-quiet'}`,
+          value,
+          unit: 'ms',
+          baseline,
+          ratio: value / baseline,
+          database: database.driver,
+        })
+      }
+      await db.execute(sql`delete from outbox where conversation_id like 'backlog-%'`)
+      await db.execute(sql`vacuum analyze outbox`)
+    }
+  } finally {
+    await database.close()
+  }
+}

@@ -1,0 +1,2 @@
+CREATE INDEX "outbox_queue" ON "outbox" USING btree ("conversation_id","id") WHERE status in ('pending', 'sending');--> statement-breakpoint
+CREATE INDEX "outbox_queue_quiet" ON "outbox" USING btree ("conversation_id","id") WHERE status in ('pending', 'sending') and priority <> 'normal';
