@@ -3,7 +3,8 @@ import postgres from 'postgres'
 import { claimDue, type OutboxRow } from '../core/outbox/outbox.repository'
 import { type Database, type Db, openDatabase, rowsOf } from '../db/client'
 
-export interface ClaimResult {
+/** One figure of a bench, with its baseline from the same run and their ratio. */
+export interface BenchResult {
   name: string
   value: number
   unit: string
@@ -79,7 +80,7 @@ async function measure(db: Db, allowNormal: boolean, check: (claimed: OutboxRow[
  * sending order. Each is measured with normal messages allowed and in quiet hours (only replies and urgent
  * ones may go). Each claim is rolled back; the median of 9 after 3 warm-ups is reported.
  */
-export async function outboxClaim(report: (result: ClaimResult) => void) {
+export async function outboxClaim(report: (result: BenchResult) => void) {
   const database = await openScratch()
   const { db } = database
   const at = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString()

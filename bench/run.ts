@@ -19,19 +19,12 @@ import { createReloadableCalendar } from '../core/sla/calendar-store'
 import { ensureAdmin } from '../core/staff/staff.usecases'
 import { openDatabase, rowsOf } from '../db/client'
 import { areas, chatGroups, inboundMessages, organisations, staff, xiaoqu } from '../db/schema'
-import { outboxClaim } from './outbox-claim'
+import { type BenchResult, outboxClaim } from './outbox-claim'
 
 // Staff tokens are hashed under a key; the bench's own databases need any fixed one.
 useTokenSecret('bench-secret-for-hashing-staff-tokens-0000')
 
-interface Result {
-  name: string
-  value: number
-  unit: string
-  baseline: number
-  ratio: number
-  database: string
-}
+type Result = BenchResult
 
 const resultsDir = join(import.meta.dirname, 'results')
 const fixtures = JSON.parse(

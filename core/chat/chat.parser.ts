@@ -83,7 +83,7 @@ export function normalizeChat(text: string) {
 }
 
 // Longest first, so 不满意 wins over 满意 and 绑定小区 over 绑定.
-const commandWords = [
+export const commandWords = [
   '每日汇总',
   '绑定小区',
   '我的诉求',

@@ -1,12 +1,12 @@
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import * as projectCases from '../../core/projects/projects.usecases'
-import { acceptRequest, fileRequest } from '../../core/requests/requests.usecases'
+import { acceptRequest } from '../../core/requests/requests.usecases'
 import { createTask } from '../../core/tasks/tasks.usecases'
 import { auditLog, projects, requests, tasks } from '../../db/schema'
 import { Browser, type ConsoleApp, consoleSuite, csrfOf } from '../support/console'
 import type { TestDeps } from '../support/deps'
-import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { fileIn as fileInWorld, makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const shanghai = (local: string) => new Date(`${local}+08:00`)
@@ -20,24 +20,8 @@ describe.each(drivers)('officers’ web console on %s', (driver) => {
     app = made.app
   })
 
-  async function fileIn(
-    world: Awaited<ReturnType<typeof makeWorld>>,
-    text = '3号楼2单元楼道灯坏了，晚上看不见',
-  ) {
-    const filed = await deps.db.transaction((tx) =>
-      fileRequest(
-        { ...deps, db: tx },
-        {
-          text,
-          xiaoquId: world.xiaoqu.id,
-          channel: 'wechat',
-          resident: world.resident,
-          groupId: world.group.id,
-        },
-      ),
-    )
-    return filed.request
-  }
+  const fileIn = (world: Awaited<ReturnType<typeof makeWorld>>, text?: string) =>
+    fileInWorld(deps, world, text)
 
   const requestRow = async (number: string) =>
     (await deps.db.select().from(requests).where(eq(requests.number, number)))[0]!

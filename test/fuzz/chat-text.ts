@@ -1,33 +1,9 @@
 import fc from 'fast-check'
+import { commandWords } from '../../core/chat/chat.parser'
 import { anyText } from './fuzz'
 
 export const botName = '改造助手'
-export const commandWords = [
-  '每日汇总',
-  '绑定小区',
-  '我的诉求',
-  '不满意',
-  '#诉求',
-  '报事',
-  '进度',
-  '同求',
-  '满意',
-  '帮助',
-  '绑定',
-  '待办',
-  '受理',
-  '转派',
-  '办结',
-  '公告',
-  '确认',
-  '意见',
-  '完成',
-  '认证',
-  '同意',
-  '反对',
-  '弃权',
-  '征询',
-]
+export { commandWords }
 
 /** ASCII letters, digits, '#' and spaces as a phone keyboard in full-width mode types them. */
 const fullWidth = (s: string) =>

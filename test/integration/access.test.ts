@@ -9,7 +9,7 @@ import { outbox, publicityFeedback, requestPhotos, requests, residents, staff } 
 import { say } from '../support/chat'
 import { type ConsoleApp, consoleSuite } from '../support/console'
 import type { TestDeps } from '../support/deps'
-import { adminActor, makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { adminActor, fileIn as fileInWorld, makeStaff, makeWorld, uniqueId } from '../support/factories'
 import { apiCaller } from '../support/http'
 import { drivers } from '../support/test-db'
 
@@ -44,21 +44,7 @@ describe.each(drivers)('access within scope on %s', (driver) => {
   const download = (token: string, id: number) =>
     app.request(`/api/v1/attachments/${id}`, { headers: { authorization: `Bearer ${token}` } })
 
-  const fileIn = async (world: World, text = '3号楼2单元楼道灯坏了，晚上看不见') =>
-    (
-      await deps.db.transaction((tx) =>
-        fileRequest(
-          { ...deps, db: tx },
-          {
-            text,
-            xiaoquId: world.xiaoqu.id,
-            channel: 'wechat',
-            resident: world.resident,
-            groupId: world.group.id,
-          },
-        ),
-      )
-    ).request
+  const fileIn = (world: World, text?: string) => fileInWorld(deps, world, text)
 
   const publicityInput = (world: World, attachmentIds: number[]) => {
     const opensAt = new Date(deps.clock.now().getTime() + day)

@@ -15,7 +15,7 @@ import {
   staff,
 } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
-import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { makeStaff, makeWorld, newcomerWithBindCode, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 type World = Awaited<ReturnType<typeof makeWorld>>
@@ -606,18 +606,7 @@ describe.each(drivers)('chat on %s', (driver) => {
   describe('binding', () => {
     it('binds a staff WeChat with 绑定 <码> in private, once', async () => {
       const world = await makeWorld(deps)
-      const newcomer = await makeStaff(deps, {
-        name: uniqueId('钱主任'),
-        role: 'community_worker',
-        areaId: world.community.id,
-      })
-      const { code } = await issueBindCode(
-        deps.db,
-        world.admin,
-        { purpose: 'staff', staffId: newcomer.staff.id },
-        deps.clock.now(),
-        deps.config.bindCodeTtlMinutes,
-      )
+      const { newcomer, code } = await newcomerWithBindCode(deps, world)
       const wechatId = uniqueId('wxid_newcomer')
       const inRoom = await say({ senderId: wechatId, ...inGroup(world), text: `绑定 ${code}` })
       expect(inRoom.result).toMatchObject({ outcome: 'refused:bind-in-room' })

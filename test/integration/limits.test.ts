@@ -13,12 +13,11 @@ import { createSandboxWorld } from '../../bot/sandbox/sandbox-world'
 import { formatShanghai } from '../../core/shared/time'
 import { legacyTokenHash, loadTokenSecret } from '../../core/shared/tokens'
 import { bindLockMs } from '../../core/staff/bind-attempts'
-import { issueBindCode } from '../../core/staff/staff.usecases'
 import { staff } from '../../db/schema'
 import { say } from '../support/chat'
 import { Browser } from '../support/console'
 import { createTestDeps, type TestDeps } from '../support/deps'
-import { makeStaff, makeWorld, uniqueId } from '../support/factories'
+import { makeStaff, makeWorld, newcomerWithBindCode, uniqueId } from '../support/factories'
 import { drivers } from '../support/test-db'
 
 const MB = 1024 * 1024
@@ -315,18 +314,7 @@ describe.each(drivers)('limits on %s', (driver) => {
   describe('bind codes guessed in chat', () => {
     it('pauses binding for an hour after 5 wrong codes, even with the right one, and says until when', async () => {
       const world = await makeWorld(deps)
-      const newcomer = await makeStaff(deps, {
-        name: uniqueId('钱主任'),
-        role: 'community_worker',
-        areaId: world.community.id,
-      })
-      const { code } = await issueBindCode(
-        deps.db,
-        world.admin,
-        { purpose: 'staff', staffId: newcomer.staff.id },
-        deps.clock.now(),
-        deps.config.bindCodeTtlMinutes,
-      )
+      const { newcomer, code } = await newcomerWithBindCode(deps, world)
       const guesser = uniqueId('wxid_guesser')
       for (let i = 1; i <= 4; i++) {
         const wrong = await say(deps, { senderId: guesser, senderName: '猜', text: `绑定 ZZZZZ${i + 1}` })

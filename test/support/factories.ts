@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm'
 import { createArea, createXiaoqu } from '../../core/areas/areas.usecases'
+import { fileRequest } from '../../core/requests/requests.usecases'
 import type { Actor, StaffRow } from '../../core/shared/actor'
-import { createStaff } from '../../core/staff/staff.usecases'
+import { createStaff, issueBindCode } from '../../core/staff/staff.usecases'
 import { chatGroups, residents, settings, staff } from '../../db/schema'
 import type { TestDeps } from './deps'
 
@@ -129,4 +130,42 @@ export async function chainOfCommand(deps: TestDeps) {
     owner: owner!,
     ownerActor: { kind: 'staff' as const, staff: owner!, via: 'api' as const },
   }
+}
+
+/** A request a world's resident filed in the world's group, as the chat files it. */
+export async function fileIn(
+  deps: TestDeps,
+  world: Awaited<ReturnType<typeof makeWorld>>,
+  text = '3号楼2单元楼道灯坏了，晚上看不见',
+) {
+  const filed = await deps.db.transaction((tx) =>
+    fileRequest(
+      { ...deps, db: tx },
+      {
+        text,
+        xiaoquId: world.xiaoqu.id,
+        channel: 'wechat',
+        resident: world.resident,
+        groupId: world.group.id,
+      },
+    ),
+  )
+  return filed.request
+}
+
+/** A community worker of the world's community not yet bound to WeChat, and a live code to bind them. */
+export async function newcomerWithBindCode(deps: TestDeps, world: Awaited<ReturnType<typeof makeWorld>>) {
+  const newcomer = await makeStaff(deps, {
+    name: uniqueId('钱主任'),
+    role: 'community_worker',
+    areaId: world.community.id,
+  })
+  const { code } = await issueBindCode(
+    deps.db,
+    world.admin,
+    { purpose: 'staff', staffId: newcomer.staff.id },
+    deps.clock.now(),
+    deps.config.bindCodeTtlMinutes,
+  )
+  return { newcomer, code }
 }
