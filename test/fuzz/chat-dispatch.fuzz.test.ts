@@ -119,13 +119,14 @@ describe('the chat dispatcher on arbitrary text', () => {
     const say = (id: string, text: string) =>
       handleInbound(deps, { id, ...resident, roomId, text, mentionsSelf: true })
     expect(await say('half-1', '灯坏了\ud83d')).toMatchObject({ duplicate: false })
-    // 17 characters, then an emoji: the list's 18-character excerpt ends inside it.
+    // 17 characters, then an emoji: an 18-unit excerpt would end inside it; the excerpt counts whole
+    // characters, so the emoji is kept.
     const leak = '6号楼门口一直漏水已经三天了物业一😀直没人来管'
     expect(await say('half-2', leak)).toMatchObject({ duplicate: false })
     const listed = await say('half-3', '进度')
     expect(listed).toMatchObject({ duplicate: false })
     const [reply] = await deps.db.select().from(outbox).where(eq(outbox.dedupeKey, 'reply:half-3'))
-    expect(reply?.text).toContain(`${leak.slice(0, 17)}\ufffd…`)
+    expect(reply?.text).toContain(`${leak.slice(0, 19)}…`)
     expect(reply?.text).toContain('灯坏了\ufffd')
     expect((listed as { outcome: string }).outcome).not.toMatch(/^error:/)
   })
