@@ -7,7 +7,7 @@ import { type ApiEnv, requireStaff } from './auth'
 import { bodyLimits } from './body-limits'
 import { createConsoleRoutes } from './console/console.routes'
 import { createDocsRoutes } from './docs'
-import { createErrorHandler, errorBody, validationError } from './errors'
+import { createErrorHandler, errorBody, errorResponses, validationError } from './errors'
 import { createGuards, type Guards, provideGuards } from './guard'
 import { wellFormedJson } from './json-body'
 import { createMetricsRoutes } from './metrics'
@@ -114,6 +114,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerGroupRoutes(v1, deps)
   registerBotRoutes(v1, options.bot)
   app.route('/api/v1', v1)
+  documentCommonErrors(app)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' })
   app.doc31('/api/openapi.json', {
@@ -132,3 +133,16 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
 }
 
 export type Api = ReturnType<typeof createApi>
+
+/**
+ * What any call under /api/v1 may meet whatever its route, in the OpenAPI document: 429 (throttled), 503 (the
+ * database away) and, for a call with a body, 413. A route's own description of these stands.
+ */
+function documentCommonErrors(app: OpenAPIHono) {
+  for (const definition of app.openAPIRegistry.definitions) {
+    if (definition.type !== 'route' || !definition.route.path.startsWith('/api/v1/')) continue
+    const { route } = definition
+    const common = route.method === 'get' ? errorResponses(429, 503) : errorResponses(413, 429, 503)
+    route.responses = { ...common, ...route.responses }
+  }
+}

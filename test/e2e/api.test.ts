@@ -297,6 +297,12 @@ describe.each(drivers)('HTTP API end to end on %s', (driver) => {
       const resolve = doc.paths['/api/v1/requests/{number}/resolve']!.post!
       expect(resolve.security).toEqual([{ Bearer: [] }])
       expect(Object.keys(resolve.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '409']))
+      // What any call may meet, whatever its route: a body too large, throttling, the database away.
+      for (const [path, methods] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/v1/')))
+        for (const [method, operation] of Object.entries(methods))
+          expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(
+            expect.arrayContaining(['429', '503', ...(method === 'get' ? [] : ['413'])]),
+          )
       expect(doc.components.securitySchemes.Bearer).toEqual({ type: 'http', scheme: 'bearer' })
       expect(doc.components.schemas).toHaveProperty('Request')
       expect(doc.components.schemas).toHaveProperty('Error')
