@@ -70,7 +70,9 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('database backends killed
     expect(uncaught).toEqual([])
   })
 
-  it('survives its whole pool being killed five times under load; every failure is a 503 kind', async () => {
+  it('survives its whole pool being killed five times under load; every failure is a 503 kind', {
+    timeout: 60_000,
+  }, async () => {
     await database.db.execute(sql`create table if not exists fault_probe (id serial primary key, n int)`)
     const failures: unknown[] = []
     let committed = 0
@@ -91,11 +93,21 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('database backends killed
     const workers = Array.from({ length: 8 }, (_, n) => worker(n))
     for (let round = 0; round < 5; round++) {
       const before = committed
-      while (committed < before + 10) await new Promise((resolve) => setTimeout(resolve, 10))
+      const deadline = Date.now() + 10_000
+      while (committed < before + 10) {
+        if (Date.now() > deadline) throw new Error(`round ${round}: no commits within 10 s of the kill`)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
       await killPool()
     }
     running = false
-    await Promise.all(workers)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(workers),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('a transaction never settled after the kills')), 10_000)
+      }),
+    ]).finally(() => clearTimeout(timer))
     await settleAndReconnect()
     expect(uncaught).toEqual([])
     expect(failures.length).toBeGreaterThan(0)
