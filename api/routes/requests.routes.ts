@@ -119,7 +119,7 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
     ...s.toRequestDto(request, {
       xiaoquName: context.xiaoqu?.name,
       authorName: context.author?.name,
-      showPhone: useCases.seesFullPhone(viewer, request),
+      viewer,
       now: clock.now(),
     }),
     photos: (await listPhotos(db, [request.id])).map((p) => ({
@@ -161,7 +161,7 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
             s.toRequestDto(r.request, {
               xiaoquName: r.xiaoquName,
               authorName: r.authorName,
-              showPhone: useCases.seesFullPhone(staff, r.request),
+              viewer: staff,
               now,
             }),
           ),

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi'
 import { categoryCodes } from '../../core/classify/categories'
-import { maskPhone } from '../../core/people/residents'
 import type { RequestRow } from '../../core/requests/requests.repository'
+import { phoneFor } from '../../core/requests/requests.usecases'
+import type { StaffRow } from '../../core/shared/actor'
 import { requestChannels, requestStatuses } from '../../db/schema'
 import { Id, IdFromString, maxId } from './common.schemas'
 
@@ -128,7 +129,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
 export function toRequestDto(
   row: RequestRow,
-  extra: { xiaoquName?: string | null; authorName?: string | null; showPhone: boolean; now: Date },
+  extra: { xiaoquName?: string | null; authorName?: string | null; viewer: StaffRow; now: Date },
 ) {
   const open = row.status === 'submitted' || row.status === 'accepted'
   const overdue =
@@ -145,7 +146,7 @@ export function toRequestDto(
     xiaoquId: row.xiaoquId,
     xiaoquName: extra.xiaoquName ?? null,
     authorName: extra.authorName ?? null,
-    contactPhone: extra.showPhone ? row.contactPhone : maskPhone(row.contactPhone),
+    contactPhone: phoneFor(extra.viewer, row),
     assigneeStaffId: row.assigneeStaffId,
     responseDueAt: row.responseDueAt.toISOString(),
     resolutionDueAt: row.resolutionDueAt.toISOString(),
