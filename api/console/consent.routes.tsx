@@ -9,7 +9,6 @@ import {
 } from '../../core/consent/campaigns'
 import { decideClaim, pendingClaims } from '../../core/consent/households'
 import { assertRole, type StaffRole } from '../../core/shared/actor'
-import type { Deps } from '../../core/shared/deps'
 import { invalid, isAppError, notFound } from '../../core/shared/errors'
 import { type BallotChoice, ballotChoices } from '../../db/schema'
 import {
@@ -20,14 +19,8 @@ import {
   campaignHref,
   claimsHref,
 } from './consent.page'
-import { actorOf, type C, type Ctx, field, noticeReader, render, statusOf, viewerOf } from './kit'
+import { actorOf, type C, type ConsoleKit, field, noticeReader, render, statusOf, viewerOf } from './kit'
 import type { ConsoleEnv } from './session'
-
-/** What the console's router lends these pages: its dependencies and how it runs a change. */
-export interface ConsoleKit {
-  deps: Deps
-  mutate: <T>(work: (ctx: Ctx) => Promise<T>) => Promise<T>
-}
 
 /** Who enters ballots, cancels campaigns and decides claims (the use cases' roles; admins always pass). */
 const actingRoles: readonly StaffRole[] = ['officer', 'community_worker']

@@ -6,8 +6,8 @@ import { listGroups, rebindGroup, unbindGroup } from '../../core/groups/groups.u
 import { listOpenIdentityIssues, resolveIdentityIssue } from '../../core/groups/identity-issues.usecases'
 import { invalid, isAppError, notFound } from '../../core/shared/errors'
 import { groupKinds, groupStates } from '../../db/schema'
-import type { ConsoleKit } from './consent.routes'
 import { GroupsPage, groupsHref } from './groups.page'
+import type { ConsoleKit } from './kit'
 import { actorOf, type C, field, noticeReader, render, statusOf, viewerOf } from './kit'
 import type { ConsoleEnv } from './session'
 

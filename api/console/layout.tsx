@@ -4,6 +4,7 @@ import type { BotStatus } from '../../bot/bot'
 import type { StaffRow } from '../../core/shared/actor'
 import { BotBanner, botDown } from './bot-banner'
 import { staffLabel } from './format'
+import { type NavKey, navFor } from './nav'
 import { consolePath, csrfField } from './session'
 
 /** Our own constant stylesheet (never user text), so it is emitted raw: `>` must survive inside <style>. */
@@ -66,33 +67,50 @@ button.secondary{background:#fff;color:#1d4e89}
 .kpi .value{font-size:24px;font-weight:600;font-variant-numeric:tabular-nums}
 .kpi .sub{color:#656d76;font-size:12px}
 a{color:#0b5cad}
+header .menu-toggle{position:absolute;opacity:0;pointer-events:none}
+header .menu-button{display:none}
+header details.more{position:relative}
+header details.more summary{color:#dce7f5;padding:12px 10px;cursor:pointer;list-style:none}
+header details.more summary::-webkit-details-marker{display:none}
+header details.more summary::after{content:" ▾"}
+header details.more.on summary{color:#fff;box-shadow:inset 0 -3px 0 #ffd166}
+header details.more .dropdown{position:absolute;z-index:10;background:#1d4e89;min-width:160px;border-radius:0 0 6px 6px;box-shadow:0 6px 16px rgba(0,0,0,.2);display:grid}
+header nav .who{margin-left:auto;padding:0 8px}
+.scroll{background:linear-gradient(90deg,#fff 30%,rgba(255,255,255,0)) left/40px 100% no-repeat local,linear-gradient(270deg,#fff 30%,rgba(255,255,255,0)) right/40px 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.18),transparent) left/12px 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.18),transparent) right/12px 100% no-repeat scroll}
+.scroll table{background:transparent}
+.toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin:8px 0}
+.hint{color:#656d76;font-size:12px}
+.preview{white-space:pre-wrap;background:#eaf6e9;border:1px solid #b7dfb9;border-radius:8px;padding:10px 12px;max-width:420px}
+.chart svg{max-width:100%;height:auto}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px}
+@media (max-width:760px){
+header{padding:0 12px;flex-wrap:wrap}
+header .menu-button{display:block;margin-left:auto;color:#fff;padding:6px 12px;border:1px solid #8fb0d9;border-radius:6px;cursor:pointer}
+header nav{display:none;flex-basis:100%;flex-direction:column;align-items:stretch;padding-bottom:8px}
+header .menu-toggle:checked ~ nav{display:flex}
+header nav a,header nav button,header details.more summary{padding:10px 4px;text-align:left;border-top:1px solid rgba(255,255,255,.12)}
+header details.more .dropdown{position:static;box-shadow:none;padding-left:16px}
+header nav .who{margin:0;padding:8px 4px}
+main{padding:10px}
+h1{font-size:18px}
+section.card{padding:10px 12px}
+input,select,textarea,button{min-height:40px}
+form.stack{max-width:none}
+form.inline{align-items:stretch}
+table.cards thead{display:none}
+table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
+table.cards tr{background:#fff;border:1px solid #d8dee4;border-radius:6px;margin-bottom:10px;padding:4px 0}
+table.cards tr.late{border-color:#ff8182}
+table.cards td{border:0;display:grid;grid-template-columns:5.5em minmax(0,1fr);gap:8px;padding:4px 10px;text-align:left}
+table.cards td::before{content:attr(data-label);color:#656d76}
+table.cards td.wide{grid-template-columns:1fr}
+table.cards td.wide::before{display:none}
+table.cards td.num{text-align:left}
+.cards-wrap{background:none}
+}
 `)
 
-export type NavKey =
-  | 'inbox'
-  | 'tasks'
-  | 'overdue'
-  | 'projects'
-  | 'campaigns'
-  | 'claims'
-  | 'dashboard'
-  | 'groups'
-  | 'bot'
-  | 'none'
-
-const navItems: { key: NavKey; href: string; label: string }[] = [
-  { key: 'inbox', href: consolePath, label: '收件箱' },
-  { key: 'tasks', href: `${consolePath}/tasks`, label: '我的任务' },
-  { key: 'overdue', href: `${consolePath}/overdue`, label: '超时' },
-  { key: 'projects', href: `${consolePath}/projects`, label: '项目' },
-  { key: 'campaigns', href: `${consolePath}/campaigns`, label: '征询表决' },
-  { key: 'claims', href: `${consolePath}/claims`, label: '房屋认证' },
-  { key: 'dashboard', href: `${consolePath}/dashboard`, label: '数据看板' },
-  { key: 'groups', href: `${consolePath}/groups`, label: '群管理' },
-]
-
-/** Pages only admins see in the nav (the login QR logs an account in as the bot). */
-const adminNavItems: typeof navItems = [{ key: 'bot', href: `${consolePath}/bot`, label: '机器人' }]
+export type { NavKey } from './nav'
 
 export interface Viewer {
   staff: StaffRow
@@ -129,22 +147,40 @@ export function Layout(props: {
   notice?: string
   children?: Child
 }) {
+  const menu = navFor(props.viewer.staff.role)
   return (
     <Document title={props.title}>
       <header>
         <span class="brand">改造助手 · 工作台</span>
+        {/* The phone menu opens with a checkbox: no script needed, and the page's CSP allows none. */}
+        <input type="checkbox" id="menu-open" class="menu-toggle" aria-label="打开菜单" />
+        <label for="menu-open" class="menu-button">
+          菜单
+        </label>
         <nav aria-label="主导航">
-          {[...navItems, ...(props.viewer.staff.role === 'admin' ? adminNavItems : [])].map((item) => (
+          {menu.main.map((item) => (
             <a href={item.href} class={item.key === props.active ? 'on' : undefined}>
               {item.label}
             </a>
           ))}
+          {menu.admin.length > 0 ? (
+            <details class={`more${menu.admin.some((item) => item.key === props.active) ? ' on' : ''}`}>
+              <summary>管理</summary>
+              <div class="dropdown">
+                {menu.admin.map((item) => (
+                  <a href={item.href} class={item.key === props.active ? 'on' : undefined}>
+                    {item.label}
+                  </a>
+                ))}
+              </div>
+            </details>
+          ) : null}
+          <span class="who">{staffLabel(props.viewer.staff)}</span>
           <form method="post" action={`${consolePath}/logout`}>
             <CsrfField token={props.viewer.csrf} />
             <button type="submit">退出</button>
           </form>
         </nav>
-        <span class="who">{staffLabel(props.viewer.staff)}</span>
       </header>
       <main>
         {botDown(props.viewer.bot) ? (
@@ -250,3 +286,161 @@ export const Tag = (props: { show: unknown; class: string; children?: Child }) =
       <span class={`badge ${props.class}`}>{props.children}</span>
     </>
   ) : null
+
+/** A column of a DataTable: its head, what each row shows in it, and whether it holds figures. */
+export interface Column<T> {
+  head: string
+  cell: (item: T) => Child
+  num?: boolean
+  /** On a phone, a wide cell spans the card without its label (actions, long text). */
+  wide?: boolean
+}
+
+/**
+ * A table that becomes a stack of cards on a phone: every cell carries its column's head as a label, so
+ * nothing runs off the right edge and each row's actions stay in reach. Use it for every new table.
+ */
+export function DataTable<T>(props: {
+  columns: readonly Column<T>[]
+  rows: readonly T[]
+  empty?: string
+  rowClass?: (item: T) => string | undefined
+  /** The table's accessible name. */
+  label?: string
+}) {
+  return (
+    <div class="scroll cards-wrap">
+      <table class="cards" aria-label={props.label}>
+        <thead>
+          <tr>
+            {props.columns.map((col) => (col.num ? <th class="num">{col.head}</th> : <th>{col.head}</th>))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.length === 0 && props.empty !== undefined ? (
+            <tr>
+              <td colspan={props.columns.length} class="muted wide">
+                {props.empty}
+              </td>
+            </tr>
+          ) : null}
+          {props.rows.map((item) => (
+            <tr class={props.rowClass?.(item)}>
+              {props.columns.map((col) => (
+                <td
+                  data-label={col.head}
+                  class={
+                    [col.num ? 'num' : '', col.wide ? 'wide' : ''].filter(Boolean).join(' ') || undefined
+                  }
+                >
+                  {col.cell(item)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+/** A POST form with its CSRF field. */
+export function PostForm(props: {
+  action: string
+  csrf: string
+  class?: string
+  enctype?: 'multipart/form-data'
+  children?: Child
+}) {
+  return (
+    <form method="post" action={props.action} class={props.class ?? 'stack'} enctype={props.enctype}>
+      <CsrfField token={props.csrf} />
+      {props.children}
+    </form>
+  )
+}
+
+/** A labelled input; `hint` is a line of help under it. */
+export function Input(props: {
+  label: string
+  name: string
+  type?: 'text' | 'number' | 'date' | 'datetime-local' | 'file' | 'search' | 'tel' | 'password'
+  value?: string | number
+  required?: boolean
+  placeholder?: string
+  maxlength?: number
+  accept?: string
+  multiple?: boolean
+  hint?: string
+}) {
+  return (
+    <label>
+      <span>{props.label}</span>
+      <input
+        type={props.type ?? 'text'}
+        name={props.name}
+        value={props.value === undefined ? undefined : String(props.value)}
+        required={props.required}
+        placeholder={props.placeholder}
+        maxlength={props.maxlength}
+        accept={props.accept}
+        multiple={props.multiple}
+      />
+      {props.hint ? <span class="hint">{props.hint}</span> : null}
+    </label>
+  )
+}
+
+/** A labelled multi-line input. */
+export function TextArea(props: {
+  label: string
+  name: string
+  value?: string
+  rows?: number
+  required?: boolean
+  maxlength?: number
+  placeholder?: string
+  hint?: string
+}) {
+  return (
+    <label>
+      <span>{props.label}</span>
+      <textarea
+        name={props.name}
+        rows={props.rows ?? 4}
+        required={props.required}
+        maxlength={props.maxlength}
+        placeholder={props.placeholder}
+      >
+        {props.value ?? ''}
+      </textarea>
+      {props.hint ? <span class="hint">{props.hint}</span> : null}
+    </label>
+  )
+}
+
+/** A labelled choice; `blank` adds a first empty option with that text. */
+export function Select(props: {
+  label: string
+  name: string
+  options: readonly { value: string | number; text: string }[]
+  value?: string | number
+  blank?: string
+  required?: boolean
+  multiple?: boolean
+}) {
+  const selected = props.value === undefined ? undefined : String(props.value)
+  return (
+    <label>
+      <span>{props.label}</span>
+      <select name={props.name} required={props.required} multiple={props.multiple}>
+        {props.blank !== undefined ? <option value="">{props.blank}</option> : null}
+        {props.options.map((o) => (
+          <option value={String(o.value)} selected={String(o.value) === selected}>
+            {o.text}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}

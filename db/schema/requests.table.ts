@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text } from 'drizzle-orm/pg-core'
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
 import { xiaoqu } from './areas.table'
 import { createdAt, instant } from './columns'
 import { chatGroups, residents, staff } from './people.table'
@@ -46,6 +57,10 @@ export const requests = pgTable(
     index('requests_xiaoqu_id').on(t.xiaoquId, t.id),
     index('requests_resident').on(t.residentId),
     index('requests_assignee').on(t.assigneeStaffId),
+    index('requests_category_id').on(t.category, t.id),
+    index('requests_group').on(t.groupId),
+    // Keyword search in the inbox: trigram matching works for Chinese text without a segmenter.
+    index('requests_text_trgm').using('gin', t.text.op('gin_trgm_ops')),
     index('requests_response_due_submitted').on(t.responseDueAt).where(sql`status = 'submitted'`),
     index('requests_resolution_due_open')
       .on(t.resolutionDueAt)
@@ -112,4 +127,28 @@ export const requestPhotos = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('request_photos_request').on(t.requestId)],
+)
+
+/**
+ * 派单规则: who handles a new request of a category in an area (实施主体). The most specific area wins
+ * (a xiaoqu's community over its street over its district); a rule with no category covers every category
+ * of its area, after the rules that name one. The handler is a staff member or an organisation (whose
+ * active staff who handle requests receive it).
+ */
+export const routingRules = pgTable(
+  'routing_rules',
+  {
+    id: serial('id').primaryKey(),
+    /** A category code (core/classify/categories.ts); null: any category. */
+    category: text('category'),
+    areaId: integer('area_id').notNull(),
+    handlerStaffId: integer('handler_staff_id').references(() => staff.id),
+    handlerOrgId: integer('handler_org_id'),
+    createdBy: integer('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('routing_rules_area_category').on(t.areaId, sql`coalesce(${t.category}, '')`),
+    check('routing_rules_one_handler', sql`(${t.handlerStaffId} is null) <> (${t.handlerOrgId} is null)`),
+  ],
 )
