@@ -24,19 +24,28 @@ export class Browser {
 
   async open(
     path: string,
-    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: {
+      form?: Record<string, string>
+      /** A multipart form (file uploads): File values are sent as files. */
+      multipart?: Record<string, string | File>
+      headers?: Record<string, string>
+    } = {},
   ): Promise<Page> {
     const headers = new Headers(init.headers)
     if (this.cookies.size > 0) {
       headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
     }
-    let body: string | undefined
+    let body: string | FormData | undefined
     if (init.form) {
       headers.set('content-type', 'application/x-www-form-urlencoded')
       body = new URLSearchParams(init.form).toString()
+    } else if (init.multipart) {
+      const data = new FormData()
+      for (const [name, value] of Object.entries(init.multipart)) data.append(name, value)
+      body = data
     }
     const res = await this.app.request(`${this.origin}${path}`, {
-      method: init.form ? 'POST' : 'GET',
+      method: body === undefined ? 'GET' : 'POST',
       headers,
       body,
     })
@@ -61,6 +70,11 @@ export class Browser {
   /** Submits the form whose action is `action` on the page just read, with its CSRF field. */
   post(page: Page, action: string, fields: Record<string, string> = {}) {
     return this.open(action, { form: { _csrf: csrfOf(page.html, action), ...fields } })
+  }
+
+  /** Submits the multipart form whose action is `action` (with files), with its CSRF field. */
+  upload(page: Page, action: string, fields: Record<string, string | File>) {
+    return this.open(action, { multipart: { _csrf: csrfOf(page.html, action), ...fields } })
   }
 }
 
