@@ -17,6 +17,9 @@ export const formatBytes = (bytes: number) => {
   return `${Number.isInteger(size) ? size : size.toFixed(1)} ${unit}`
 }
 
+/** A console form that carries files posts to a path ending in /upload (multipart); the rest take 64 KB. */
+export const isConsoleUploadPath = (path: string) => /^\/console\/.+\/upload$/.test(path)
+
 interface RouteLimit {
   matches(path: string): boolean
   maxSize: number
@@ -41,6 +44,13 @@ function limitsFor(config: Pick<Config, 'attachmentMaxBytes'>): RouteLimit[] {
       message: `CSV 文件不能超过 ${formatBytes(householdsCsvBodyLimit)}，请分批导入。`,
     },
     { matches: (path) => path === '/sandbox/api/say', maxSize: sandboxSayBodyLimit },
+    {
+      // The console's file forms (attachments, imports): each use case then checks its own ceiling.
+      matches: isConsoleUploadPath,
+      maxSize: Math.max(config.attachmentMaxBytes, householdsCsvBodyLimit),
+      code: 'console.too_large',
+      message: `文件过大（上限 ${formatBytes(Math.max(config.attachmentMaxBytes, householdsCsvBodyLimit))}），请压缩或分批上传。`,
+    },
   ]
 }
 

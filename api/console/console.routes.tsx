@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Deps } from '../../core/shared/deps'
 import { retryAfterSeconds } from '../../core/shared/rate-limit'
 import { authenticate } from '../../core/staff/staff.usecases'
+import { isConsoleUploadPath } from '../body-limits'
 import { createErrorHandler } from '../errors'
 import { tokenAttempts, tooManyAttemptsMessage } from '../guard'
 import { registerAuditPages } from './audit.routes'
@@ -107,13 +108,12 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
     // Pages carry residents' details: never kept by the browser or a proxy.
     c.header('Cache-Control', 'no-store')
   })
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: 64 * 1024,
-      onError: (c) => errorPage(c as C, 413, '提交的内容过长。'),
-    }),
-  )
+  const formLimit = bodyLimit({
+    maxSize: 64 * 1024,
+    onError: (c) => errorPage(c as C, 413, '提交的内容过长。'),
+  })
+  // File forms (…/upload) are bounded by api/body-limits.ts and by their use case's own ceiling.
+  app.use('*', (c, next) => (isConsoleUploadPath(c.req.path) ? next() : formLimit(c, next)))
 
   const csrfRefused = (c: C) =>
     render(
