@@ -1,10 +1,21 @@
-import type { RequestRow } from '../../core/requests/requests.repository'
+import type { ProjectChoices } from '../../core/projects/projects.options'
+import { roleNames } from '../../core/shared/actor'
 import { shanghaiParts } from '../../core/sla/calendar'
 import type { TaskRow } from '../../core/tasks/tasks.usecases'
 import { time } from './format'
-import { CsrfField, Late, Layout, Table, Tag, type Viewer } from './layout'
-import { projectHref } from './projects.page'
-import { requestHref } from './requests.page'
+import {
+  type Column,
+  DataTable,
+  Input,
+  Late,
+  Layout,
+  PostForm,
+  Select,
+  Tag,
+  TextArea,
+  type Viewer,
+} from './layout'
+import { projectHref } from './projects.list'
 import { consolePath } from './session'
 
 const pad = (n: number) => String(n).padStart(2, '0')
@@ -14,147 +25,200 @@ export const localInput = (at: Date) => {
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`
 }
 
-/** A task's 小区 cell and its 项目 / 阶段 cell (the project linked). */
-const PlaceCells = (props: {
-  xiaoquName: string | null
-  projectNumber?: string | null
-  stage: string | null
-}) => (
-  <>
-    <td>{props.xiaoquName ?? '—'}</td>
-    <td>
-      {props.projectNumber ? <a href={projectHref(props.projectNumber)}>{props.projectNumber}</a> : '—'}
-      {props.stage ? ` · ${props.stage}` : ''}
-    </td>
-  </>
-)
-
 export interface ListedTask {
   task: TaskRow
   xiaoquName: string | null
   projectNumber?: string | null
 }
 
+/** A task's 小区 and 项目 / 阶段 columns (the project linked). */
+const placeColumns = <T extends ListedTask>(): Column<T>[] => [
+  { head: '小区', cell: (r) => r.xiaoquName ?? '—' },
+  {
+    head: '项目 / 阶段',
+    cell: (r) => (
+      <>
+        {r.projectNumber ? <a href={projectHref(r.projectNumber)}>{r.projectNumber}</a> : '—'}
+        {r.task.stage ? ` · ${r.task.stage}` : ''}
+      </>
+    ),
+  },
+]
+
+/** The create-task form's fields as typed, to show them again after a refusal. */
+export type TaskFormValues = Partial<
+  Record<
+    'projectNumber' | 'xiaoquId' | 'title' | 'detail' | 'ownerStaffId' | 'ownerOrgId' | 'dueAt' | 'urgent',
+    string
+  >
+>
+
+/**
+ * 新建任务: a title, one owner (a person or an organisation) and a due time; `places` adds the project
+ * number and the xiaoqu (a project's own page posts for that project).
+ */
+export function TaskForm(props: {
+  action: string
+  viewer: Viewer
+  choices: ProjectChoices
+  values: TaskFormValues
+  places?: boolean
+}) {
+  const { choices, values } = props
+  return (
+    <PostForm action={props.action} csrf={props.viewer.csrf}>
+      {props.places ? (
+        <>
+          <Input
+            label="项目编号（可选）"
+            name="projectNumber"
+            value={values.projectNumber}
+            maxlength={12}
+            placeholder="如 P101"
+            hint="填写项目编号时，任务属于该项目的小区和当前阶段，可不选小区。"
+          />
+          <Select
+            label="小区"
+            name="xiaoquId"
+            blank="请选择小区"
+            value={values.xiaoquId}
+            options={choices.places.map((p) => ({ value: p.id, text: `${p.name}（${p.communityName}）` }))}
+          />
+        </>
+      ) : null}
+      <Input label="任务名称" name="title" required maxlength={100} value={values.title} />
+      <TextArea label="说明（可选）" name="detail" rows={2} maxlength={1000} value={values.detail} />
+      <Select
+        label="负责人"
+        name="ownerStaffId"
+        blank="（不指定个人）"
+        value={values.ownerStaffId}
+        options={choices.people.map((p) => ({ value: p.id, text: `${p.name}（${roleNames[p.role]}）` }))}
+      />
+      <Select
+        label="或负责单位"
+        name="ownerOrgId"
+        blank="（不指定单位）"
+        value={values.ownerOrgId}
+        options={choices.organisations.map((o) => ({ value: o.id, text: o.name }))}
+      />
+      <span class="hint">负责人和负责单位只选一个。</span>
+      <Input label="完成时限" name="dueAt" type="datetime-local" required value={values.dueAt} />
+      <label>
+        <span>
+          <input type="checkbox" name="urgent" value="1" checked={values.urgent === '1'} /> 紧急
+        </span>
+      </label>
+      <button type="submit">新建任务</button>
+    </PostForm>
+  )
+}
+
 export function TasksPage(props: {
   viewer: Viewer
   now: Date
   rows: ListedTask[]
+  /** The create form's choices, for those who may create tasks. */
+  choices?: ProjectChoices
+  values?: TaskFormValues
   error?: string
   notice?: string
 }) {
   const action = (number: string, verb: string) =>
     `${consolePath}/tasks/${encodeURIComponent(number)}/${verb}`
+  const csrf = props.viewer.csrf
   return (
     <Layout title="我的任务" viewer={props.viewer} active="tasks" error={props.error} notice={props.notice}>
       <h1>我的任务（{props.rows.length} 项）</h1>
       <p class="muted">
         由您或您所在单位负责、尚未完成的任务，时限早的在前。延期须写明原因，会记入审计日志。
       </p>
-      <Table
-        head={['编号', '任务', '小区', '项目 / 阶段', '完成时限', '完成', '延期']}
+      <DataTable
+        label="我的任务"
         rows={props.rows}
         empty="没有未完成的任务。"
-        row={({ task, xiaoquName, projectNumber }) => {
-          const late = task.dueAt < props.now
-          return (
-            <tr class={late ? 'late' : undefined}>
-              <td>{task.number}</td>
-              <td>
+        rowClass={({ task }) => (task.dueAt < props.now ? 'late' : undefined)}
+        columns={[
+          { head: '编号', cell: ({ task }) => task.number },
+          {
+            head: '任务',
+            cell: ({ task }) => (
+              <>
                 {task.title}
                 <Tag show={task.urgent} class="urgent">
                   紧急
                 </Tag>
                 {task.detail ? <div class="muted pre">{task.detail}</div> : null}
-              </td>
-              <PlaceCells xiaoquName={xiaoquName} projectNumber={projectNumber} stage={task.stage} />
-              <td>
-                {time(task.dueAt)} <Late label={late ? '已超时' : null} />
-              </td>
-              <td>
-                <form method="post" action={action(task.number, 'complete')} class="inline">
-                  <CsrfField token={props.viewer.csrf} />
-                  <input type="text" name="note" maxlength={500} placeholder="完成说明（可选）" />
-                  <button type="submit">完成</button>
-                </form>
-              </td>
-              <td>
-                <form method="post" action={action(task.number, 'extend')} class="inline">
-                  <CsrfField token={props.viewer.csrf} />
-                  <input
-                    type="datetime-local"
-                    name="dueAt"
-                    required
-                    aria-label="新的完成时限"
-                    value={localInput(task.dueAt)}
-                  />
-                  <input type="text" name="reason" required maxlength={500} placeholder="延期原因（必填）" />
-                  <button type="submit" class="secondary">
-                    延期
-                  </button>
-                </form>
-              </td>
-            </tr>
-          )
-        }}
+              </>
+            ),
+          },
+          ...placeColumns(),
+          {
+            head: '完成时限',
+            cell: ({ task }) => (
+              <>
+                {time(task.dueAt)} <Late label={task.dueAt < props.now ? '已超时' : null} />
+              </>
+            ),
+          },
+          {
+            head: '完成',
+            wide: true,
+            cell: ({ task }) => (
+              <PostForm action={action(task.number, 'complete')} csrf={csrf} class="inline">
+                <input
+                  type="text"
+                  name="note"
+                  maxlength={500}
+                  placeholder="完成说明（可选）"
+                  aria-label="完成说明"
+                />
+                <button type="submit">完成</button>
+              </PostForm>
+            ),
+          },
+          {
+            head: '延期',
+            wide: true,
+            cell: ({ task }) => (
+              <PostForm action={action(task.number, 'extend')} csrf={csrf} class="inline">
+                <input
+                  type="datetime-local"
+                  name="dueAt"
+                  required
+                  aria-label="新的完成时限"
+                  value={localInput(task.dueAt)}
+                />
+                <input
+                  type="text"
+                  name="reason"
+                  required
+                  maxlength={500}
+                  placeholder="延期原因（必填）"
+                  aria-label="延期原因"
+                />
+                <button type="submit" class="secondary">
+                  延期
+                </button>
+              </PostForm>
+            ),
+          },
+        ]}
       />
-    </Layout>
-  )
-}
-
-export function OverduePage(props: {
-  viewer: Viewer
-  now: Date
-  requests: { request: RequestRow; xiaoquName: string | null }[]
-  assigneeNames: Map<number, string>
-  tasks: (ListedTask & { ownerName: string | null })[]
-}) {
-  return (
-    <Layout title="超时" viewer={props.viewer} active="overdue">
-      <h1>超时事项</h1>
-      <h2>超时诉求（{props.requests.length} 件）</h2>
-      <Table
-        head={['编号', '分类', '小区', '承办人', '超时', '时限']}
-        rows={props.requests}
-        empty="辖区内没有超时的诉求。"
-        row={({ request, xiaoquName }) => {
-          const lateResolution = request.resolutionDueAt < props.now
-          return (
-            <tr class="late">
-              <td>
-                <a href={requestHref(request.number)}>{request.number}</a>
-              </td>
-              <td>{request.category}</td>
-              <td>{xiaoquName ?? '—'}</td>
-              <td>
-                {request.assigneeStaffId
-                  ? (props.assigneeNames.get(request.assigneeStaffId) ?? '—')
-                  : '未指定'}
-              </td>
-              <td>
-                <Late label={lateResolution ? '办结超时' : '响应超时'} />
-              </td>
-              <td>{time(lateResolution ? request.resolutionDueAt : request.responseDueAt)}</td>
-            </tr>
-          )
-        }}
-      />
-      <h2>超时任务（{props.tasks.length} 项）</h2>
-      <Table
-        head={['编号', '任务', '小区', '项目 / 阶段', '负责方', '完成时限']}
-        rows={props.tasks}
-        empty="辖区内没有超时的任务。"
-        row={({ task, xiaoquName, projectNumber, ownerName }) => (
-          <tr class="late">
-            <td>{task.number}</td>
-            <td>{task.title}</td>
-            <PlaceCells xiaoquName={xiaoquName} projectNumber={projectNumber} stage={task.stage} />
-            <td>{ownerName ?? '—'}</td>
-            <td>
-              {time(task.dueAt)} <Late label="已超时" />
-            </td>
-          </tr>
-        )}
-      />
+      {props.choices ? (
+        <>
+          <h2>新建任务</h2>
+          <section class="card">
+            <TaskForm
+              action={`${consolePath}/tasks/new`}
+              viewer={props.viewer}
+              choices={props.choices}
+              values={props.values ?? {}}
+              places
+            />
+          </section>
+        </>
+      ) : null}
     </Layout>
   )
 }

@@ -1,5 +1,8 @@
 import type { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { projectChoices } from '../../core/projects/projects.options'
+import { createTaskByHand } from '../../core/projects/projects.tasks'
+import type { StaffRole } from '../../core/shared/actor'
 import { invalid, isAppError } from '../../core/shared/errors'
 import { completeTask, extendTask, openTasksOf } from '../../core/tasks/tasks.usecases'
 import {
@@ -18,14 +21,19 @@ import {
   withProjectNumbers,
 } from './kit'
 import { type ConsoleEnv, consolePath } from './session'
-import { type ListedTask, TasksPage } from './tasks.page'
+import { readTaskForm, taskFormValues } from './tasks.form'
+import { type ListedTask, type TaskFormValues, TasksPage } from './tasks.page'
+
+/** Who may create tasks by hand (createTask's roles; admins always pass). */
+const creatingRoles: readonly StaffRole[] = ['officer', 'community_worker', 'admin']
 
 const noticeOf = noticeReader({
   task_done: '任务已标记完成。',
   task_extended: '任务已延期，原因已记录。',
+  task_created: '任务已创建，已通知负责人。',
 })
 
-/** 我的任务: open tasks, 完成 and 延期. */
+/** 我的任务: open tasks, 完成 and 延期, and 新建任务 for the office. */
 export function registerTaskPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
   const { deps, mutate } = kit
   const { db, clock } = deps
@@ -35,15 +43,22 @@ export function registerTaskPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
 
   const tasksPage = async (
     c: C,
-    options: { error?: string; notice?: string; status?: ContentfulStatusCode } = {},
+    options: { error?: string; notice?: string; values?: TaskFormValues; status?: ContentfulStatusCode } = {},
   ) => {
-    const rows: ListedTask[] = await withProjectNumbers(db, await openTasksOf(db, c.get('staff'), 200))
+    const staff = c.get('staff')
+    const [rows, choices]: [ListedTask[], Awaited<ReturnType<typeof projectChoices>> | undefined] =
+      await Promise.all([
+        openTasksOf(db, staff, 200).then((found) => withProjectNumbers(db, found)),
+        creatingRoles.includes(staff.role) ? projectChoices(db, staff) : undefined,
+      ])
     return render(
       c,
       <TasksPage
         viewer={viewerOf(c)}
         now={clock.now()}
         rows={rows}
+        choices={choices}
+        values={options.values}
         error={options.error}
         notice={options.notice}
       />,
@@ -52,6 +67,18 @@ export function registerTaskPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
   }
 
   app.get('/tasks', (c) => tasksPage(c, { notice: noticeOf(c) }))
+
+  app.post('/tasks/new', async (c) => {
+    const values = taskFormValues(await c.req.parseBody())
+    try {
+      const input = readTaskForm(values, clock.now(), true)
+      await mutate((ctx) => createTaskByHand(ctx, actorOf(c), input))
+    } catch (error) {
+      if (!isAppError(error)) throw error
+      return tasksPage(c, { error: error.message, values, status: statusOf(error) })
+    }
+    return c.redirect(`${consolePath}/tasks?ok=task_created`, 303)
+  })
 
   const taskAction = (
     verb: 'complete' | 'extend',
