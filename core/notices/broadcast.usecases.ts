@@ -182,7 +182,23 @@ export async function createBroadcast(ctx: Ctx, actor: StaffActor, input: Create
   return publishAt <= now ? publish(ctx, actor, notice) : notice
 }
 
-export const broadcastText = (notice: NoticeRow) => `【公告】${notice.body}\n——${notice.scopeName}`
+/**
+ * What `createBroadcast` would send, checked as it checks (role, text, scope, bound groups, attachments) and
+ * written nowhere: the console's preview before 发送.
+ */
+export async function previewBroadcast(
+  ctx: Ctx,
+  actor: StaffActor,
+  input: Pick<CreateBroadcastInput, 'text' | 'xiaoquId' | 'areaId' | 'attachmentIds'>,
+) {
+  const { text, scope, groups } = await prepare(ctx, actor, input.text, input)
+  await assertAttachments(ctx.db, input.attachmentIds ?? [], actor, scope.path)
+  return { text: broadcastText({ body: text, scopeName: scope.name }), scope, groups }
+}
+
+/** The text the groups receive (the console's preview renders it from the form too). */
+export const broadcastText = (notice: Pick<NoticeRow, 'body' | 'scopeName'>) =>
+  `【公告】${notice.body}\n——${notice.scopeName}`
 
 /** Enqueues the notice to its scope's groups and marks it published; a second call sends nothing more. */
 async function publish(ctx: Ctx, actor: Actor, notice: NoticeRow) {

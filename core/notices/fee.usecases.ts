@@ -93,7 +93,11 @@ export async function cancelFeeNotice(ctx: Ctx, actor: StaffActor, number: strin
   return updated!
 }
 
-const feeText = (f: FeeNoticeRow, placeName: string) =>
+/** The notice the groups receive (the console previews it before sending). */
+export const feeText = (
+  f: Pick<FeeNoticeRow, 'number' | 'period' | 'standardFen' | 'deadline' | 'howToPay' | 'contact'>,
+  placeName: string,
+) =>
   [
     `【物业费缴纳通知 ${f.number}】${placeName} ${f.period}`,
     `收费标准：${yuan(f.standardFen)} 元/㎡/月`,

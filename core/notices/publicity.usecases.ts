@@ -174,7 +174,11 @@ export async function cancelPublicity(ctx: Ctx, actor: StaffActor, number: strin
   return updated!
 }
 
-const openText = (p: PublicityRow, placeName: string) =>
+/** The opening post (the console previews it before publishing). */
+export const openText = (
+  p: Pick<PublicityRow, 'number' | 'title' | 'body' | 'opensAt' | 'closesAt' | 'reviewedBy'>,
+  placeName: string,
+) =>
   [
     `【设计方案公示 ${p.number}】${placeName}：${p.title}`,
     p.body,

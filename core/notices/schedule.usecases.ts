@@ -124,7 +124,8 @@ export async function findSchedule(db: DbOrTx, number: string, forUpdate = false
 const span = (p: Pick<PhaseRow, 'startsAt' | 'endsAt'>) =>
   `${formatShanghai(p.startsAt)} 至 ${formatShanghai(p.endsAt)}`
 
-async function buildingNames(db: DbOrTx, ids: number[]) {
+/** Building names by id, for showing a phase. */
+export async function buildingNames(db: DbOrTx, ids: number[]) {
   if (ids.length === 0) return new Map<number, string>()
   const rows = await db.select().from(buildings).where(inArray(buildings.id, ids))
   return new Map(rows.map((r) => [r.id, r.name]))
@@ -156,6 +157,25 @@ export async function publishSchedule(ctx: Ctx, actor: StaffActor, number: strin
   return postSchedule(ctx, schedule, phases, place)
 }
 
+/** The plan as the xiaoqu's groups read it (the console previews it before publishing). */
+export function scheduleText(
+  schedule: Pick<ScheduleRow, 'number' | 'title'>,
+  placeName: string,
+  phases: readonly (Pick<PhaseRow, 'seq' | 'name' | 'impacts' | 'startsAt' | 'endsAt'> & {
+    buildings: readonly (string | undefined)[]
+  })[],
+) {
+  const lines = phases.map(
+    (p) =>
+      `${p.seq}. ${p.name}（${p.buildings.join('、')}）${span(p)}${p.impacts.length ? `，影响：${p.impacts.join('、')}` : ''}`,
+  )
+  return [
+    `【施工计划 ${schedule.number}】${placeName}：${schedule.title}`,
+    ...lines,
+    '每个阶段开始前一天傍晚会再提醒受影响的楼栋。',
+  ].join('\n')
+}
+
 /** Posts the whole plan to every group of the xiaoqu (once: the dedupe key is the schedule's). */
 async function postSchedule(
   ctx: Ctx,
@@ -168,15 +188,11 @@ async function postSchedule(
     ctx.db,
     phases.flatMap((p) => p.buildingIds),
   )
-  const lines = phases.map(
-    (p) =>
-      `${p.seq}. ${p.name}（${p.buildingIds.map((id) => names.get(id)).join('、')}）${span(p)}${p.impacts.length ? `，影响：${p.impacts.join('、')}` : ''}`,
+  const text = scheduleText(
+    schedule,
+    place.name,
+    phases.map((p) => ({ ...p, buildings: p.buildingIds.map((id) => names.get(id)) })),
   )
-  const text = [
-    `【施工计划 ${schedule.number}】${place.name}：${schedule.title}`,
-    ...lines,
-    '每个阶段开始前一天傍晚会再提醒受影响的楼栋。',
-  ].join('\n')
   await enqueueToScope(ctx.db, {
     scopePath: place.path,
     text,
