@@ -1,71 +1,258 @@
-import type { Child } from 'hono/jsx'
+import { categoryCodes } from '../../core/classify/categories'
 import { maskPhone } from '../../core/people/residents'
-import type { RequestEventRow, RequestRow } from '../../core/requests/requests.repository'
+import type { RequestRow } from '../../core/requests/requests.repository'
 import { roleNames, type StaffRow } from '../../core/shared/actor'
 import { requestStatuses } from '../../db/schema'
+import { currentDue, requestOverdue, requestStatusNames, time } from './format'
 import {
-  channelNames,
-  currentDue,
-  ratingNames,
-  requestEventNames,
-  requestOverdue,
-  requestStatusNames,
-  time,
-} from './format'
-import { CsrfField, eventHead, Late, Layout, SelectFilter, Table, Tag, type Viewer } from './layout'
+  type Column,
+  CsrfField,
+  DataTable,
+  Input,
+  Late,
+  Layout,
+  PostForm,
+  Select,
+  Tag,
+  type Viewer,
+} from './layout'
+import type { InboxFilters } from './requests.filters'
 import { consolePath } from './session'
 
 const excerpt = (text: string, length = 40) => (text.length > length ? `${text.slice(0, length)}…` : text)
 export const requestHref = (number: string) => `${consolePath}/requests/${encodeURIComponent(number)}`
+export const bulkAssignAction = `${consolePath}/requests/bulk-assign`
+const bulkFormId = 'bulk-assign'
 
-interface ListedRequest {
+export interface ListedRequest {
   request: RequestRow
   xiaoquName: string | null
-  authorName?: string | null
+  xiaoquPath?: string | null
+  assigneeName?: string | null
 }
 
-function RequestRows(props: { rows: ListedRequest[]; now: Date; empty: string }) {
+/** Who a request may be handed to (assignmentTargets), by the path of its xiaoqu. */
+export type CandidatesByPlace = ReadonlyMap<string, readonly StaffRow[]>
+
+const isOpen = (request: RequestRow) => request.status === 'submitted' || request.status === 'accepted'
+const staffOption = (s: StaffRow) => ({ value: s.id, text: `${s.name}（${roleNames[s.role]}）` })
+
+/** 受理 / 办结 / 转派 on one row; each form returns to the inbox it was posted from (`back`). */
+function RowActions(props: {
+  row: ListedRequest
+  candidates: readonly StaffRow[]
+  csrf: string
+  back: string
+}) {
+  const { request } = props.row
+  if (!isOpen(request)) return <span class="muted">—</span>
+  const action = (verb: string) => `${requestHref(request.number)}/${verb}`
   return (
-    <Table
-      head={['编号', '分类', '小区', '内容', '状态', '响应时限', '办结时限', '联系电话']}
+    <div style="display:grid;gap:4px">
+      {request.status === 'submitted' ? (
+        <PostForm action={action('accept')} csrf={props.csrf} class="inline">
+          <input type="hidden" name="back" value={props.back} />
+          <button type="submit">受理</button>
+        </PostForm>
+      ) : null}
+      <PostForm action={action('resolve')} csrf={props.csrf} class="inline">
+        <input type="hidden" name="back" value={props.back} />
+        <input
+          type="text"
+          name="note"
+          required
+          maxlength={1000}
+          placeholder="办理结果（将告知居民）"
+          aria-label={`${request.number} 办理结果`}
+          style="flex:1;min-width:8em"
+        />
+        <button type="submit" class="secondary">
+          办结
+        </button>
+      </PostForm>
+      {props.candidates.length > 0 ? (
+        <PostForm action={action('assign')} csrf={props.csrf} class="inline">
+          <input type="hidden" name="back" value={props.back} />
+          <select
+            name="staffId"
+            required
+            aria-label={`${request.number} 转派给`}
+            style="flex:1;min-width:8em;max-width:16em"
+          >
+            <option value="">转派给…</option>
+            {props.candidates.map((s) => (
+              <option value={String(s.id)} selected={s.id === request.assigneeStaffId}>
+                {staffOption(s).text}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="secondary">
+            转派
+          </button>
+        </PostForm>
+      ) : null}
+    </div>
+  )
+}
+
+function RequestTable(props: {
+  label: string
+  rows: readonly ListedRequest[]
+  now: Date
+  empty: string
+  candidates: CandidatesByPlace
+  csrf: string
+  back: string
+}) {
+  const columns: Column<ListedRequest>[] = [
+    {
+      head: '选择',
+      cell: ({ request }) =>
+        isOpen(request) ? (
+          <input
+            type="checkbox"
+            name="number"
+            value={request.number}
+            form={bulkFormId}
+            aria-label={`选择 ${request.number}`}
+          />
+        ) : null,
+    },
+    { head: '编号', cell: ({ request }) => <a href={requestHref(request.number)}>{request.number}</a> },
+    {
+      head: '分类',
+      cell: ({ request }) => (
+        <>
+          {request.category}
+          <Tag show={request.urgency === 'urgent'} class="urgent">
+            紧急
+          </Tag>
+        </>
+      ),
+    },
+    { head: '小区', cell: (r) => r.xiaoquName ?? '—' },
+    { head: '内容', cell: ({ request }) => excerpt(request.text) },
+    {
+      head: '状态',
+      cell: ({ request }) => (
+        <>
+          {requestStatusNames[request.status]} <Late label={requestOverdue(request, props.now)} />
+        </>
+      ),
+    },
+    { head: '承办人', cell: (r) => r.assigneeName ?? '未分配' },
+    {
+      head: '时限',
+      cell: ({ request }) =>
+        isOpen(request)
+          ? `${request.status === 'submitted' ? '响应' : '办结'} ${time(currentDue(request))}`
+          : '—',
+    },
+    { head: '联系电话', cell: ({ request }) => maskPhone(request.contactPhone) ?? '—' },
+    {
+      head: '操作',
+      wide: true,
+      cell: (row) => (
+        <RowActions
+          row={row}
+          candidates={props.candidates.get(row.xiaoquPath ?? '') ?? []}
+          csrf={props.csrf}
+          back={props.back}
+        />
+      ),
+    },
+  ]
+  return (
+    <DataTable
+      label={props.label}
+      columns={columns}
       rows={props.rows}
       empty={props.empty}
-      row={({ request, xiaoquName }) => {
-        const late = requestOverdue(request, props.now)
-        return (
-          <tr class={late ? 'late' : undefined}>
-            <td>
-              <a href={requestHref(request.number)}>{request.number}</a>
-            </td>
-            <td>
-              {request.category}
-              <Tag show={request.urgency === 'urgent'} class="urgent">
-                紧急
-              </Tag>
-            </td>
-            <td>{xiaoquName ?? '—'}</td>
-            <td>{excerpt(request.text)}</td>
-            <td>
-              {requestStatusNames[request.status]} <Late label={late} />
-            </td>
-            <td>{request.status === 'submitted' ? time(request.responseDueAt) : '—'}</td>
-            <td>{time(request.resolutionDueAt)}</td>
-            <td>{maskPhone(request.contactPhone) ?? '—'}</td>
-          </tr>
-        )
-      }}
+      rowClass={({ request }) => (requestOverdue(request, props.now) ? 'late' : undefined)}
     />
+  )
+}
+
+export interface InboxOptions {
+  xiaoqu: readonly { id: number; name: string }[]
+  holders: readonly { id: number; name: string }[]
+}
+
+function FilterForm(props: { filters: InboxFilters; options: InboxOptions }) {
+  const f = props.filters
+  return (
+    <form method="get" action={consolePath} class="toolbar" aria-label="筛选诉求">
+      <Input
+        label="关键词或编号"
+        name="q"
+        type="search"
+        value={f.q}
+        maxlength={50}
+        placeholder="如 楼道灯、Q1024"
+      />
+      <Select
+        label="状态"
+        name="status"
+        blank="全部"
+        value={f.status}
+        options={requestStatuses.map((st) => ({ value: st, text: requestStatusNames[st] }))}
+      />
+      <Select
+        label="分类"
+        name="category"
+        blank="全部"
+        value={f.category}
+        options={categoryCodes.map((code) => ({ value: code, text: code }))}
+      />
+      <Select
+        label="小区"
+        name="xiaoquId"
+        blank="全部"
+        value={f.xiaoquId}
+        options={props.options.xiaoqu.map((x) => ({ value: x.id, text: x.name }))}
+      />
+      <Select
+        label="超时"
+        name="overdue"
+        blank="全部"
+        value={f.overdue === undefined ? undefined : String(f.overdue)}
+        options={[
+          { value: 'true', text: '已超时' },
+          { value: 'false', text: '未超时' },
+        ]}
+      />
+      <Select
+        label="承办人"
+        name="assignee"
+        blank="全部"
+        value={f.assignee}
+        options={[
+          { value: 'none', text: '未分配' },
+          ...props.options.holders.map((s) => ({ value: s.id, text: s.name })),
+        ]}
+      />
+      <button type="submit">筛选</button>
+      <a href={consolePath}>清除筛选</a>
+    </form>
   )
 }
 
 export function InboxPage(props: {
   viewer: Viewer
   now: Date
-  todo: ListedRequest[]
-  recent: ListedRequest[]
-  status?: RequestRow['status']
+  todo: readonly ListedRequest[]
+  recent: readonly ListedRequest[]
+  filters: InboxFilters
+  filtered: boolean
+  options: InboxOptions
+  candidates: CandidatesByPlace
+  /** Everyone any open request shown may be handed to: the bulk 转派's choices. */
+  bulkCandidates: readonly StaffRow[]
+  /** This inbox's address, for the forms to come back to. */
+  here: string
   olderHref?: string
   notice?: string
+  error?: string
 }) {
   const late = props.todo.filter((r) => requestOverdue(r.request, props.now)).length
   // Overdue first; within each, the deadline that matters now, earliest first.
@@ -74,213 +261,45 @@ export function InboxPage(props: {
       Number(!!requestOverdue(b.request, props.now)) - Number(!!requestOverdue(a.request, props.now)) ||
       currentDue(a.request).getTime() - currentDue(b.request).getTime(),
   )
+  const table = { now: props.now, candidates: props.candidates, csrf: props.viewer.csrf, back: props.here }
   return (
-    <Layout title="收件箱" viewer={props.viewer} active="inbox" notice={props.notice}>
+    <Layout title="收件箱" viewer={props.viewer} active="inbox" notice={props.notice} error={props.error}>
       <h1>收件箱</h1>
+      <p>
+        <a href={`${consolePath}/requests/new`}>＋ 代录诉求（电话、来访）</a>
+      </p>
       <h2>
         我的待办诉求（{todo.length} 件{late > 0 ? `，其中超时 ${late} 件` : ''}）
       </h2>
       <p class="muted">交给您办理的，以及辖区内尚未指定承办人的诉求；超时的排在最前。</p>
-      <RequestRows rows={todo} now={props.now} empty="没有待办诉求。" />
-      <h2>辖区内最近的诉求</h2>
-      <SelectFilter
-        action={consolePath}
-        label="状态"
-        name="status"
-        all="全部"
-        options={requestStatuses.map((st) => ({
-          value: st,
-          text: requestStatusNames[st],
-          selected: props.status === st,
-        }))}
-        submit="筛选"
-      />
-      <RequestRows rows={props.recent} now={props.now} empty="没有符合条件的诉求。" />
+      <RequestTable label="我的待办诉求" rows={todo} empty="没有待办诉求。" {...table} />
+      <h2>{props.filtered ? '符合条件的诉求' : '辖区内最近的诉求'}</h2>
+      <FilterForm filters={props.filters} options={props.options} />
+      <RequestTable label="诉求列表" rows={props.recent} empty="没有符合条件的诉求。" {...table} />
       {props.olderHref ? (
         <p>
           <a href={props.olderHref}>更早的诉求 →</a>
         </p>
       ) : null}
-    </Layout>
-  )
-}
-
-/** One action on a request: a card headed by its verb, with a form that posts the fields and submits. */
-const ActionCard = (props: { verb: string; action: string; csrf: string; children?: Child }) => (
-  <section class="card">
-    <h2>{props.verb}</h2>
-    <form method="post" action={props.action} class="stack">
-      <CsrfField token={props.csrf} />
-      {props.children}
-      <button type="submit">{props.verb}</button>
-    </form>
-  </section>
-)
-
-const NoteField = () => (
-  <label>
-    备注（可选）
-    <input type="text" name="note" maxlength={500} />
-  </label>
-)
-
-export interface RequestDetail {
-  request: RequestRow
-  xiaoquName: string | null
-  authorName: string | null
-  assignee: StaffRow | null
-  events: RequestEventRow[]
-  /** The contact phone as the viewer may see it: in full to its holder and admins, masked otherwise. */
-  phone: string | null
-  /** Who 转派 may hand it to: exactly the staff the use case accepts. */
-  candidates: StaffRow[]
-  /** Photos residents sent after filing (补充照片), oldest first. */
-  photos?: readonly { id: number; createdAt: Date; size: number }[]
-}
-
-export function RequestPage(props: {
-  viewer: Viewer
-  now: Date
-  detail: RequestDetail
-  error?: string
-  notice?: string
-}) {
-  const { request, events, candidates } = props.detail
-  const late = requestOverdue(request, props.now)
-  const open = request.status === 'submitted' || request.status === 'accepted'
-  const action = (verb: string) => `${requestHref(request.number)}/${verb}`
-  return (
-    <Layout
-      title={`诉求 ${request.number}`}
-      viewer={props.viewer}
-      active="inbox"
-      error={props.error}
-      notice={props.notice}
-    >
-      <h1>
-        诉求 {request.number}【{request.category}】{' '}
-        <span class="badge">{requestStatusNames[request.status]}</span>{' '}
-        {request.urgency === 'urgent' ? <span class="badge urgent">紧急</span> : null} <Late label={late} />
-      </h1>
       <section class="card">
-        <dl class="facts">
-          <dt>内容</dt>
-          <dd class="pre">{request.text}</dd>
-          <dt>分类</dt>
-          <dd>
-            {request.category}（{request.menuItem}）
-          </dd>
-          <dt>小区</dt>
-          <dd>{props.detail.xiaoquName ?? '—'}</dd>
-          <dt>位置</dt>
-          <dd>{request.location ?? '—'}</dd>
-          <dt>来源</dt>
-          <dd>{channelNames[request.channel]}</dd>
-          <dt>提交人</dt>
-          <dd>{props.detail.authorName ?? '—'}</dd>
-          <dt>联系电话</dt>
-          <dd>{props.detail.phone ?? '—'}</dd>
-          <dt>承办人</dt>
-          <dd>{props.detail.assignee ? props.detail.assignee.name : '未指定'}</dd>
-          <dt>提交时间</dt>
-          <dd>{time(request.createdAt)}</dd>
-          <dt>响应时限</dt>
-          <dd>
-            {time(request.responseDueAt)}
-            {request.respondedAt ? `（${time(request.respondedAt)} 已响应）` : ''}
-          </dd>
-          <dt>办结时限</dt>
-          <dd>
-            {time(request.resolutionDueAt)}
-            {request.resolvedAt ? `（${time(request.resolvedAt)} 已办结）` : ''}
-          </dd>
-          {request.resolutionNote ? (
-            <>
-              <dt>办理结果</dt>
-              <dd class="pre">{request.resolutionNote}</dd>
-            </>
-          ) : null}
-          {request.rating ? (
-            <>
-              <dt>评价</dt>
-              <dd>{ratingNames[request.rating]}</dd>
-            </>
-          ) : null}
-          {request.supportCount > 0 ? (
-            <>
-              <dt>同求</dt>
-              <dd>{request.supportCount} 人</dd>
-            </>
-          ) : null}
-        </dl>
+        <h2>批量转派</h2>
+        <form method="post" action={bulkAssignAction} id={bulkFormId} class="inline">
+          <CsrfField token={props.viewer.csrf} />
+          <input type="hidden" name="back" value={props.here} />
+          <label>
+            <span>把勾选的诉求转派给</span>
+            <select name="staffId" required>
+              <option value="">请选择</option>
+              {props.bulkCandidates.map((s) => (
+                <option value={String(s.id)}>{staffOption(s).text}</option>
+              ))}
+            </select>
+          </label>
+          <input type="text" name="note" maxlength={500} placeholder="备注（可选）" aria-label="备注" />
+          <button type="submit">转派勾选的诉求</button>
+        </form>
+        <p class="hint">在上面的列表中勾选未办结的诉求；不能转派的会逐件说明原因，其余照常转派。</p>
       </section>
-
-      {props.detail.photos?.length ? (
-        <section class="card">
-          <h2>居民补充的照片（{props.detail.photos.length}）</h2>
-          <p class="photos">
-            {props.detail.photos.map((p) => (
-              <a href={`${requestHref(request.number)}/photos/${p.id}`} target="_blank" rel="noopener">
-                <img
-                  src={`${requestHref(request.number)}/photos/${p.id}`}
-                  alt={`照片 ${time(p.createdAt)}`}
-                  title={`${time(p.createdAt)}，${Math.ceil(p.size / 1024)} KB`}
-                  loading="lazy"
-                  width={160}
-                />
-              </a>
-            ))}
-          </p>
-        </section>
-      ) : null}
-
-      {open ? (
-        <div class="actions">
-          {request.status === 'submitted' ? (
-            <ActionCard verb="受理" action={action('accept')} csrf={props.viewer.csrf}>
-              <NoteField />
-            </ActionCard>
-          ) : null}
-          <ActionCard verb="办结" action={action('resolve')} csrf={props.viewer.csrf}>
-            <label>
-              办理结果（必填，将告知居民）
-              <textarea name="note" rows={3} required maxlength={1000} />
-            </label>
-          </ActionCard>
-          <ActionCard verb="转派" action={action('assign')} csrf={props.viewer.csrf}>
-            <label>
-              转派给
-              <select name="staffId" required>
-                <option value="">请选择</option>
-                {candidates.map((s) => (
-                  <option value={String(s.id)} selected={s.id === request.assigneeStaffId}>
-                    {s.name}（{roleNames[s.role]}）
-                  </option>
-                ))}
-              </select>
-            </label>
-            <NoteField />
-          </ActionCard>
-        </div>
-      ) : null}
-
-      <h2>办理记录</h2>
-      <Table
-        head={eventHead}
-        rows={events}
-        empty="暂无记录。"
-        row={(e) => (
-          <tr>
-            <td>{time(e.at)}</td>
-            <td>{requestEventNames[e.kind] ?? e.kind}</td>
-            <td>{e.actorName ?? (e.actorKind === 'system' ? '系统' : '—')}</td>
-            <td class="pre">{e.note ?? ''}</td>
-          </tr>
-        )}
-      />
-      <p>
-        <a href={consolePath}>← 返回收件箱</a>
-      </p>
     </Layout>
   )
 }

@@ -1,125 +1,96 @@
-import { and, asc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, lt, or, type SQL, sql } from 'drizzle-orm'
 import type { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { listPhotos, loadPhoto } from '../../core/requests/photos'
+import { listXiaoqu } from '../../core/areas/areas.usecases'
 import * as repo from '../../core/requests/requests.repository'
-import {
-  acceptRequest,
-  assignmentTargets,
-  assignRequest,
-  findVisibleRequest,
-  phoneFor,
-  resolveRequest,
-} from '../../core/requests/requests.usecases'
+import { assignmentTargets, assignRequest } from '../../core/requests/requests.usecases'
 import type { StaffRow } from '../../core/shared/actor'
-import { invalid, isAppError } from '../../core/shared/errors'
+import { isAppError } from '../../core/shared/errors'
 import { getStaff } from '../../core/staff/staff.usecases'
-import {
-  organisations,
-  type RequestStatus,
-  requestStatuses,
-  staff as staffTable,
-  tasks,
-  xiaoqu,
-} from '../../db/schema'
+import { organisations, staff as staffTable, tasks, xiaoqu } from '../../db/schema'
 import {
   actorOf,
   type C,
   type ConsoleKit,
-  type Ctx,
   field,
   noticeReader,
   render,
   requestNumber,
-  type StaffActor,
   statusOf,
   viewerOf,
   withProjectNumbers,
 } from './kit'
-import { InboxPage, type RequestDetail, RequestPage, requestHref } from './requests.page'
-import { type ConsoleEnv, consolePath } from './session'
-import { OverduePage } from './tasks.page'
+import { registerRequestActions } from './requests.actions'
+import { type InboxFilters, inboxBack, inboxHref, parseInboxQuery } from './requests.filters'
+import { OverduePage } from './requests.overdue'
+import { InboxPage, type ListedRequest } from './requests.page'
+import type { ConsoleEnv } from './session'
 
-const noticeOf = noticeReader({
+export const inboxNotices = {
   accepted: '已受理，已告知居民。',
   resolved: '已办结，已请居民评价。',
   assigned: '已转派。',
-})
+  filed: '已登记诉求。',
+  bulk_assigned: '勾选的诉求已全部转派。',
+}
+const noticeOf = noticeReader(inboxNotices)
 
-/** 收件箱, a request's page and its actions (受理 / 办结 / 转派), and 超时. */
+const pageSize = 30
+const maxBulk = 100
+
+/** Where the inbox stands: its filters, its page, and what was wrong with the query if anything. */
+interface InboxState {
+  filters: InboxFilters
+  before?: number
+  error?: string
+}
+
+/** 收件箱 (filters, search, paging, row actions, bulk 转派), a request's page and its actions, and 超时. */
 export function registerRequestPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
   const { deps, mutate } = kit
   const { db, clock } = deps
 
-  // ------------------------------------------------------------------------------------------------------
-  // Requests: inbox, detail, 受理 / 办结 / 转派
-
-  /** A request the staff member may see: property staff only what they hold, others within their scope. */
-  async function requestDetail(staff: StaffRow, number: string): Promise<RequestDetail> {
-    const { request, context } = await findVisibleRequest(db, staff, number)
-    const [events, candidates, photos] = await Promise.all([
-      repo.listRequestEvents(db, request.id),
-      assignmentTargets(db, staff, context.xiaoqu),
-      listPhotos(db, [request.id]),
-    ])
-    return {
-      request,
-      xiaoquName: context.xiaoqu?.name ?? null,
-      authorName: context.author?.name ?? null,
-      assignee: context.assignee ?? null,
-      events,
-      photos,
-      phone: phoneFor(staff, request),
-      // 转派 offers exactly whom the use case accepts (it checks again).
-      candidates,
+  /** Who each shown open request may be handed to, by its xiaoqu: the one rule of assignmentTargets. */
+  async function candidatesFor(staff: StaffRow, rows: readonly ListedRequest[]) {
+    const places = new Map<string, { path: string; name: string }>()
+    for (const { request, xiaoquPath, xiaoquName } of rows) {
+      const open = request.status === 'submitted' || request.status === 'accepted'
+      if (open && xiaoquPath) places.set(xiaoquPath, { path: xiaoquPath, name: xiaoquName ?? '' })
     }
+    const byPlace = new Map<string, StaffRow[]>()
+    for (const place of places.values()) byPlace.set(place.path, await assignmentTargets(db, staff, place))
+    const everyone = new Map<number, StaffRow>()
+    for (const list of byPlace.values()) for (const s of list) everyone.set(s.id, s)
+    return { byPlace, everyone: [...everyone.values()].sort((a, b) => a.id - b.id) }
   }
 
-  const requestPage = async (
+  async function inboxPage(
     c: C,
-    number: string,
-    options: { error?: string; notice?: string; status?: ContentfulStatusCode } = {},
-  ) =>
-    render(
-      c,
-      <RequestPage
-        viewer={viewerOf(c)}
-        now={clock.now()}
-        detail={await requestDetail(c.get('staff'), number)}
-        error={options.error}
-        notice={options.notice}
-      />,
-      options.status ?? 200,
-    )
-
-  app.get('/', async (c) => {
+    state: InboxState,
+    options: { notice?: string; error?: string; status?: ContentfulStatusCode } = {},
+  ) {
     const staff = c.get('staff')
-    const statusQuery = c.req.query('status')
-    const status = requestStatuses.includes(statusQuery as RequestStatus)
-      ? (statusQuery as RequestStatus)
-      : undefined
-    const beforeQuery = c.req.query('before')
-    const before = beforeQuery && /^\d{1,9}$/.test(beforeQuery) ? Number(beforeQuery) : undefined
+    const property = staff.role === 'property_staff'
     const now = clock.now()
-    const pageSize = 30
-    const [todo, recent] = await Promise.all([
+    const [todo, recent, places, holders] = await Promise.all([
       repo.todoForStaff(db, staff, 200),
       repo.listRequests(db, {
-        status,
-        before,
+        ...state.filters,
+        before: state.before,
         limit: pageSize + 1,
-        assigneeStaffId: staff.role === 'property_staff' ? staff.id : undefined,
-        scopePath: staff.role === 'property_staff' ? null : staff.scopePath,
+        // Property staff see what they hold; everyone else what lies within their scope.
+        assigneeStaffId: property ? staff.id : undefined,
+        scopePath: property ? null : staff.scopePath,
         now,
       }),
+      listXiaoqu(db, staff.scopePath),
+      property ? [{ id: staff.id, name: staff.name }] : repo.holdersInScope(db, staff.scopePath),
     ])
     const shown = recent.slice(0, pageSize)
+    const candidates = await candidatesFor(staff, [...todo, ...shown])
     const olderHref =
       recent.length > pageSize
-        ? `${consolePath}?${new URLSearchParams({
-            ...(status ? { status } : {}),
-            before: String(shown.at(-1)!.request.id),
-          })}`
+        ? inboxHref(state.filters, { before: String(shown.at(-1)!.request.id) })
         : undefined
     return render(
       c,
@@ -128,72 +99,71 @@ export function registerRequestPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
         now={now}
         todo={todo}
         recent={shown}
-        status={status}
+        filters={state.filters}
+        filtered={Object.keys(state.filters).length > 0}
+        options={{ xiaoqu: places, holders }}
+        candidates={candidates.byPlace}
+        bulkCandidates={candidates.everyone}
+        here={inboxHref(state.filters, state.before ? { before: String(state.before) } : {})}
         olderHref={olderHref}
-        notice={noticeOf(c)}
+        notice={options.notice}
+        error={options.error ?? state.error}
       />,
+      options.status ?? (state.error ? 400 : 200),
     )
-  })
+  }
 
-  app.get('/requests/:number', (c) =>
-    requestPage(c, requestNumber(c.req.param('number')), { notice: noticeOf(c) }),
-  )
+  app.get('/', (c) => inboxPage(c, parseInboxQuery(c.req.query()), { notice: noticeOf(c) }))
 
-  // A resident's photo of a request, for whoever may see the request (the page's thumbnails).
-  app.get('/requests/:number/photos/:photoId', async (c) => {
-    const { request } = await findVisibleRequest(db, c.get('staff'), requestNumber(c.req.param('number')))
-    const photoId = c.req.param('photoId')
-    const photo = /^\d{1,9}$/.test(photoId) ? await loadPhoto(db, request.id, Number(photoId)) : undefined
-    if (!photo) return c.body(null, 404)
-    return c.body(new Uint8Array(photo.data), 200, {
-      'content-type': photo.mediaType,
-      'cache-control': 'private, max-age=3600',
-      'x-content-type-options': 'nosniff',
-    })
-  })
-
-  const requestAction = (
-    verb: 'accept' | 'resolve' | 'assign',
-    run: (ctx: Ctx, actor: StaffActor, number: string, body: Record<string, unknown>) => Promise<unknown>,
-  ) =>
-    app.post(`/requests/:number/${verb}`, async (c) => {
-      const number = requestNumber(c.req.param('number'))
-      const body = await c.req.parseBody()
+  // 批量转派: each checked request through assignRequest in its own transaction; what fails is named with why.
+  app.post('/requests/bulk-assign', async (c) => {
+    const body = await c.req.parseBody({ all: true })
+    const back = inboxBack(body.back) ?? { filters: {} }
+    const picked = [body.number]
+      .flat()
+      .filter((n): n is string => typeof n === 'string' && n.trim() !== '')
+      .map((n) => n.trim())
+    const numbers = [...new Set(picked)]
+    const refuse = (error: string) => inboxPage(c, back, { error, status: 400 })
+    if (numbers.length === 0) return refuse('请先在列表中勾选要转派的诉求。')
+    if (numbers.length > maxBulk) return refuse(`一次最多转派 ${maxBulk} 件，请分批勾选。`)
+    const staffId = typeof body.staffId === 'string' ? body.staffId : ''
+    if (!/^\d{1,9}$/.test(staffId)) return refuse('请选择转派给谁。')
+    let note: string | undefined
+    let assignee: StaffRow
+    try {
+      note = field(body, 'note', 500, '备注')
+      assignee = await getStaff(db, Number(staffId))
+    } catch (error) {
+      if (!isAppError(error)) throw error
+      return inboxPage(c, back, { error: error.message, status: statusOf(error) })
+    }
+    const done: string[] = []
+    const failed: { number: string; message: string; status: ContentfulStatusCode }[] = []
+    for (const raw of numbers) {
       try {
-        await mutate((ctx) => run(ctx, actorOf(c), number, body))
+        const number = requestNumber(raw)
+        await mutate((ctx) => assignRequest(ctx, actorOf(c), number, assignee, note))
+        done.push(number)
       } catch (error) {
         if (!isAppError(error)) throw error
-        return requestPage(c, number, { error: error.message, status: statusOf(error) })
+        failed.push({ number: raw.slice(0, 20), message: error.message, status: statusOf(error) })
       }
-      const code = { accept: 'accepted', resolve: 'resolved', assign: 'assigned' }[verb]
-      // A change can take the request out of the caller's sight (property staff handing it on).
-      const stillVisible = await requestDetail(c.get('staff'), number).then(
-        () => true,
-        () => false,
-      )
-      return c.redirect(stillVisible ? `${requestHref(number)}?ok=${code}` : `${consolePath}?ok=${code}`, 303)
+    }
+    if (failed.length === 0) {
+      return c.redirect(inboxHref(back.filters, { ok: 'bulk_assigned' }), 303)
+    }
+    return inboxPage(c, back, {
+      notice: done.length > 0 ? `已转派 ${done.length} 件：${done.join('、')}。` : undefined,
+      error: `以下 ${failed.length} 件未能转派：${failed.map((f) => `${f.number}（${f.message}）`).join('；')}`,
+      status: done.length > 0 ? 200 : failed[0]!.status,
     })
-
-  requestAction('accept', (ctx, actor, number, body) =>
-    acceptRequest(ctx, actor, number, field(body, 'note', 500, '备注')),
-  )
-  requestAction('resolve', (ctx, actor, number, body) =>
-    resolveRequest(ctx, actor, number, field(body, 'note', 1000, '办理结果') ?? ''),
-  )
-  requestAction('assign', async (ctx, actor, number, body) => {
-    const id = field(body, 'staffId', 12, '转派对象')
-    if (!id || !/^\d{1,9}$/.test(id)) throw invalid('console.assignee_required', '请选择转派给谁。')
-    return assignRequest(
-      ctx,
-      actor,
-      number,
-      await getStaff(ctx.db, Number(id)),
-      field(body, 'note', 500, '备注'),
-    )
   })
 
-  // ------------------------------------------------------------------------------------------------------
-  // Overdue
+  registerRequestActions(app, kit, {
+    inboxPage: (c, back, options) => inboxPage(c, back, options),
+    noticeOf,
+  })
 
   app.get('/overdue', async (c) => {
     const staff = c.get('staff')
@@ -230,18 +200,6 @@ export function registerRequestPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
         .orderBy(asc(tasks.dueAt), asc(tasks.id))
         .limit(500),
     ])
-    const assigneeIds = [
-      ...new Set(
-        lateRequests.map((r) => r.request.assigneeStaffId).filter((id): id is number => id !== null),
-      ),
-    ]
-    const assignees =
-      assigneeIds.length === 0
-        ? []
-        : await db
-            .select({ id: staffTable.id, name: staffTable.name })
-            .from(staffTable)
-            .where(inArray(staffTable.id, assigneeIds))
     const taskRows = await withProjectNumbers(db, lateTasks)
     return render(
       c,
@@ -251,7 +209,6 @@ export function registerRequestPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
         requests={[...lateRequests].sort(
           (a, b) => a.request.resolutionDueAt.getTime() - b.request.resolutionDueAt.getTime(),
         )}
-        assigneeNames={new Map(assignees.map((a) => [a.id, a.name]))}
         tasks={taskRows.map((r) => ({ ...r, ownerName: r.staffName ?? r.orgName ?? null }))}
       />,
     )

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
-import { findOrCreateOfflineResident } from '../../core/people/residents'
+import { fileOnBehalf } from '../../core/requests/on-behalf'
 import { listPhotos, loadPhoto } from '../../core/requests/photos'
+import { replyToRequest } from '../../core/requests/reply'
 import * as repo from '../../core/requests/requests.repository'
 import * as useCases from '../../core/requests/requests.usecases'
 import type { Deps } from '../../core/shared/deps'
@@ -21,7 +21,9 @@ const list = createRoute({
   path: '/requests',
   tags,
   security,
-  summary: 'List requests (newest first, keyset pagination)',
+  summary: 'List requests (newest first, keyset pagination), filtered and searched',
+  description:
+    'Property staff see the requests they hold, others those within their scope. Filters combine (AND); `q` searches the text (or matches a number), and `nextCursor` pages on with the same filters.',
   request: { query: s.ListQuery },
   responses: {
     200: { description: 'A page of requests', ...json(s.RequestListSchema) },
@@ -74,6 +76,19 @@ const extend = action(
   'Move the resolution deadline (延期) or hold nudges until a time (暂缓提醒); a reason is required and audited',
   s.ExtendBody,
 )
+const reply = createRoute({
+  method: 'post',
+  path: '/requests/{number}/reply',
+  tags,
+  security,
+  summary:
+    "Reply to the resident where the request was filed (its group, else the resident's private chat); sent through the outbox, recorded and audited",
+  request: { params: s.NumberParam, body: { required: true, ...json(s.ReplyBody) } },
+  responses: {
+    200: { description: 'Queued for sending', ...json(s.ReplySchema) },
+    ...errorResponses(400, 401, 403, 404),
+  },
+})
 const events = createRoute({
   method: 'get',
   path: '/requests/{number}/events',
@@ -146,7 +161,12 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       const q = c.req.valid('query')
       const staff = c.get('staff')
       const rows = await repo.listRequests(db, {
-        ...q,
+        status: q.status,
+        category: q.category,
+        xiaoquId: q.xiaoquId,
+        overdue: q.overdue,
+        assignee: q.assignee,
+        q: q.q,
         before: q.cursor ? Number(q.cursor) : undefined,
         limit: q.limit + 1,
         assigneeStaffId: staff.role === 'property_staff' ? staff.id : undefined,
@@ -192,24 +212,7 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
     .openapi(create, async (c) => {
       const body = c.req.valid('json')
       const actor = staffActor(c.get('staff'))
-      const request = await mutate(async (ctx) => {
-        await getXiaoquForStaff(ctx.db, actor, body.xiaoquId)
-        const resident = await findOrCreateOfflineResident(
-          ctx.db,
-          { name: body.residentName, phone: body.phone },
-          clock.now(),
-        )
-        const filed = await useCases.fileRequest(ctx, {
-          text: body.text,
-          xiaoquId: body.xiaoquId,
-          channel: body.channel,
-          resident,
-          location: body.location,
-          contactPhone: body.phone,
-          filedBy: actor,
-        })
-        return filed.request
-      })
+      const request = await mutate((ctx) => fileOnBehalf(ctx, actor, body))
       return c.json(await changed(c.get('staff'), request), 201)
     })
     .openapi(accept, async (c) => {
@@ -258,6 +261,13 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
         }),
       )
       return c.json(await changed(c.get('staff'), updated), 200)
+    })
+    .openapi(reply, async (c) => {
+      const { number } = c.req.valid('param')
+      const sent = await mutate((ctx) =>
+        replyToRequest(ctx, staffActor(c.get('staff')), number, c.req.valid('json').text),
+      )
+      return c.json({ number, sentTo: sent.isRoom ? ('group' as const) : ('private' as const) }, 200)
     })
     .openapi(events, async (c) => {
       const { request } = await visible(c.get('staff'), c.req.valid('param').number)

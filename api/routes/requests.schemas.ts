@@ -14,14 +14,39 @@ export const NumberParam = z.object({
     .openapi({ param: { name: 'number', in: 'path' }, example: 'Q1024' }),
 })
 
-export const ListQuery = z.object({
-  status: z.enum(requestStatuses).optional(),
-  category: z.enum(categoryCodes).optional(),
-  xiaoquId: IdFromString.optional(),
+/** The filters of a request list, shared by GET /api/v1/requests and the console's 收件箱. */
+export const FilterQuery = z.object({
+  status: z
+    .enum(requestStatuses, { error: `状态应为 ${requestStatuses.join('、')} 之一` })
+    .optional()
+    .openapi({ description: 'submitted 待受理 · accepted 办理中 · resolved 已办结 · closed 已完结' }),
+  category: z
+    .enum(categoryCodes, { error: `分类应为 ${categoryCodes.join('、')} 之一` })
+    .optional()
+    .openapi({ description: 'An everyday category (照明, 上下水, …)' }),
+  xiaoquId: IdFromString.optional().openapi({
+    description: 'One xiaoqu; one outside the caller’s scope matches nothing',
+  }),
   overdue: z
-    .enum(['true', 'false'])
+    .enum(['true', 'false'], { error: 'overdue 应为 true 或 false' })
     .transform((v) => v === 'true')
-    .optional(),
+    .optional()
+    .openapi({ description: 'true: a deadline has passed while open; false: none has' }),
+  assignee: z
+    .union([z.literal('none'), IdFromString], { error: '承办人应为工作人员编号，或 none（未分配）' })
+    .optional()
+    .openapi({
+      description: 'The holder’s staff id, or `none` for requests nobody holds (未分配)',
+      example: 'none',
+    }),
+  q: z.string().trim().min(1, '请输入要搜索的关键词').max(50, '关键词不超过 50 字').optional().openapi({
+    description:
+      'A keyword of the request text (contains, case-insensitive; % and _ are literal), or a request number such as Q1024',
+    example: '楼道灯',
+  }),
+})
+
+export const ListQuery = FilterQuery.extend({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
     .string()
@@ -82,13 +107,13 @@ export const CreateRequestBody = z
   .object({
     xiaoquId: Id,
     text: z.string().trim().min(1, '请填写诉求内容').max(2000, '诉求内容不超过 2000 字'),
-    channel: z.enum(['phone', 'visit']),
-    residentName: z.string().trim().min(1).max(50),
+    channel: z.enum(['phone', 'visit'], { error: '来源应为电话（phone）或来访（visit）' }),
+    residentName: z.string().trim().min(1, '请填写居民姓名').max(50, '居民姓名不超过 50 字'),
     phone: z
       .string()
-      .regex(/^1\d{10}$|^0\d{2,3}-?\d{7,8}$/, '手机号 11 位或座机号')
+      .regex(/^1\d{10}$|^0\d{2,3}-?\d{7,8}$/, '联系电话应为 11 位手机号或座机号（如 010-12345678）')
       .optional(),
-    location: z.string().max(100).optional(),
+    location: z.string().trim().max(100, '位置不超过 100 字').optional(),
   })
   .openapi('CreateRequest')
 
@@ -99,9 +124,13 @@ export const AssignBody = z.object({
   note: z.string().trim().max(500).optional(),
 })
 export const ReclassifyBody = z.object({
-  category: z.enum(categoryCodes),
-  urgency: z.enum(['urgent', 'normal']).optional(),
-  reason: z.string().trim().min(1, '请写明重新分类的原因').max(500),
+  category: z.enum(categoryCodes, { error: `分类应为 ${categoryCodes.join('、')} 之一` }),
+  urgency: z.enum(['urgent', 'normal'], { error: '紧急程度应为 urgent（紧急）或 normal（一般）' }).optional(),
+  reason: z
+    .string({ error: '请写明重新分类的原因' })
+    .trim()
+    .min(1, '请写明重新分类的原因')
+    .max(500, '原因不超过 500 字'),
 })
 
 export const ExtendBody = z.object({
@@ -113,6 +142,22 @@ export const ExtendBody = z.object({
     .optional(),
   reason: z.string().trim().min(1, '请写明延期或暂缓提醒的原因').max(500),
 })
+
+export const ReplyBody = z.object({
+  text: z
+    .string({ error: '请填写要回复居民的内容' })
+    .trim()
+    .min(1, '请填写要回复居民的内容')
+    .max(500, '回复不超过 500 字，请分几次发送'),
+})
+export const ReplySchema = z
+  .object({
+    number: z.string(),
+    sentTo: z.enum(['group', 'private']).openapi({
+      description: 'The group the request was filed in, or the resident’s private chat',
+    }),
+  })
+  .openapi('RequestReply')
 
 export const EventSchema = z
   .object({

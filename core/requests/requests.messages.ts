@@ -56,6 +56,7 @@ export const requestEventNames: Record<(typeof requestEventKinds)[number], strin
   supported: '同求',
   reclassified: '重新分类',
   extended: '延期',
+  replied: '回复居民',
 }
 
 export function progressReply(

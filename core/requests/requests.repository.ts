@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, like, lt, not, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, ilike, inArray, isNotNull, isNull, like, lt, not, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import {
   chatGroups,
@@ -35,7 +35,8 @@ export async function updateRequest(db: DbOrTx, id: number, values: Partial<NewR
 }
 
 export async function addRequestEvent(db: DbOrTx, event: typeof requestEvents.$inferInsert) {
-  await db.insert(requestEvents).values(event)
+  const [row] = await db.insert(requestEvents).values(event).returning()
+  return row!
 }
 
 export async function listRequestEvents(db: DbOrTx, requestId: number) {
@@ -83,6 +84,11 @@ export interface RequestFilters {
   category?: string
   xiaoquId?: number
   overdue?: boolean
+  /** Held by this staff member, or by nobody (未分配). */
+  assignee?: number | 'none'
+  /** A keyword of the request's text, or its number (Q1234). */
+  q?: string
+  /** Scope for property staff: only what they hold. */
   assigneeStaffId?: number
   residentId?: number
   scopePath?: string | null
@@ -91,12 +97,32 @@ export interface RequestFilters {
   now: Date
 }
 
+/** A LIKE pattern matching `text` anywhere, its wildcards and the escape character taken literally. */
+export const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+
+/**
+ * The keyword condition: the text contains it (served by the trigram index `requests_text_trgm` from three
+ * characters on; shorter Chinese keywords still match, by scan), or it is the request's number.
+ */
+function keywordCondition(q: string) {
+  const number = /^[Qq]?(\d{1,9})$/.exec(q)
+  const inText = ilike(requests.text, containsPattern(q))
+  return number ? or(inText, eq(requests.number, `Q${number[1]}`)) : inText
+}
+
 /** Newest first, keyset-paginated on id. */
 export async function listRequests(db: DbOrTx, f: RequestFilters) {
+  const keyword = f.q?.trim()
   const conditions = [
     f.status ? eq(requests.status, f.status) : undefined,
     f.category ? eq(requests.category, f.category) : undefined,
     f.xiaoquId ? eq(requests.xiaoquId, f.xiaoquId) : undefined,
+    f.assignee === 'none'
+      ? isNull(requests.assigneeStaffId)
+      : f.assignee
+        ? eq(requests.assigneeStaffId, f.assignee)
+        : undefined,
+    keyword ? keywordCondition(keyword) : undefined,
     f.assigneeStaffId ? eq(requests.assigneeStaffId, f.assigneeStaffId) : undefined,
     f.residentId ? eq(requests.residentId, f.residentId) : undefined,
     f.before ? lt(requests.id, f.before) : undefined,
@@ -108,13 +134,31 @@ export async function listRequests(db: DbOrTx, f: RequestFilters) {
     f.scopePath ? like(xiaoqu.path, `${f.scopePath}%`) : undefined,
   ].filter((c) => c !== undefined)
   return db
-    .select({ request: requests, xiaoquName: xiaoqu.name, authorName: residents.name })
+    .select({
+      request: requests,
+      xiaoquName: xiaoqu.name,
+      xiaoquPath: xiaoqu.path,
+      authorName: residents.name,
+      assigneeName: staff.name,
+    })
     .from(requests)
     .leftJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
     .leftJoin(residents, eq(residents.id, requests.residentId))
+    .leftJoin(staff, eq(staff.id, requests.assigneeStaffId))
     .where(and(...conditions))
     .orderBy(desc(requests.id))
     .limit(f.limit)
+}
+
+/** Who holds requests within the scope (null: everywhere), by name: the inbox's 承办人 filter. */
+export async function holdersInScope(db: DbOrTx, scopePath: string | null) {
+  return db
+    .selectDistinct({ id: staff.id, name: staff.name, role: staff.role })
+    .from(requests)
+    .innerJoin(staff, eq(staff.id, requests.assigneeStaffId))
+    .innerJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
+    .where(scopePath ? like(xiaoqu.path, `${scopePath}%`) : undefined)
+    .orderBy(asc(staff.name), asc(staff.id))
 }
 
 export function overdueCondition(now: Date) {
@@ -139,9 +183,15 @@ export async function todoForStaff(
         )
   const due = sql`case when ${requests.status} = 'submitted' then ${requests.responseDueAt} else ${requests.resolutionDueAt} end`
   return db
-    .select({ request: requests, xiaoquName: xiaoqu.name })
+    .select({
+      request: requests,
+      xiaoquName: xiaoqu.name,
+      xiaoquPath: xiaoqu.path,
+      assigneeName: staff.name,
+    })
     .from(requests)
     .leftJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
+    .leftJoin(staff, eq(staff.id, requests.assigneeStaffId))
     .where(
       and(
         inArray(requests.status, [...openStatuses]),

@@ -78,6 +78,7 @@ export const requestEventKinds = [
   'supported',
   'reclassified',
   'extended',
+  'replied',
 ] as const
 
 export const requestEvents = pgTable(

@@ -60,7 +60,7 @@ describe.each(drivers)('officers’ web console on %s', (driver) => {
     expect(inbox.html).toContain('收件箱')
     expect(inbox.html).toContain(world.officer.staff.name)
     expect(inbox.html).toContain('工作人员')
-    for (const nav of ['我的任务', '超时', '项目', '数据看板', '退出']) expect(inbox.html).toContain(nav)
+    for (const nav of ['任务', '超时', '项目', '数据看板', '退出']) expect(inbox.html).toContain(nav)
     expect(inbox.html).not.toContain('<script')
 
     const secure = new Browser(app, 'https://console.example.org')
@@ -377,7 +377,7 @@ describe.each(drivers)('officers’ web console on %s', (driver) => {
     // An admin may override the open gates with a reason; without one it is refused.
     const admin = await login(deps.adminToken)
     const adminView = await admin.open(`/console/projects/${project.number}`)
-    expect(adminView.html).toContain('强制进入「设计」')
+    expect(adminView.html).toContain('管理员强制变更阶段')
     const noReason = await admin.post(adminView, action, { to: '设计', override: '1', reason: '' })
     expect(noReason.status).toBe(400)
     const overridden = await admin.post(adminView, action, {
