@@ -9,7 +9,7 @@ import { isConsoleUploadPath } from '../body-limits'
 import { createErrorHandler } from '../errors'
 import { tokenAttempts, tooManyAttemptsMessage } from '../guard'
 import { registerAuditPages } from './audit.routes'
-import { type ConsoleBot, registerBotPage } from './bot.page'
+import { type ConsoleBot, registerBotPages } from './bot.page'
 import { registerCalendarPages } from './calendar.routes'
 import { registerConsentPages } from './consent.routes'
 import { registerDashboardPages } from './dashboard.routes'
@@ -197,7 +197,7 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
 
   registerConsentPages(app, { deps, mutate })
   registerGroupPages(app, { deps, mutate })
-  registerBotPage(app, options.bot)
+  registerBotPages(app, { deps, mutate })
 
   // Anything else under /console.
   app.all('*', (c) =>

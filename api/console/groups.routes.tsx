@@ -1,7 +1,6 @@
 import type { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
-import { listXiaoqu } from '../../core/areas/areas.usecases'
 import { listGroups, rebindGroup, unbindGroup } from '../../core/groups/groups.usecases'
 import { listOpenIdentityIssues, resolveIdentityIssue } from '../../core/groups/identity-issues.usecases'
 import { invalid, isAppError, notFound } from '../../core/shared/errors'
@@ -9,6 +8,7 @@ import { groupKinds, groupStates } from '../../db/schema'
 import { GroupsPage, groupsHref } from './groups.page'
 import type { ConsoleKit } from './kit'
 import { actorOf, type C, field, noticeReader, render, statusOf, viewerOf } from './kit'
+import { placesFor } from './people.form'
 import type { ConsoleEnv } from './session'
 
 const noticeOf = noticeReader({
@@ -46,7 +46,7 @@ export function registerGroupPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
     const admin = staff.role === 'admin'
     const [rows, places, issues] = await Promise.all([
       listGroups(db, staff, filters),
-      listXiaoqu(db, staff.scopePath),
+      placesFor(db, staff.scopePath),
       admin ? listOpenIdentityIssues(db, actorOf(c)) : undefined,
     ])
     return render(
@@ -55,7 +55,8 @@ export function registerGroupPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
         viewer={viewerOf(c)}
         rows={rows}
         filters={filters}
-        places={places}
+        places={places.places}
+        names={places.names}
         canAct={admin || staff.role === 'officer'}
         issues={issues}
         error={options.error}

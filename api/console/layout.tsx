@@ -45,9 +45,9 @@ dl.facts dt{color:#656d76}
 dl.facts dd{margin:0}
 form.inline{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:4px 0}
 form.stack{display:grid;gap:8px;max-width:560px}
-label{display:grid;gap:2px}
+label{display:grid;gap:2px;min-width:0}
 input,select,textarea,button{font:inherit}
-input,select,textarea{padding:5px 8px;border:1px solid #d0d7de;border-radius:6px;background:#fff}
+input,select,textarea{max-width:100%;padding:5px 8px;border:1px solid #d0d7de;border-radius:6px;background:#fff}
 button{padding:5px 12px;border:1px solid #1d4e89;border-radius:6px;background:#1d4e89;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1d4e89}
 .actions{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px}

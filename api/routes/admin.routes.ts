@@ -8,13 +8,12 @@ import {
   listRooms,
   listXiaoqu,
 } from '../../core/areas/areas.usecases'
-import { listAudit } from '../../core/audit/audit'
 import {
   createOrganisation,
   listOrganisations,
   setXiaoquGovernance,
 } from '../../core/organisations/organisations.usecases'
-import { assertRole, roleNames } from '../../core/shared/actor'
+import { roleNames } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
 import { listOverrides, saveOverrides } from '../../core/sla/calendar-store'
 import {
@@ -28,6 +27,7 @@ import { organisationKinds, staffRoles, type staff as staffTable } from '../../d
 import { type ApiEnv, staffActor } from '../auth'
 import { errorResponses } from '../errors'
 import { Id, IdFromString } from './common.schemas'
+import { registerStaffAuditRoutes } from './staff-audit.routes'
 
 const security = [{ Bearer: [] }]
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } })
@@ -325,21 +325,6 @@ const routes = {
     ),
     responses: { 200: ok('Saved'), ...errorResponses(400, 401, 403) },
   }),
-  audit: createRoute({
-    method: 'get',
-    path: '/audit',
-    tags: ['操作记录 audit'],
-    security,
-    summary: 'Audit log, newest first (admin)',
-    request: {
-      query: z.object({
-        entity: z.string().optional(),
-        entityId: z.string().optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(100),
-      }),
-    },
-    responses: { 200: ok('Entries'), ...errorResponses(400, 401, 403) },
-  }),
 }
 
 export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
@@ -352,7 +337,7 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
   })
   const ttl = config.bindCodeTtlMinutes
 
-  return app
+  return registerStaffAuditRoutes(app, deps)
     .openapi(routes.me, (c) => c.json(toStaffDto(c.get('staff')), 200))
     .openapi(routes.mePreferences, async (c) => {
       const { digest } = c.req.valid('json')
@@ -479,9 +464,5 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       const all = await db.transaction((tx) => saveOverrides(tx, actorOf(c), days, clock.now()))
       deps.calendar.reload(all)
       return c.json({ saved: days.length }, 200)
-    })
-    .openapi(routes.audit, async (c) => {
-      assertRole(c.get('staff'), [])
-      return c.json({ items: await listAudit(db, c.req.valid('query')) }, 200)
     })
 }

@@ -210,3 +210,11 @@ export async function listRooms(db: DbOrTx, xiaoquId: number) {
     .where(eq(households.xiaoquId, xiaoquId))
     .orderBy(asc(buildings.id), asc(units.id), asc(households.id))
 }
+
+export async function listBuildings(db: DbOrTx, xiaoquId: number) {
+  return db
+    .select({ id: buildings.id, name: buildings.name })
+    .from(buildings)
+    .where(eq(buildings.xiaoquId, xiaoquId))
+    .orderBy(asc(buildings.id))
+}

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, gte, ilike, like, lt, or } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { auditLog } from '../../db/schema'
 import type { Actor } from '../shared/actor'
@@ -30,16 +30,71 @@ export async function recordAudit(
   })
 }
 
-export async function listAudit(db: DbOrTx, filter: { entity?: string; entityId?: string; limit: number }) {
-  return db
+export interface AuditFilter {
+  actorStaffId?: number
+  /** Part of the actor's name. */
+  actorName?: string
+  /** An action ('staff.create'), or its family ('staff' matches 'staff.create', 'staff.deactivate', …). */
+  action?: string
+  entity?: string
+  entityId?: string
+  /** Entries at or after `from` and before `to`. */
+  from?: Date
+  to?: Date
+  /** Keyset paging: entries older than this id (the previous page's `nextBefore`). */
+  before?: number
+  limit: number
+}
+
+export type AuditRow = typeof auditLog.$inferSelect
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/** The audit log, newest first, one page at a time; `nextBefore` is set when older entries remain. */
+export async function listAudit(db: DbOrTx, filter: AuditFilter) {
+  const rows = await db
     .select()
     .from(auditLog)
     .where(
       and(
+        filter.actorStaffId ? eq(auditLog.actorStaffId, filter.actorStaffId) : undefined,
+        filter.actorName ? ilike(auditLog.actorName, `%${escapeLike(filter.actorName)}%`) : undefined,
+        filter.action
+          ? or(eq(auditLog.action, filter.action), like(auditLog.action, `${escapeLike(filter.action)}.%`))
+          : undefined,
         filter.entity ? eq(auditLog.entity, filter.entity) : undefined,
         filter.entityId ? eq(auditLog.entityId, filter.entityId) : undefined,
+        filter.from ? gte(auditLog.at, filter.from) : undefined,
+        filter.to ? lt(auditLog.at, filter.to) : undefined,
+        filter.before ? lt(auditLog.id, filter.before) : undefined,
       ),
     )
     .orderBy(desc(auditLog.id))
-    .limit(filter.limit)
+    .limit(filter.limit + 1)
+  const items = rows.slice(0, filter.limit)
+  return { items, nextBefore: rows.length > filter.limit ? items[items.length - 1]!.id : null }
+}
+
+const phonePattern = /(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)/g
+
+/** A phone field, whatever its format: the first three and last four digits, when long enough. */
+const maskedPhone = (phone: string) =>
+  phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone ? '****' : phone
+
+/** A copy of a before/after value with every mobile number in it shown as '138****5678'. */
+export function maskPhonesIn(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(phonePattern, '$1****$2')
+  if (typeof value === 'number' && /^1\d{10}$/.test(String(value))) return maskPhonesIn(String(value))
+  if (Array.isArray(value)) return value.map(maskPhonesIn)
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [
+        key,
+        /phone/i.test(key) && typeof inner === 'string' && !inner.includes('****')
+          ? maskedPhone(inner)
+          : maskPhonesIn(inner),
+      ]),
+    )
+  }
+  return value
 }

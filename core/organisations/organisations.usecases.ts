@@ -141,3 +141,16 @@ export async function setXiaoquGovernance(
   })
   return after
 }
+
+/** A xiaoqu's governance as it stands: its owners' organisation and its property company, if any. */
+export async function getXiaoquGovernance(db: DbOrTx, actor: StaffActor, xiaoquId: number) {
+  const place = await getXiaoquForStaff(db, actor, xiaoquId)
+  const [owners] = await db
+    .select()
+    .from(ownersOrganisations)
+    .where(eq(ownersOrganisations.xiaoquId, place.id))
+  const [company] = place.propertyCompanyId
+    ? await db.select().from(organisations).where(eq(organisations.id, place.propertyCompanyId))
+    : []
+  return { xiaoqu: place, ownersOrganisation: owners ?? null, propertyCompany: company ?? null }
+}

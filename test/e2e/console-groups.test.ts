@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createApi } from '../../api/app'
 import type { BotStatus } from '../../bot/bot'
-import { auditLog, chatGroups, identityIssues, staff } from '../../db/schema'
+import { auditLog, chatGroups, identityIssues, outbox, staff } from '../../db/schema'
 import { Browser, type ConsoleApp, consoleSuite, csrfOf } from '../support/console'
 import type { TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
@@ -110,6 +110,16 @@ describe.each(drivers)('console: groups and the bot on %s', (driver) => {
     expect((await admin.open('/console/groups')).html).not.toContain('wx_cand_1')
   })
 
+  it('shows what each group is bound to, as cards on a phone', async () => {
+    const world = await makeWorld(deps)
+    const page = await (await login(deps.adminToken)).open('/console/groups')
+    expect(page.html).toContain('<table class="cards"')
+    expect(page.html).toContain('绑定到')
+    expect(page.html).toContain(world.xiaoqu.name)
+    // The officers' group serves the street.
+    expect(page.html).toContain(world.street.name)
+  })
+
   describe('the bot', () => {
     const status: BotStatus = {
       puppet: 'wechaty-puppet-wechat4u',
@@ -169,6 +179,36 @@ describe.each(drivers)('console: groups and the bot on %s', (driver) => {
       expect(refused.status).toBe(403)
       expect(refused.html).not.toContain('<svg')
       expect((await officer.open('/console/groups')).html).not.toContain('href="/console/bot"')
+    })
+
+    it('lists the recent alerts on the 机器人 page: groups left, messages stuck', async () => {
+      const world = await makeWorld(deps)
+      const topic = uniqueId('被移出的群')
+      await deps.db
+        .update(chatGroups)
+        .set({ topic, state: 'left', stateChangedAt: deps.clock.now() })
+        .where(eq(chatGroups.id, world.group.id))
+      await deps.db.insert(outbox).values({
+        conversationId: world.officersRoomId,
+        isRoom: 1,
+        text: '通知',
+        status: 'uncertain',
+        lastError: '发送超时，结果不明',
+        createdAt: deps.clock.now(),
+      })
+      const page = await (
+        await loginTo(
+          botApp(() => status),
+          deps.adminToken,
+        )
+      ).open('/console/bot')
+      expect(page.status).toBe(200)
+      expect(page.html).toContain('最近的提醒')
+      expect(page.html).toContain('机器人被移出群')
+      expect(page.html).toContain(topic)
+      expect(page.html).toContain('消息是否送达不明')
+      expect(page.html).toContain('发送超时，结果不明')
+      expect(page.html).toContain('未配置（ALERT_WEBHOOK_URL）')
     })
   })
 })

@@ -81,6 +81,7 @@ const table: Record<string, Rule> = {
   'GET /staff': rule(anyone, 'list'),
   'POST /staff': rule(adminsOnly, 'object'),
   'POST /staff/{id}/token': rule(adminsOnly, 'object'),
+  'POST /staff/{id}/deactivate': rule(adminsOnly, 'object'),
   'POST /staff/{id}/binding-code': rule(adminsOnly, 'object'),
   'GET /areas': rule(anyone, 'list'),
   'POST /areas': rule(adminsOnly, 'object'),
