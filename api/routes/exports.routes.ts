@@ -1,146 +1,133 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { and, asc, eq, like, or, type SQL } from 'drizzle-orm'
-import { statusNames } from '../../core/requests/requests.messages'
-import * as repo from '../../core/requests/requests.repository'
-import { phoneFor } from '../../core/requests/requests.usecases'
-import { csvCell } from '../../core/shared/csv'
+import type { Context } from 'hono'
+import {
+  ballotsExport,
+  type Export,
+  feedbackExport,
+  requestsExport,
+  tasksExport,
+} from '../../core/data/exports'
+import { downloadHeaders, type SheetFormat, writeTable } from '../../core/data/spreadsheet'
 import type { Deps } from '../../core/shared/deps'
-import { formatShanghaiFull } from '../../core/shared/time'
-import { taskStatusNames } from '../../core/tasks/tasks.usecases'
-import { organisations, staff, tasks, xiaoqu } from '../../db/schema'
-import type { ApiEnv } from '../auth'
+import { type ApiEnv, staffActor } from '../auth'
 import { errorResponses } from '../errors'
+import { IdFromString } from './common.schemas'
 import { ListQuery } from './requests.schemas'
 
 const security = [{ Bearer: [] }]
-const csvResponse = {
-  description: 'CSV (UTF-8 with BOM, for Excel)',
-  content: { 'text/csv': { schema: z.string() } },
-}
-/** An export is a report, not a backup: this many rows at most, newest first. */
-const maxRows = 50_000
+const tags = ['导出 exports']
+const formats = ['csv', 'xlsx'] as const
 
-const routes = {
-  requests: createRoute({
-    method: 'get',
-    path: '/exports/requests.csv',
-    tags: ['导出 exports'],
-    security,
-    summary:
-      'Requests in your scope as CSV (same filters as the list; phones in full only on requests you hold, or for admins), newest first',
-    request: { query: ListQuery.omit({ limit: true, cursor: true }) },
-    responses: { 200: csvResponse, ...errorResponses(400, 401) },
-  }),
-  tasks: createRoute({
-    method: 'get',
-    path: '/exports/tasks.csv',
-    tags: ['导出 exports'],
-    security,
-    summary: 'Tasks in your scope as CSV, earliest due first',
-    request: {
-      query: z.object({ status: z.enum(['open', 'done', 'cancelled']).optional() }),
-    },
-    responses: { 200: csvResponse, ...errorResponses(400, 401) },
-  }),
-}
+const fileResponse = (format: SheetFormat) =>
+  format === 'csv'
+    ? {
+        description: 'CSV (UTF-8 with BOM, for Excel; cells starting with = + - @ get a leading apostrophe)',
+        content: { 'text/csv': { schema: z.string() } },
+      }
+    : {
+        description: 'XLSX, one sheet (cells starting with = + - @ get a leading apostrophe)',
+        content: {
+          'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+            schema: z.string().openapi({ format: 'binary' }),
+          },
+        },
+      }
 
-const csv = (header: string[], rows: (string | number | null | undefined)[][]) =>
-  `\uFEFF${[header, ...rows].map((r) => r.map((v) => csvCell(v === null || v === undefined ? '' : String(v))).join(',')).join('\r\n')}\r\n`
+const DateQuery = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, '日期形如 2026-03-01')
+  .optional()
+  .openapi({ example: '2026-03-01' })
 
-const attachment = (name: string) => ({
-  'content-type': 'text/csv; charset=utf-8',
-  'content-disposition': `attachment; filename="${name}"`,
+const RequestsQuery = ListQuery.pick({ status: true, category: true, xiaoquId: true, overdue: true }).extend({
+  from: DateQuery.openapi({ description: 'Filed on or after this Shanghai date' }),
+  to: DateQuery.openapi({ description: 'Filed on or before this Shanghai date' }),
+})
+const TasksQuery = z.object({
+  status: z.enum(['open', 'done', 'cancelled']).optional(),
+  xiaoquId: IdFromString.optional(),
+})
+const FeedbackQuery = z.object({
+  publicity: z
+    .string()
+    .regex(/^[Gg]\d{1,9}$/, '公示编号形如 G12')
+    .openapi({ example: 'G12', description: 'The design publicity' }),
+})
+const BallotsQuery = z.object({
+  campaign: z
+    .string()
+    .regex(/^[Zz]\d{1,9}$/, '征询编号形如 Z7')
+    .openapi({ example: 'Z7', description: 'The consent campaign' }),
 })
 
+type Query = typeof RequestsQuery | typeof TasksQuery | typeof FeedbackQuery | typeof BallotsQuery
+
+const route = (name: string, format: SheetFormat, query: Query, summary: string) =>
+  createRoute({
+    method: 'get',
+    path: `/exports/${name}.${format}`,
+    tags,
+    security,
+    summary,
+    request: { query },
+    responses: { 200: fileResponse(format), ...errorResponses(400, 401, 403, 404) },
+  })
+
+/** A download of one export: its rows in the asked format, under its Chinese file name (RFC 5987). */
+export async function sendExport(c: Context, made: Export, format: SheetFormat) {
+  const bytes = await writeTable(made.table, format, made.sheet)
+  return c.body(new Uint8Array(bytes), 200, downloadHeaders(made.name, format, made.asciiName))
+}
+
+/**
+ * Exports of requests, tasks, design-publicity feedback and ballots, as CSV and XLSX: the rows come from
+ * core/data/exports.ts, which the console's 导入导出 page calls too.
+ */
 export function registerExportRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
   const { db, clock } = deps
+  for (const format of formats) {
+    app.openapi(
+      route(
+        'requests',
+        format,
+        RequestsQuery,
+        'Requests in your scope (same filters as the list, and a date range); phones in full only on requests you hold, or for admins; newest first',
+      ),
+      async (c) => {
+        const q = c.req.valid('query') as z.output<typeof RequestsQuery>
+        return sendExport(c, await requestsExport(db, c.get('staff'), q, clock.now()), format)
+      },
+    )
+    app.openapi(route('tasks', format, TasksQuery, 'Tasks in your scope, earliest due first'), async (c) => {
+      const q = c.req.valid('query') as z.output<typeof TasksQuery>
+      return sendExport(c, await tasksExport(db, c.get('staff'), q, clock.now()), format)
+    })
+    app.openapi(
+      route(
+        'feedback',
+        format,
+        FeedbackQuery,
+        "A design publicity's feedback in your scope; property staff get no residents' names",
+      ),
+      async (c) => {
+        const { publicity } = c.req.valid('query') as z.output<typeof FeedbackQuery>
+        return sendExport(c, await feedbackExport(db, staffActor(c.get('staff')), publicity), format)
+      },
+    )
+    app.openapi(
+      route(
+        'ballots',
+        format,
+        BallotsQuery,
+        "A campaign's ballots (no names); the CSV is byte for byte /campaigns/{number}/ballots.csv, whose SHA-256 is the published digest",
+      ),
+      async (c) => {
+        const { campaign } = c.req.valid('query') as z.output<typeof BallotsQuery>
+        const made = await ballotsExport(db, staffActor(c.get('staff')), campaign)
+        if (format === 'csv') return c.body(made.csv, 200, downloadHeaders(made.name, 'csv', made.asciiName))
+        return sendExport(c, made, format)
+      },
+    )
+  }
   return app
-    .openapi(routes.requests, async (c) => {
-      const q = c.req.valid('query')
-      const me = c.get('staff')
-      const now = clock.now()
-      const rows = await repo.listRequests(db, {
-        ...q,
-        limit: maxRows,
-        assigneeStaffId: me.role === 'property_staff' ? me.id : undefined,
-        scopePath: me.role === 'property_staff' ? null : me.scopePath,
-        now,
-      })
-      const body = csv(
-        [
-          '编号',
-          '小区',
-          '分类',
-          '菜单项',
-          '紧急',
-          '状态',
-          '内容',
-          '居民',
-          '联系电话',
-          '响应时限',
-          '办结时限',
-          '受理时间',
-          '办结时间',
-          '评价',
-          '提交时间',
-        ],
-        rows.map(({ request: r, xiaoquName, authorName }) => [
-          r.number,
-          xiaoquName,
-          r.category,
-          r.menuItem,
-          r.urgency === 'urgent' ? '是' : '否',
-          statusNames[r.status],
-          r.text,
-          authorName,
-          phoneFor(me, r),
-          formatShanghaiFull(r.responseDueAt),
-          formatShanghaiFull(r.resolutionDueAt),
-          r.respondedAt ? formatShanghaiFull(r.respondedAt) : '',
-          r.resolvedAt ? formatShanghaiFull(r.resolvedAt) : '',
-          r.rating === 'satisfied' ? '满意' : r.rating === 'unsatisfied' ? '不满意' : '',
-          formatShanghaiFull(r.createdAt),
-        ]),
-      )
-      return c.text(body, 200, attachment('requests.csv'))
-    })
-    .openapi(routes.tasks, async (c) => {
-      const me = c.get('staff')
-      const { status } = c.req.valid('query')
-      const mine: SQL | undefined =
-        me.role === 'property_staff'
-          ? or(
-              eq(tasks.ownerStaffId, me.id),
-              me.organisationId ? eq(tasks.ownerOrgId, me.organisationId) : undefined,
-            )
-          : me.scopePath
-            ? like(xiaoqu.path, `${me.scopePath}%`)
-            : undefined
-      const rows = await db
-        .select({ task: tasks, xiaoquName: xiaoqu.name, ownerName: staff.name, orgName: organisations.name })
-        .from(tasks)
-        .innerJoin(xiaoqu, eq(xiaoqu.id, tasks.xiaoquId))
-        .leftJoin(staff, eq(staff.id, tasks.ownerStaffId))
-        .leftJoin(organisations, eq(organisations.id, tasks.ownerOrgId))
-        .where(and(mine, status ? eq(tasks.status, status) : undefined))
-        .orderBy(asc(tasks.dueAt), asc(tasks.id))
-        .limit(maxRows)
-      const now = clock.now()
-      const body = csv(
-        ['编号', '小区', '任务', '阶段', '负责', '完成时限', '状态', '超时', '完成时间', '完成情况'],
-        rows.map(({ task: t, xiaoquName, ownerName, orgName }) => [
-          t.number,
-          xiaoquName,
-          t.title,
-          t.stage,
-          ownerName ?? orgName,
-          formatShanghaiFull(t.dueAt),
-          taskStatusNames[t.status],
-          t.status === 'open' && t.dueAt < now ? '是' : '',
-          t.completedAt ? formatShanghaiFull(t.completedAt) : '',
-          t.completionNote,
-        ]),
-      )
-      return c.text(body, 200, attachment('tasks.csv'))
-    })
 }

@@ -1,10 +1,10 @@
-import { parse } from 'csv-parse/sync'
 import { and, asc, eq, isNull, like, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { DbOrTx } from '../../db/client'
 import { buildings, households, residentHouseholds, residents, units, xiaoqu } from '../../db/schema'
 import { addRooms, getXiaoquForStaff } from '../areas/areas.usecases'
 import { recordAudit } from '../audit/audit'
+import { readCsv } from '../data/spreadsheet'
 import { enqueueMessages } from '../outbox/outbox.repository'
 import { type Actor, assertRole, type ResidentRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
@@ -93,14 +93,6 @@ const columnNames = {
 /** What the database cannot store: NUL, and half a surrogate pair (which PGlite fails on). */
 const unsavable = (value: string) => value.includes('\u0000') || wellFormed(value) !== value
 
-/** csv-parse's errors, said for people; the parser's own words go in the details. */
-const csvProblems: Record<string, string> = {
-  CSV_QUOTE_NOT_CLOSED: '引号没有闭合',
-  CSV_INVALID_CLOSING_QUOTE: '引号闭合后紧跟了其他字符',
-  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: '引号闭合后紧跟了其他字符',
-  INVALID_OPENING_QUOTE: '引号出现在单元格中间',
-}
-
 export interface ImportReport {
   imported: number
   rejected: { line: number; room?: string; reasons: string[] }[]
@@ -114,29 +106,20 @@ export function ownerKeyOf(owner: string, phone: string) {
   return null
 }
 
+/** The import's header row and an example, for the downloadable templates. */
+export const householdsTemplate = {
+  header: ['楼栋', '单元', '房号', '面积', '业主', '电话'],
+  rows: [['3号楼', '1单元', '101', '85.50', '王大爷', '13800000001']],
+}
+
+/** A household as it will be stored: names normalised (3 → 3号楼), the area in hundredths of m². */
+export type HouseholdRow = z.infer<typeof rowSchema> & { line: number }
+
 /**
- * Imports households with their exclusive areas and owners from CSV (楼栋, 单元, 房号, 面积, 业主, 电话).
- * All or nothing: any bad row (a bad area, a room twice, a missing column) rejects the whole file with a
- * report of every rejected row and why, and nothing is written.
+ * Checks a file's records (the header row first; `lines` the row numbers people see, by default the
+ * record's position): every row that would be stored, and every rejected row with its reasons.
  */
-export async function importHouseholds(ctx: Ctx, actor: StaffActor, xiaoquId: number, csv: string) {
-  assertRole(actor.staff, ['officer', 'community_worker'])
-  const place = await getXiaoquForStaff(ctx.db, actor, xiaoquId)
-  let records: string[][]
-  try {
-    records = parse(csv.replace(/^\uFEFF/, ''), {
-      skip_empty_lines: true,
-      relax_column_count: true,
-      trim: true,
-    })
-  } catch (error) {
-    const { code, lines, message } = error as { code?: string; lines?: number; message: string }
-    throw invalid(
-      'households.bad_csv',
-      `CSV 第 ${lines ?? 1} 行无法解析：${csvProblems[code ?? ''] ?? '格式不正确'}。请用逗号分隔、带表头的 UTF-8 文件；单元格里有逗号、引号或换行时，用英文双引号把整格括起来，格内的双引号写两遍。`,
-      { line: lines ?? 1, reason: message },
-    )
-  }
+export function checkHouseholdRecords(records: string[][], lines?: number[]) {
   const [header, ...rows] = records
   const columns = (header ?? []).map((h) => headerAliases[h.trim().toLowerCase()] ?? headerAliases[h.trim()])
   const missing = (['building', 'unit', 'room', 'area'] as const).filter((c) => !columns.includes(c))
@@ -147,13 +130,13 @@ export async function importHouseholds(ctx: Ctx, actor: StaffActor, xiaoquId: nu
       { missing },
     )
   }
-  if (rows.length === 0) throw invalid('households.empty', 'CSV 只有表头，没有房屋。')
+  if (rows.length === 0) throw invalid('households.empty', '文件只有表头，没有房屋。')
   if (rows.length > 20_000) throw invalid('households.too_many', '一次最多导入 20000 户，请分批导入。')
-  const report: ImportReport = { imported: 0, rejected: [] }
-  const good: (z.infer<typeof rowSchema> & { line: number })[] = []
+  const rejected: ImportReport['rejected'] = []
+  const good: HouseholdRow[] = []
   const seen = new Map<string, number>()
   rows.forEach((cells, i) => {
-    const line = i + 2
+    const line = lines?.[i + 1] ?? i + 2
     const raw = Object.fromEntries(columns.flatMap((c, j) => (c ? [[c, cells[j] ?? '']] : [])))
     // A room named twice is caught even when one of the two rows is also wrong in another way.
     const label =
@@ -175,22 +158,74 @@ export async function importHouseholds(ctx: Ctx, actor: StaffActor, xiaoquId: nu
       ...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)),
     ]
     if (!parsed.success || reasons.length > 0) {
-      report.rejected.push({ line, ...(first !== undefined ? { room: label } : {}), reasons })
+      rejected.push({ line, ...(first !== undefined ? { room: label } : {}), reasons })
       return
     }
     good.push({ ...parsed.data, line })
   })
-  if (report.rejected.length > 0) {
-    throw new AppError(
-      'households.rows_rejected',
-      400,
-      `有 ${report.rejected.length} 行不合格，整个文件未导入。请改正后重新导入：${report.rejected
-        .slice(0, 5)
-        .map((r) => `第 ${r.line} 行（${r.reasons.join('；')}）`)
-        .join('，')}${report.rejected.length > 5 ? ' 等' : ''}`,
-      report,
-    )
-  }
+  return { rows: good, rejected }
+}
+
+const rowsRejected = (rejected: ImportReport['rejected']) =>
+  new AppError(
+    'households.rows_rejected',
+    400,
+    `有 ${rejected.length} 行不合格，整个文件未导入。请改正后重新导入：${rejected
+      .slice(0, 5)
+      .map((r) => `第 ${r.line} 行（${r.reasons.join('；')}）`)
+      .join('，')}${rejected.length > 5 ? ' 等' : ''}`,
+    { imported: 0, rejected } satisfies ImportReport,
+  )
+
+/**
+ * What importing these records into the xiaoqu would do, writing nothing: the rows as they will be stored,
+ * how many are new and how many update a household already there, and the rejected rows.
+ */
+export async function previewHouseholds(
+  db: DbOrTx,
+  actor: StaffActor,
+  xiaoquId: number,
+  records: string[][],
+  lines?: number[],
+) {
+  assertRole(actor.staff, ['officer', 'community_worker'])
+  const place = await getXiaoquForStaff(db, actor, xiaoquId)
+  const { rows, rejected } = checkHouseholdRecords(records, lines)
+  const existing = await db
+    .select({ building: buildings.name, unit: units.name, room: households.room })
+    .from(households)
+    .innerJoin(buildings, eq(buildings.id, households.buildingId))
+    .innerJoin(units, eq(units.id, households.unitId))
+    .where(eq(households.xiaoquId, place.id))
+  const known = new Set(existing.map((h) => `${h.building}\u0000${h.unit}\u0000${h.room}`))
+  const updated = rows.filter((r) => known.has(`${r.building}\u0000${r.unit}\u0000${r.room}`)).length
+  return { place, rows, rejected, added: rows.length - updated, updated }
+}
+
+/**
+ * Imports households with their exclusive areas and owners from CSV (楼栋, 单元, 房号, 面积, 业主, 电话).
+ * All or nothing: any bad row (a bad area, a room twice, a missing column) rejects the whole file with a
+ * report of every rejected row and why, and nothing is written.
+ */
+export async function importHouseholds(ctx: Ctx, actor: StaffActor, xiaoquId: number, csv: string) {
+  assertRole(actor.staff, ['officer', 'community_worker'])
+  await getXiaoquForStaff(ctx.db, actor, xiaoquId)
+  return importHouseholdRecords(ctx, actor, xiaoquId, readCsv(csv, 'households.bad_csv'))
+}
+
+/** The same import from records already read (a CSV's or an XLSX sheet's, header row first). */
+export async function importHouseholdRecords(
+  ctx: Ctx,
+  actor: StaffActor,
+  xiaoquId: number,
+  records: string[][],
+  lines?: number[],
+) {
+  assertRole(actor.staff, ['officer', 'community_worker'])
+  const place = await getXiaoquForStaff(ctx.db, actor, xiaoquId)
+  const { rows: good, rejected } = checkHouseholdRecords(records, lines)
+  if (rejected.length > 0) throw rowsRejected(rejected)
+  const report: ImportReport = { imported: 0, rejected: [] }
   await addRooms(
     ctx.db,
     actor,
