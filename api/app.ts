@@ -24,6 +24,7 @@ import { registerOutboxRoutes } from './routes/outbox.routes'
 import { registerProjectRoutes } from './routes/projects.routes'
 import { registerPublicityRoutes } from './routes/publicities.routes'
 import { registerRequestRoutes } from './routes/requests.routes'
+import { registerRoutingRoutes } from './routes/routing.routes'
 import { registerScheduleRoutes } from './routes/schedules.routes'
 import { registerStatsRoutes } from './routes/stats.routes'
 import { createSandboxRoutes } from './sandbox/sandbox.routes'
@@ -112,6 +113,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerExportRoutes(v1, deps)
   registerStatsRoutes(v1, deps)
   registerGroupRoutes(v1, deps)
+  registerRoutingRoutes(v1, deps)
   registerBotRoutes(v1, options.bot)
   app.route('/api/v1', v1)
   documentCommonErrors(app)

@@ -20,6 +20,7 @@ import { computeDeadlines } from '../sla/deadlines'
 import * as errors from './requests.errors'
 import * as messages from './requests.messages'
 import * as repo from './requests.repository'
+import { routeFiledRequest } from './routing'
 
 type Ctx = Pick<Deps, 'clock' | 'config' | 'classifier' | 'calendar'> & { db: DbOrTx }
 export const maxRequestLength = 2000
@@ -143,23 +144,28 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
     })
   }
   const context = await repo.loadRequestContext(ctx.db, request)
-  await watchRequest(ctx, request, context.xiaoqu)
+  const routed = await routeFiledRequest(ctx, request, context.xiaoqu, now)
+  await watchRequest(ctx, routed.request, context.xiaoqu)
+  if (routed.told) return { request: routed.request, truncated, xiaoquName: context.xiaoqu?.name ?? '' }
   if (context.xiaoqu) {
     const groups = await repo.officerGroupsCovering(ctx.db, context.xiaoqu.path)
     const authorName = input.resident?.name ?? '居民（代录）'
+    const text = [messages.newRequestForOfficers(request, context.xiaoqu.name, authorName), routed.note]
+      .filter(Boolean)
+      .join('\n')
     await enqueue(
       ctx,
       groups.map((g) => ({
         conversationId: g.roomId,
         isRoom: true,
-        text: messages.newRequestForOfficers(request, context.xiaoqu!.name, authorName),
+        text,
         dedupeKey: `request:${request.number}:filed:room:${g.roomId}`,
         priority: request.urgency === 'urgent' ? ('urgent' as const) : ('normal' as const),
       })),
       now,
     )
   }
-  return { request, truncated, xiaoquName: context.xiaoqu?.name ?? '' }
+  return { request: routed.request, truncated, xiaoquName: context.xiaoqu?.name ?? '' }
 }
 
 /**

@@ -5,7 +5,11 @@
 // 'YYYY-MM-DD' as UTC midnight but read it back with local getters, and even build their own lookup tables that
 // way, so on a machine west of UTC (TZ=America/New_York) isWorkday('2026-10-01') looks at the wrong day.
 // The JSON file is plain data keyed by date string and has no such dependence.
+//
+// A year after the library's last is estimated from the statutory holidays (statutory.ts) until an admin enters
+// the State Council's notice for it; the days of that notice are overrides.
 import chineseDays from 'chinese-days/dist/chinese-days.json' with { type: 'json' }
+import { statutoryHolidays } from './statutory'
 
 export interface CalendarOverride {
   /** YYYY-MM-DD */
@@ -22,8 +26,23 @@ export interface WorkCalendar {
   addHours(at: Date, hours: number): Date
   /** Count of working days d with from's Shanghai date < d <= to's Shanghai date (0 if to <= from). */
   workingDaysBetween(from: Date, to: Date): number
-  /** True if the library ships that year's announced arrangement, or any override falls in that year. */
+  /** True if the library ships that year's announced arrangement, or an admin has entered its notice. */
   knowsYear(year: number): boolean
+  /** Where the year's days off come from. */
+  sourceOf(year: number): YearSource
+}
+
+/**
+ * `library`: chinese-days ships the year; `notice`: an admin entered the State Council's notice; `statutory`:
+ * a year after the library's with no notice yet, estimated from the statutory holidays; `weekends`: a year
+ * before the library's, weekends only.
+ */
+export type YearSource = 'library' | 'notice' | 'statutory' | 'weekends'
+
+export interface CalendarOptions {
+  overrides?: readonly CalendarOverride[]
+  /** Years whose State Council notice an admin has entered (its days are among the overrides). */
+  noticeYears?: readonly number[]
 }
 
 /** China has had no DST since 1991: Asia/Shanghai is UTC+8 all year. */
@@ -45,7 +64,33 @@ const libraryYears: ReadonlySet<number> = new Set(
   ),
 )
 
+/** The last year chinese-days ships: later years fall back on the statutory holidays. */
+export const lastLibraryYear = Math.max(...libraryYears)
+
 const pad2 = (n: number) => String(n).padStart(2, '0')
+
+/** The library's days off and make-up working days of a year it ships, with their Chinese names. */
+export function libraryYear(year: number) {
+  if (!libraryYears.has(year)) return undefined
+  const pick = (days: Record<string, string>) =>
+    Object.entries(days)
+      .filter(([date]) => date.startsWith(`${year}-`))
+      .map(([date, label]) => ({ date, name: label.split(',')[1] ?? label }))
+      .sort((a, b) => a.date.localeCompare(b.date))
+  return { holidays: pick(library.holidays), workdays: pick(library.workdays) }
+}
+
+/** date → name of the statutory holidays of a year after the library's; empty for other years. */
+const statutoryCache = new Map<number, ReadonlyMap<string, string>>()
+function statutoryDays(year: number): ReadonlyMap<string, string> {
+  if (year <= lastLibraryYear || year > 2099) return new Map()
+  let days = statutoryCache.get(year)
+  if (!days) {
+    days = new Map(statutoryHolidays(year).map((h) => [h.date, h.name]))
+    statutoryCache.set(year, days)
+  }
+  return days
+}
 
 /** Days since 1970-01-01 for a YYYY-MM-DD string; throws a RangeError on anything that is not a real date. */
 function dayNumber(date: string): number {
@@ -108,15 +153,14 @@ export function fromShanghai(date: string, hour = 0, minute = 0, second = 0): Da
   return new Date(dayNumber(date) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 - SHANGHAI_OFFSET_MS)
 }
 
-export function createWorkCalendar(options: { overrides?: readonly CalendarOverride[] } = {}): WorkCalendar {
+export function createWorkCalendar(options: CalendarOptions = {}): WorkCalendar {
   const overrides = new Map<string, CalendarOverride['kind']>()
-  const overrideYears = new Set<number>()
   for (const override of options.overrides ?? []) {
     dayNumber(override.date) // validates
     // A later override for the same date wins.
     overrides.set(override.date, override.kind)
-    overrideYears.add(Number(override.date.slice(0, 4)))
   }
+  const noticeYears = new Set(options.noticeYears ?? [])
 
   const byDayNumber = new Map<number, boolean>()
 
@@ -129,6 +173,7 @@ export function createWorkCalendar(options: { overrides?: readonly CalendarOverr
     if (override !== undefined) working = override === 'workday'
     else if (library.workdays[date] !== undefined) working = true
     else if (library.holidays[date] !== undefined) working = false
+    else if (statutoryDays(Number(date.slice(0, 4))).has(date)) working = false
     else {
       // 1970-01-01 was a Thursday.
       const weekday = (((dayNo + 4) % 7) + 7) % 7
@@ -172,22 +217,37 @@ export function createWorkCalendar(options: { overrides?: readonly CalendarOverr
       return count
     },
 
-    knowsYear: (year) => libraryYears.has(year) || overrideYears.has(year),
+    knowsYear: (year) => libraryYears.has(year) || noticeYears.has(year),
+
+    sourceOf: (year) =>
+      libraryYears.has(year)
+        ? 'library'
+        : noticeYears.has(year)
+          ? 'notice'
+          : year > lastLibraryYear
+            ? 'statutory'
+            : 'weekends',
   }
 }
 
 /**
- * From 1 December (Shanghai) on, a warning for admins if next year's arrangement is not known yet; otherwise null.
- * The State Council usually publishes it in November, and chinese-days ships it in a later release.
+ * A warning for admins while the State Council's notice is missing for the current year, or from 1 December
+ * (Shanghai) on for next year; otherwise null. The State Council usually publishes it in November, and
+ * chinese-days ships it in a later release; meanwhile the statutory holidays alone stand in for it.
  */
 export function missingNextYearWarning(calendar: WorkCalendar, now: Date): string | null {
-  const { year, month } = shanghaiParts(now)
-  if (month !== 12) return null
-  const next = year + 1
-  if (calendar.knowsYear(next)) return null
+  const missing = missingNoticeYears(calendar, now)
+  if (missing.length === 0) return null
+  const years = missing.join(' and ')
   return (
-    `The official holiday calendar for ${next} is not known yet, so working-day SLA deadlines in ${next} ` +
-    `treat every Monday to Friday as a working day. Add holiday overrides for ${next} via the API ` +
-    `(public holidays and adjusted working weekend days) once the State Council publishes the arrangement.`
+    `The State Council's holiday notice for ${years} has not been entered, so working-day SLA deadlines in ` +
+    `${years} count only the statutory holidays (no bridge days or make-up working days 调休). An admin ` +
+    `enters the year's notice on the console page /console/calendar once it is published.`
   )
+}
+
+/** The years `missingNextYearWarning` warns about: this year, and next year from 1 December, if estimated. */
+export function missingNoticeYears(calendar: WorkCalendar, now: Date): number[] {
+  const { year, month } = shanghaiParts(now)
+  return [year, ...(month === 12 ? [year + 1] : [])].filter((y) => calendar.sourceOf(y) === 'statutory')
 }

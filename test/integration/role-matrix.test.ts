@@ -23,6 +23,7 @@ import {
   requests,
   residentHouseholds,
   residents,
+  routingRules,
 } from '../../db/schema'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { adminActor } from '../support/factories'
@@ -157,6 +158,17 @@ const table: Record<string, Rule> = {
   'POST /identity-issues/{id}/resolve': rule(adminsOnly, 'object'),
   'GET /bot': rule(anyone, 'shared'),
   'GET /bot/qr.svg': rule(adminsOnly, 'shared'),
+  // 派单规则
+  'GET /routing-rules': rule(['officer'], 'list'),
+  'POST /routing-rules': rule(['officer'], 'object'),
+  'DELETE /routing-rules/{id}': rule(['officer'], 'object'),
+  'POST /requests/{number}/reply': rule(anyone, 'object'),
+  'GET /exports/requests.xlsx': rule(anyone, 'list'),
+  'GET /exports/tasks.xlsx': rule(anyone, 'list'),
+  'GET /exports/feedback.csv': rule(anyone, 'object'),
+  'GET /exports/feedback.xlsx': rule(anyone, 'object'),
+  'GET /exports/ballots.csv': rule(streetAndCommunity, 'object'),
+  'GET /exports/ballots.xlsx': rule(streetAndCommunity, 'object'),
 }
 
 /** Every name in the home world carries this mark: another scope's answers must never contain it. */
@@ -347,6 +359,11 @@ async function seed(deps: TestDeps) {
     .values({ kind: 'group', subjectId: group!.id, oldWechatId: 'matrix-old@chatroom', createdAt: now })
     .returning()
 
+  const [routing] = await deps.db
+    .insert(routingRules)
+    .values({ category: '照明', areaId: home.community.id, handlerStaffId: colleague.staff.id, createdAt: now })
+    .returning()
+
   return {
     home,
     tokens: {
@@ -374,6 +391,7 @@ async function seed(deps: TestDeps) {
     campaign,
     message: message!,
     issue: issue!,
+    routing: routing!,
   }
 }
 
@@ -398,6 +416,7 @@ function pathValue(w: World, path: string, name: string): string {
     groups: w.group.id,
     'identity-issues': w.issue.id,
     attachments: w.file.id,
+    'routing-rules': w.routing.id,
   }
   if (name === 'number' && collection && numbers[collection]) return numbers[collection]
   if (name === 'id' && collection && ids[collection] !== undefined) return String(ids[collection])
@@ -458,6 +477,8 @@ function sample(
       if (schema.format === 'date-time') return later(2)
       if (schema.format === 'date') return '2030-01-02'
       if (schema.pattern === '^[Pp]\\d{1,9}$') return w.project.number
+      if (schema.pattern === '^[Gg]\\d{1,9}$') return w.publicity.number
+      if (schema.pattern === '^[Zz]\\d{1,9}$') return w.campaign.number
       if (schema.pattern) throw new Error(`no sample for pattern ${String(schema.pattern)} (${name})`)
       return '测试'.padEnd((schema.minLength as number | undefined) ?? 1, '试')
     default:
@@ -514,6 +535,7 @@ const overrides = (w: World): Record<string, unknown> => ({
   'POST /identity-issues/{id}/resolve': { dismiss: true },
   'POST /xiaoqu/{id}/rooms': { rooms: [{ building: '2', unit: '1', room: '201', area: 70 }] },
   'PUT /calendar/overrides': { days: [{ date: '2031-01-02', kind: 'holiday' }] },
+  'POST /routing-rules': { category: '电梯', areaId: w.home.community.id, handlerStaffId: w.officer.id },
 })
 
 describe('role × route matrix', () => {

@@ -229,14 +229,17 @@ describe('workingDaysBetween', () => {
 })
 
 describe('knowsYear and missingNextYearWarning', () => {
-  it('knows the years chinese-days ships, and years with overrides', () => {
+  it('knows the years chinese-days ships, and years whose notice an admin entered', () => {
     expect(cal.knowsYear(2026)).toBe(true)
     expect(cal.knowsYear(2004)).toBe(true)
     expect(cal.knowsYear(2003)).toBe(false)
     expect(cal.knowsYear(2035)).toBe(false)
+    // A single override is not the year's notice.
     const with2035 = createWorkCalendar({ overrides: [{ date: '2035-05-02', kind: 'holiday' }] })
-    expect(with2035.knowsYear(2035)).toBe(true)
-    expect(with2035.knowsYear(2034)).toBe(false)
+    expect(with2035.knowsYear(2035)).toBe(false)
+    const notice2035 = createWorkCalendar({ noticeYears: [2035] })
+    expect(notice2035.knowsYear(2035)).toBe(true)
+    expect(notice2035.knowsYear(2034)).toBe(false)
   })
 
   // chinese-days 1.5.7 ships 2004–2026; when an update adds 2027, move these dates on a year.
@@ -245,15 +248,19 @@ describe('knowsYear and missingNextYearWarning', () => {
     expect(missingNextYearWarning(cal, fromShanghai('2026-11-30', 23, 59))).toBeNull()
     expect(missingNextYearWarning(cal, new Date('2026-11-30T16:00:00Z'))).toContain('2027') // 12-01 00:00 Shanghai
     const warning = missingNextYearWarning(cal, fromShanghai('2026-12-01', 9))
-    expect(warning).toMatch(/holiday overrides for 2027 via the API/)
+    expect(warning).toMatch(/notice for 2027 has not been entered/)
+    expect(warning).toContain('/console/calendar')
     expect(missingNextYearWarning(cal, fromShanghai('2026-12-31', 23))).toContain('2027')
-    expect(missingNextYearWarning(cal, fromShanghai('2034-12-01', 9))).toMatch(/overrides for 2035/)
+    expect(missingNextYearWarning(cal, fromShanghai('2034-12-01', 9))).toMatch(/notice for 2034 and 2035/)
   })
 
-  it('stays quiet once an override covers next year, and in other months', () => {
-    const with2027 = createWorkCalendar({ overrides: [{ date: '2027-01-01', kind: 'holiday' }] })
+  it('keeps warning through a year whose notice is missing, and stops once it is entered', () => {
+    expect(missingNextYearWarning(cal, fromShanghai('2034-06-01', 9))).toMatch(/notice for 2034 has/)
+    const with2027 = createWorkCalendar({ noticeYears: [2027] })
     expect(missingNextYearWarning(with2027, fromShanghai('2026-12-01', 9))).toBeNull()
+    expect(missingNextYearWarning(with2027, fromShanghai('2027-06-01', 9))).toBeNull()
+    expect(missingNextYearWarning(with2027, fromShanghai('2027-12-01', 9))).toMatch(/notice for 2028 has/)
     expect(missingNextYearWarning(cal, fromShanghai('2025-12-01', 9))).toBeNull() // 2026 is shipped
-    expect(missingNextYearWarning(cal, fromShanghai('2034-06-01', 9))).toBeNull()
+    expect(missingNextYearWarning(cal, fromShanghai('2026-06-01', 9))).toBeNull()
   })
 })
