@@ -1,19 +1,18 @@
 import cron from 'node-cron'
 import type { Deps } from '../core/shared/deps'
 import { missingNextYearWarning } from '../core/sla/calendar'
-import { listOverrides } from '../core/sla/calendar-store'
+import { reloadCalendar } from '../core/sla/calendar-store'
 
-/** Every morning from 1 December on: warn while next year's holiday calendar is still missing. */
 /**
- * Every five minutes: reload admins' calendar overrides, so an override entered on one instance reaches
- * the others' deadlines without a restart.
+ * Every five minutes: reload admins' calendar overrides and entered notices, so what is entered on one
+ * instance reaches the others' deadlines and warnings without a restart.
  */
 export function registerCalendarReloadJob(deps: Pick<Deps, 'calendar' | 'db' | 'log'>) {
   return cron.schedule(
     '*/5 * * * *',
     async () => {
       try {
-        deps.calendar.reload(await listOverrides(deps.db))
+        await reloadCalendar(deps)
       } catch (error) {
         deps.log.error('calendar reload failed', { err: error })
       }
@@ -22,6 +21,7 @@ export function registerCalendarReloadJob(deps: Pick<Deps, 'calendar' | 'db' | '
   )
 }
 
+/** Every morning: warn while this year's or (from 1 December) next year's State Council notice is missing. */
 export function registerCalendarCheckJob(deps: Pick<Deps, 'calendar' | 'clock' | 'log'>) {
   return cron.schedule(
     '0 9 * * *',

@@ -4,6 +4,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Deps } from '../../core/shared/deps'
 import { retryAfterSeconds } from '../../core/shared/rate-limit'
+import { missingNoticeYears } from '../../core/sla/calendar'
 import { authenticate } from '../../core/staff/staff.usecases'
 import { isConsoleUploadPath } from '../body-limits'
 import { createErrorHandler } from '../errors'
@@ -172,6 +173,8 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
   app.use('*', (c, next) => (c.req.path === `${consolePath}/login` ? next() : guard(c, next)))
   app.use('*', async (c, next) => {
     c.set('bot', options.bot?.status())
+    if (c.get('staff')?.role === 'admin')
+      c.set('calendarMissing', missingNoticeYears(deps.calendar, deps.clock.now()))
     await next()
   })
 

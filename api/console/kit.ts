@@ -22,7 +22,12 @@ export type StaffActor = Actor & { kind: 'staff' }
 export const render = async (c: Context, page: Page, status: ContentfulStatusCode = 200) =>
   c.html(`<!DOCTYPE html>${await page}`, status)
 
-export const viewerOf = (c: C): Viewer => ({ staff: c.get('staff'), csrf: c.get('csrf'), bot: c.get('bot') })
+export const viewerOf = (c: C): Viewer => ({
+  staff: c.get('staff'),
+  csrf: c.get('csrf'),
+  bot: c.get('bot'),
+  calendarMissing: c.get('calendarMissing'),
+})
 export const actorOf = (c: C): StaffActor => ({ kind: 'staff', staff: c.get('staff'), via: 'console' })
 export const statusOf = (error: AppError) => error.status as ContentfulStatusCode
 

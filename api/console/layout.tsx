@@ -117,6 +117,8 @@ export interface Viewer {
   csrf: string
   /** The bot's connection, for the banner shown on every page while it is down. */
   bot?: BotStatus
+  /** Admins: years whose holiday notice is missing, for the banner. */
+  calendarMissing?: number[]
 }
 
 export const CsrfField = (props: { token: string }) => (
@@ -185,6 +187,13 @@ export function Layout(props: {
       <main>
         {botDown(props.viewer.bot) ? (
           <BotBanner status={props.viewer.bot} admin={props.viewer.staff.role === 'admin'} />
+        ) : null}
+        {props.viewer.calendarMissing?.length && props.active !== 'calendar' ? (
+          <div class="msg warn" role="status">
+            尚未录入 {props.viewer.calendarMissing.join('、')}{' '}
+            年的国务院放假安排：期限暂按法定节假日估算，调休上班日未计入。
+            <a href={`${consolePath}/calendar`}>去录入</a>
+          </div>
         ) : null}
         <Messages error={props.error} notice={props.notice} />
         {props.children}

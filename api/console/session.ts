@@ -29,6 +29,8 @@ export type ConsoleEnv = {
     csrf: string
     /** The bot's connection as this request found it (absent in API-only setups). */
     bot?: BotStatus
+    /** Admins only: years whose State Council holiday notice is still missing (the calendar estimates them). */
+    calendarMissing?: number[]
   }
 }
 

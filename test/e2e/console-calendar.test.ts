@@ -51,6 +51,10 @@ describe.each(drivers)('console: the working calendar (工作日历) on %s', (dr
       /2027-02-05<\/td><td data-label="星期">星期五<\/td><td data-label="节日">春节<\/td><td data-label="依据">法定/,
     )
     expect(page.html).toContain('action="/console/calendar/2027"')
+    // Every other page of an admin carries the banner pointing here; an officer's does not.
+    const inbox = await admin.open('/console')
+    expect(inbox.html).toContain('尚未录入 2027 年的国务院放假安排')
+    expect(inbox.html).toContain('href="/console/calendar"')
 
     // A request on Thursday 4 February 2027: 春节 takes 5–8 February, so the answer is due Tuesday the 9th.
     const world = await makeWorld(deps)
@@ -95,6 +99,7 @@ describe.each(drivers)('console: the working calendar (工作日历) on %s', (dr
     expect(sh((await fileIn(deps, world)).responseDueAt)).toBe('2027-02-14 10:00') // the make-up Sunday
     deps.clock.set(fromShanghai('2026-12-01', 9))
 
+    expect((await admin.open('/console')).html).not.toContain('国务院放假安排')
     const after = await admin.open(saved.location!)
     expect(after.html).toContain('已保存这一年的国务院放假通知')
     expect(after.html).not.toContain('2027 年的国务院放假通知尚未录入')
