@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
+import { createTaskByHand } from '../../core/projects/projects.tasks'
 import {
   createProject,
-  findProject,
   listProjects,
   moveStage,
   type ProjectRow,
@@ -11,10 +11,8 @@ import {
   updateProject,
 } from '../../core/projects/projects.usecases'
 import type { Deps } from '../../core/shared/deps'
-import { invalid } from '../../core/shared/errors'
 import {
   completeTask,
-  createTask,
   extendTask,
   findTask,
   openTasksOf,
@@ -344,21 +342,13 @@ export function registerProjectRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
     .openapi(routes.createTask, async (c) => {
       const b = c.req.valid('json')
       const task = after(
-        await tx(async (ctx) => {
-          const project = b.projectNumber ? await findProject(ctx.db, b.projectNumber) : undefined
-          const xiaoquId = project?.xiaoquId ?? b.xiaoquId
-          if (!xiaoquId) {
-            throw invalid('tasks.place_required', '请指定任务所属的小区（xiaoquId）或项目（projectNumber）。')
-          }
-          return createTask(ctx, staffActor(c.get('staff')), {
+        await tx((ctx) =>
+          createTaskByHand(ctx, staffActor(c.get('staff')), {
             ...b,
-            xiaoquId,
-            projectId: project?.id ?? null,
             dueAt: date(b.dueAt),
             remindAt: date(b.remindAt),
-            stage: project?.stage ?? null,
-          })
-        }),
+          }),
+        ),
       )
       return c.json(taskDto(task!), 201)
     })

@@ -1,5 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { getXiaoquForStaff } from '../../core/areas/areas.usecases'
+import { feedbackExport } from '../../core/data/exports'
+import { downloadHeaders, toCsv } from '../../core/data/spreadsheet'
 import {
   cancelPublicity,
   createPublicity,
@@ -8,11 +10,8 @@ import {
   type PublicityRow,
   publishPublicity,
   recordReview,
-  seesFeedbackNames,
 } from '../../core/notices/publicity.usecases'
-import { csvCell } from '../../core/shared/csv'
 import type { Deps } from '../../core/shared/deps'
-import { formatShanghaiFull } from '../../core/shared/time'
 import type { DbOrTx } from '../../db/client'
 import { publicityStatuses } from '../../db/schema'
 import { type ApiEnv, staffActor } from '../auth'
@@ -232,21 +231,9 @@ export function registerPublicityRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
       const p = await visible(viewer, c.req.valid('param').number)
       const rows = await listFeedback(db, viewer, p.id)
       if (c.req.valid('query').format === 'csv') {
-        // Property staff get no 居民 column: they read what was said, not who said it.
-        const named = seesFeedbackNames(viewer)
-        const lines = [
-          named ? '序号,居民,类别,意见,时间' : '序号,类别,意见,时间',
-          ...rows.map((r, i) =>
-            [String(i + 1), ...(named ? [r.name ?? ''] : []), r.category, r.text, formatShanghaiFull(r.at)]
-              .map(csvCell)
-              .join(','),
-          ),
-        ]
-        // The BOM lets Excel open the Chinese text as UTF-8.
-        return c.text(`\uFEFF${lines.join('\r\n')}\r\n`, 200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="${p.number}-feedback.csv"`,
-        })
+        // The same file as /exports/feedback.csv (property staff get no 居民 column).
+        const file = await feedbackExport(db, { kind: 'staff', staff: viewer, via: 'api' }, p.number)
+        return c.text(toCsv(file.table), 200, downloadHeaders(file.name, 'csv', file.asciiName))
       }
       return c.json({ items: rows.map((r) => ({ ...r, at: r.at.toISOString() })) }, 200)
     })
