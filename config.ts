@@ -219,7 +219,10 @@ export interface Config {
   taskTemplates: TaskTemplates
   /** Named consent rules stricter than the Civil Code that a campaign may choose. */
   consentLocalRules: LocalRules
-  /** The year's targets (work plan 一(一)): projects started and completed, fixed-asset investment in 元. */
+  /**
+   * The year's targets (work plan 一(一)): projects started and completed, fixed-asset investment in 元. Only the
+   * fallback: targets an admin sets in /console/settings are stored in the database and win (core/settings).
+   */
   yearTargets: Record<string, { started: number; completed: number; investmentYuan: string }>
   /** The largest file a notice may carry, in bytes. */
   attachmentMaxBytes: number

@@ -1,14 +1,13 @@
 import type { CampaignRow, turnout } from '../../core/consent/campaigns'
-import type { pendingClaims } from '../../core/consent/households'
 import { describeThreshold, matterNames, meets } from '../../core/consent/rules'
-import { maskPhone } from '../../core/people/residents'
 import { ballotChoices, type ConsentResult, type Threshold } from '../../db/schema'
 import { time } from './format'
-import { CsrfField, Layout, Table, Tag, type Viewer } from './layout'
+import { CsrfField, DataTable, Layout, type Viewer } from './layout'
 import { consolePath } from './session'
 
+export { claimsHref } from './consent-claims.page'
+
 export const campaignHref = (number: string) => `${consolePath}/campaigns/${encodeURIComponent(number)}`
-export const claimsHref = `${consolePath}/claims`
 
 export const campaignStatusNames: Record<CampaignRow['status'], string> = {
   scheduled: '未开始',
@@ -40,53 +39,7 @@ const Met = (props: { met: boolean }) =>
 // ---------------------------------------------------------------------------------------------------------
 // The list
 
-export function CampaignsPage(props: {
-  viewer: Viewer
-  rows: { campaign: CampaignRow; xiaoquName: string }[]
-}) {
-  return (
-    <Layout title="征询表决" viewer={props.viewer} active="campaigns">
-      <h1>征询表决（{props.rows.length} 项）</h1>
-      <p class="muted">
-        辖区内的业主共同决定事项（民法典第二百七十八条），最新的在前。业主在微信私聊投票，纸质票和现场票由工作人员在详情页录入。
-      </p>
-      <Table
-        head={['编号', '范围', '事项', '状态', '投票时间']}
-        rows={props.rows}
-        empty="辖区内还没有征询。"
-        row={({ campaign, xiaoquName }) => (
-          <tr>
-            <td>
-              <a href={campaignHref(campaign.number)}>{campaign.number}</a>
-            </td>
-            <td>
-              {campaign.scopeName}
-              {campaign.scopeName.startsWith(xiaoquName) ? null : <div class="muted">{xiaoquName}</div>}
-            </td>
-            <td>
-              {matterNames[campaign.matter]}
-              <div class="muted">{campaign.question}</div>
-            </td>
-            <td>
-              {campaignStatusNames[campaign.status]}
-              {campaign.status === 'closed' && campaign.result ? (
-                <>
-                  {' '}
-                  <Outcome passed={campaign.result.passed} />
-                </>
-              ) : null}
-            </td>
-            <td>
-              {time(campaign.opensAt)} 至 {time(campaign.closesAt)}
-            </td>
-          </tr>
-        )}
-      />
-    </Layout>
-  )
-}
-
-const Outcome = (props: { passed: boolean }) =>
+export const Outcome = (props: { passed: boolean }) =>
   props.passed ? <span class="badge ok">通过</span> : <span class="badge late">未通过</span>
 
 // ---------------------------------------------------------------------------------------------------------
@@ -141,24 +94,24 @@ function Figures(props: { rule: CampaignRow['rule']; figures: ConsentResult }) {
     },
   ]
   return (
-    <Table
-      head={['指标', { num: '目前' }, '基数', '要求', { num: '至少需要' }, '状态']}
+    <DataTable
+      label="表决指标"
+      columns={[
+        { head: '指标', cell: (r) => r.label },
+        { head: '目前', cell: (r) => r.show(r.part), num: true },
+        { head: '基数', cell: (r) => r.base },
+        { head: '要求', cell: (r) => describeThreshold(r.t) },
+        {
+          head: '至少需要',
+          cell: (r) => {
+            const least = leastToMeet(r.whole, r.t)
+            return least === undefined ? '—' : r.show(least)
+          },
+          num: true,
+        },
+        { head: '状态', cell: (r) => <Met met={meets(r.part, r.whole, r.t)} /> },
+      ]}
       rows={rows}
-      row={(r) => {
-        const least = leastToMeet(r.whole, r.t)
-        return (
-          <tr>
-            <td>{r.label}</td>
-            <td class="num">{r.show(r.part)}</td>
-            <td>{r.base}</td>
-            <td>{describeThreshold(r.t)}</td>
-            <td class="num">{least === undefined ? '—' : r.show(least)}</td>
-            <td>
-              <Met met={meets(r.part, r.whole, r.t)} />
-            </td>
-          </tr>
-        )
-      }}
     />
   )
 }
@@ -288,23 +241,23 @@ export function CampaignPage(props: {
           <p class="muted">
             同一户的几位业主在微信里的最后选择不同：以最后一张票为准，请与这户核实。这里只列房号和各票的选择。
           </p>
-          <Table
-            head={['房屋', '各票（按投票先后）']}
-            rows={conflicts}
-            empty="没有意见不一致的房屋。"
-            row={(conflict) => (
-              <tr>
-                <td>{conflict.household}</td>
-                <td>
-                  {conflict.ballots
+          <DataTable
+            label="意见不一致的房屋"
+            columns={[
+              { head: '房屋', cell: (conflict) => conflict.household },
+              {
+                head: '各票（按投票先后）',
+                cell: (conflict) =>
+                  conflict.ballots
                     .map(
                       (b) =>
                         `${b.choice}（${ballotChannelNames[b.channel] ?? b.channel}，${time(new Date(b.at))}）`,
                     )
-                    .join(' → ')}
-                </td>
-              </tr>
-            )}
+                    .join(' → '),
+              },
+            ]}
+            rows={conflicts}
+            empty="没有意见不一致的房屋。"
           />
         </>
       ) : null}
@@ -379,74 +332,6 @@ export function CampaignPage(props: {
       <p>
         <a href={`${consolePath}/campaigns`}>← 返回征询表决</a>
       </p>
-    </Layout>
-  )
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Household claims
-
-type Claim = Awaited<ReturnType<typeof pendingClaims>>[number]
-
-export function ClaimsPage(props: { viewer: Viewer; rows: Claim[]; error?: string; notice?: string }) {
-  const action = `${claimsHref}/decide`
-  return (
-    <Layout title="房屋认证" viewer={props.viewer} active="claims" error={props.error} notice={props.notice}>
-      <h1>待核实的房屋认证（{props.rows.length} 条）</h1>
-      <p class="muted">
-        居民在微信私聊发“认证
-        楼栋单元房号”申请。请对照登记的业主核实后通过；通过后即可参加征询投票。结果会私聊告知居民，并记入审计日志。
-      </p>
-      <Table
-        head={['小区', '房屋', '申请人', '登记业主', '业主电话', '申请时间', '通过', '不通过']}
-        rows={props.rows}
-        empty="没有待核实的认证申请。"
-        row={(r) => {
-          const ids = (
-            <>
-              <CsrfField token={props.viewer.csrf} />
-              <input type="hidden" name="residentId" value={String(r.residentId)} />
-              <input type="hidden" name="householdId" value={String(r.householdId)} />
-            </>
-          )
-          return (
-            <tr>
-              <td>{r.xiaoquName}</td>
-              <td>
-                {r.building}
-                {r.unit}
-                {r.room}
-              </td>
-              <td>{r.residentName}</td>
-              <td>
-                {r.ownerName ?? '（未登记）'}
-                <Tag show={r.ownerName && r.ownerName === r.residentName} class="ok">
-                  同名
-                </Tag>
-              </td>
-              <td>{maskPhone(r.ownerPhone) ?? '—'}</td>
-              <td>{time(r.claimedAt)}</td>
-              <td>
-                <form method="post" action={action} class="inline">
-                  {ids}
-                  <input type="hidden" name="decision" value="approve" />
-                  <button type="submit">通过</button>
-                </form>
-              </td>
-              <td>
-                <form method="post" action={action} class="inline">
-                  {ids}
-                  <input type="hidden" name="decision" value="reject" />
-                  <input type="text" name="note" maxlength={200} placeholder="原因（可选，告知居民）" />
-                  <button type="submit" class="secondary">
-                    不通过
-                  </button>
-                </form>
-              </td>
-            </tr>
-          )
-        }}
-      />
     </Layout>
   )
 }

@@ -1,7 +1,9 @@
 import type { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { listXiaoqu } from '../../core/areas/areas.usecases'
 import {
   cancelCampaign,
+  createCampaign,
   enterBallot,
   exportBallots,
   listCampaigns,
@@ -10,22 +12,29 @@ import {
 import { decideClaim, pendingClaims } from '../../core/consent/households'
 import { assertRole, type StaffRole } from '../../core/shared/actor'
 import { invalid, isAppError, notFound } from '../../core/shared/errors'
-import { type BallotChoice, ballotChoices } from '../../db/schema'
+import { type BallotChoice, ballotChoices, type ConsentMatter, consentMatters } from '../../db/schema'
+import { type BallotFormValues, CampaignPage, campaignHref } from './consent.page'
+import { ClaimsPage, claimsHref } from './consent-claims.page'
+import type { CampaignFormValues } from './consent-create.page'
+import { CampaignsPage } from './consent-list.page'
 import {
-  type BallotFormValues,
-  CampaignPage,
-  CampaignsPage,
-  ClaimsPage,
-  campaignHref,
-  claimsHref,
-} from './consent.page'
-import { actorOf, type C, type ConsoleKit, field, noticeReader, render, statusOf, viewerOf } from './kit'
+  actorOf,
+  type C,
+  type ConsoleKit,
+  field,
+  noticeReader,
+  render,
+  shanghaiInput,
+  statusOf,
+  viewerOf,
+} from './kit'
 import type { ConsoleEnv } from './session'
 
 /** Who enters ballots, cancels campaigns and decides claims (the use cases' roles; admins always pass). */
 const actingRoles: readonly StaffRole[] = ['officer', 'community_worker']
 
 const noticeOf = noticeReader({
+  created: '征询已创建：到开始时间自动开始投票并在群里通知业主，截止时自动计票。',
   ballot: '已录入，这一户以最后一张票为准。',
   cancelled: '征询已取消。',
   approved: '已通过认证，已私聊告知居民。',
@@ -46,6 +55,42 @@ function idField(body: Record<string, unknown>, name: string) {
   return Number(value)
 }
 
+/** A datetime-local field read as Shanghai time, or a 400 naming the field. */
+function timeField(body: Record<string, unknown>, name: string, label: string) {
+  try {
+    return shanghaiInput(field(body, name, 20, label))
+  } catch {
+    throw invalid('console.bad_time', `请填写${label}时间，例如 2026-03-20 18:00。`)
+  }
+}
+
+/** The creation form's fields, checked as the API's schema checks them. */
+function campaignInput(body: Record<string, unknown>) {
+  const xiaoquId = field(body, 'xiaoquId', 10, '小区')
+  if (!xiaoquId || !/^\d{1,9}$/.test(xiaoquId)) throw invalid('console.xiaoqu_required', '请选择小区。')
+  const matter = field(body, 'matter', 40, '表决事项')
+  if (!matter || !consentMatters.includes(matter as ConsentMatter)) {
+    throw invalid('console.matter_required', '请选择表决事项。')
+  }
+  const question = field(body, 'question', 1000, '征询事项')
+  if (!question) throw invalid('campaigns.question_required', '请填写征询事项。')
+  const projectNumber = field(body, 'projectNumber', 12, '项目编号')
+  if (projectNumber && !/^[Pp]\d{1,9}$/.test(projectNumber)) {
+    throw invalid('console.bad_project_number', '项目编号形如 P101，不关联项目请留空。')
+  }
+  return {
+    xiaoquId: Number(xiaoquId),
+    building: field(body, 'building', 30, '楼栋'),
+    unit: field(body, 'unit', 30, '单元'),
+    matter: matter as ConsentMatter,
+    localRule: field(body, 'localRule', 30, '本地规则'),
+    question,
+    opensAt: timeField(body, 'opensAt', '开始投票'),
+    closesAt: timeField(body, 'closesAt', '截止投票'),
+    projectNumber: projectNumber?.toUpperCase(),
+  }
+}
+
 /** 征询表决 and 房屋认证 (DESIGN §6): campaigns with live turnout, paper ballots, household claims. */
 export function registerConsentPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
   const { deps, mutate } = kit
@@ -59,9 +104,64 @@ export function registerConsentPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
   // ------------------------------------------------------------------------------------------------------
   // Campaigns
 
-  app.get('/campaigns', async (c) => {
-    const rows = await listCampaigns(db, c.get('staff').scopePath, 200)
-    return render(c, <CampaignsPage viewer={viewerOf(c)} rows={rows} />)
+  const campaignsPage = async (
+    c: C,
+    options: {
+      error?: string
+      notice?: string
+      values?: CampaignFormValues
+      status?: ContentfulStatusCode
+    } = {},
+  ) => {
+    const scope = c.get('staff').scopePath
+    const rows = await listCampaigns(db, scope, 200)
+    const create = canAct(c)
+      ? {
+          xiaoqu: await listXiaoqu(db, scope),
+          localRules: Object.keys(deps.config.consentLocalRules),
+          values: options.values,
+        }
+      : undefined
+    return render(
+      c,
+      <CampaignsPage
+        viewer={viewerOf(c)}
+        rows={rows}
+        create={create}
+        error={options.error}
+        notice={options.notice}
+      />,
+      options.status ?? 200,
+    )
+  }
+
+  app.get('/campaigns', (c) => campaignsPage(c, { notice: noticeOf(c) }))
+
+  app.post('/campaigns', async (c) => {
+    const body = await c.req.parseBody()
+    const text = (name: string, max: number) =>
+      typeof body[name] === 'string' ? (body[name] as string).trim().slice(0, max) : ''
+    const values: CampaignFormValues = {
+      xiaoquId: text('xiaoquId', 10),
+      building: text('building', 30),
+      unit: text('unit', 30),
+      matter: text('matter', 40),
+      localRule: text('localRule', 30),
+      question: text('question', 1000),
+      opensAt: text('opensAt', 20),
+      closesAt: text('closesAt', 20),
+      projectNumber: text('projectNumber', 12),
+    }
+    let number: string
+    try {
+      const input = campaignInput(body)
+      const campaign = await mutate((ctx) => createCampaign(ctx, actorOf(c), input))
+      number = campaign.number
+    } catch (error) {
+      if (!isAppError(error)) throw error
+      return campaignsPage(c, { error: error.message, values, status: statusOf(error) })
+    }
+    return c.redirect(`${campaignHref(number)}?ok=created`, 303)
   })
 
   const campaignPage = async (

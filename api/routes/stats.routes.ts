@@ -48,10 +48,10 @@ export const StatsSchema = z
       total: count,
       started: count,
       completed: count,
-      targets: z
-        .object({ started: count, completed: count, investmentYuan: z.string() })
-        .nullable()
-        .openapi({ description: "The year's targets from YEAR_TARGETS; null when none are set" }),
+      targets: z.object({ started: count, completed: count, investmentYuan: z.string() }).nullable().openapi({
+        description:
+          "The year's targets as stored in the database (settings `year_targets`, edited in /console/settings), else from YEAR_TARGETS; null when none are set",
+      }),
       startedRate: rate.openapi({ description: 'started / targets.started (may exceed 1)' }),
       completedRate: rate.openapi({ description: 'completed / targets.completed (may exceed 1)' }),
       investment: z.object({ plannedYuan: yuan, actualYuan: yuan, targetYuan: yuan.nullable() }),
@@ -76,6 +76,26 @@ export const StatsSchema = z
         rated: count,
         satisfied: count,
       }),
+      byMonth: z
+        .array(
+          z.object({
+            month: z.number().int().min(1).max(12),
+            total: count,
+            responseRate: rate,
+            resolutionRate: rate,
+            satisfactionRate: rate,
+            respondedOnTime: count,
+            responseDue: count,
+            resolvedOnTime: count,
+            resolutionDue: count,
+            satisfied: count,
+            rated: count,
+          }),
+        )
+        .openapi({
+          description:
+            'The three rates for the requests filed in each Shanghai calendar month, January to December (always 12)',
+        }),
     }),
     overdueByOwner: z
       .array(
@@ -95,6 +115,27 @@ export const StatsSchema = z
       withPropertyManagement: count,
       propertyManagementRate: rate,
     }),
+    byArea: z
+      .array(
+        z.object({
+          id: z.number().int(),
+          kind: z.enum(['district', 'street', 'community', 'xiaoqu']),
+          name: z.string(),
+          path: z.string(),
+          projects: z.object({ total: count, started: count, completed: count }),
+          xiaoqu: z.object({
+            total: count,
+            withOwnersOrganisation: count,
+            ownersOrganisationRate: rate,
+            withPropertyManagement: count,
+            propertyManagementRate: rate,
+          }),
+        }),
+      )
+      .openapi({
+        description:
+          "The scope split by its child areas: the city by district, a district by street, a street by community, a community by xiaoqu (empty for a xiaoqu); each with the year's projects and its xiaoqu coverage",
+      }),
   })
   .openapi('Stats')
 

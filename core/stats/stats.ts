@@ -2,10 +2,14 @@ import { eq, type SQL, sql } from 'drizzle-orm'
 import type { Config } from '../../config'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { areas, type ProjectStage, projectStages, xiaoqu } from '../../db/schema'
+import { getYearTargets } from '../settings/year-targets'
 import { assertRole, assertScope, type StaffRow } from '../shared/actor'
 import type { Clock } from '../shared/clock'
 import { invalid, notFound } from '../shared/errors'
 import { fromShanghai } from '../sla/calendar'
+import { type AreaFigures, areaBreakdown, type MonthRates, monthlyRates } from './breakdown'
+
+export type { AreaFigures, MonthRates } from './breakdown'
 
 export interface StatsQuery {
   /** A Shanghai calendar year. */
@@ -60,6 +64,8 @@ export interface Stats {
       rated: number
       satisfied: number
     }
+    /** The same rates for the requests filed in each month, January to December. */
+    byMonth: MonthRates[]
   }
   overdueByOwner: OverdueOwner[]
   xiaoqu: {
@@ -69,6 +75,8 @@ export interface Stats {
     withPropertyManagement: number
     propertyManagementRate: number | null
   }
+  /** The scope split by its child areas (districts, streets, communities or xiaoqu); empty for a xiaoqu. */
+  byArea: AreaFigures[]
 }
 
 /** Who may read the figures: everyone but property staff (admins always pass assertRole). */
@@ -127,7 +135,7 @@ async function resolveScope(
 }
 
 /**
- * 统计: a year's projects against the year's targets, request response/resolution/satisfaction rates, what is
+ * 统计: a year's projects against the year's targets (stored in the database, see core/settings), request response/resolution/satisfaction rates, what is
  * overdue right now by owner, and owners' organisation and property management coverage of the xiaoqu.
  * Every figure is aggregated in SQL; money stays numeric end to end.
  */
@@ -143,8 +151,9 @@ export async function getStats(ctx: StatsCtx, viewer: StaffRow, query: StatsQuer
   const inScope = (path: SQL): SQL =>
     scope.path === null ? sql`true` : sql`${path} like ${`${scope.path}%`}`
 
-  const [projectRows, stageRows, requestRows, overdueRows, xiaoquRows] = await Promise.all([
-    db.execute(sql`
+  const [projectRows, stageRows, requestRows, overdueRows, xiaoquRows, byMonth, byArea, yearTargets] =
+    await Promise.all([
+      db.execute(sql`
       select count(*)::int as total,
              count(p.started_at)::int as started,
              count(p.completed_at)::int as completed,
@@ -153,13 +162,13 @@ export async function getStats(ctx: StatsCtx, viewer: StaffRow, query: StatsQuer
         from projects p
         join xiaoqu x on x.id = p.xiaoqu_id
        where p.year = ${query.year} and ${inScope(sql`x.path`)}`),
-    db.execute(sql`
+      db.execute(sql`
       select p.stage, count(*)::int as n
         from projects p
         join xiaoqu x on x.id = p.xiaoqu_id
        where p.year = ${query.year} and ${inScope(sql`x.path`)}
        group by p.stage`),
-    db.execute(sql`
+      db.execute(sql`
       select count(*)::int as total,
              count(r.responded_at)::int as responded,
              count(*) filter (where r.responded_at <= r.response_due_at)::int as responded_on_time,
@@ -175,7 +184,7 @@ export async function getStats(ctx: StatsCtx, viewer: StaffRow, query: StatsQuer
         left join xiaoqu x on x.id = r.xiaoqu_id
        where r.created_at >= ${from}::timestamptz and r.created_at < ${to}::timestamptz
          and ${inScope(sql`x.path`)}`),
-    db.execute(sql`
+      db.execute(sql`
       with items as (
         select case when r.assignee_staff_id is null then 'none' else 'staff' end as kind,
                r.assignee_staff_id as owner_id,
@@ -203,14 +212,17 @@ export async function getStats(ctx: StatsCtx, viewer: StaffRow, query: StatsQuer
         left join organisations o on i.kind = 'organisation' and o.id = i.owner_id
        group by i.kind, i.owner_id, s.name, o.name
        order by count(*) desc, i.kind, i.owner_id`),
-    db.execute(sql`
+      db.execute(sql`
       select count(*)::int as total,
              count(oo.xiaoqu_id)::int as with_oo,
              count(x.property_company_id)::int as with_pm
         from xiaoqu x
         left join owners_organisations oo on oo.xiaoqu_id = x.id
        where ${inScope(sql`x.path`)}`),
-  ])
+      monthlyRates(db, { year: query.year, now, inScope, rate }),
+      areaBreakdown(db, { year: query.year, scopePath: scope.path, rate }),
+      getYearTargets(ctx),
+    ])
 
   const p = rowsOf<{ total: number; started: number; completed: number; planned: string; actual: string }>(
     projectRows,
@@ -220,7 +232,7 @@ export async function getStats(ctx: StatsCtx, viewer: StaffRow, query: StatsQuer
   const r = rowsOf<Record<string, number>>(requestRows)[0]!
   const n = (key: string) => Number(r[key] ?? 0)
   const x = rowsOf<{ total: number; with_oo: number; with_pm: number }>(xiaoquRows)[0]!
-  const targets = ctx.config.yearTargets[String(query.year)] ?? null
+  const targets = yearTargets[String(query.year)] ?? null
   const started = Number(p.started)
   const completed = Number(p.completed)
   const xiaoquTotal = Number(x.total)
@@ -257,6 +269,7 @@ export async function getStats(ctx: StatsCtx, viewer: StaffRow, query: StatsQuer
         rated: n('rated'),
         satisfied: n('satisfied'),
       },
+      byMonth,
     },
     overdueByOwner: rowsOf<{
       kind: OverdueOwner['ownerKind']
@@ -278,5 +291,6 @@ export async function getStats(ctx: StatsCtx, viewer: StaffRow, query: StatsQuer
       withPropertyManagement: Number(x.with_pm),
       propertyManagementRate: rate(Number(x.with_pm), xiaoquTotal),
     },
+    byArea,
   }
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { and, asc, eq, like } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { advanceCampaigns } from '../../core/consent/campaigns'
-import { ballots, campaigns, outbox, residentHouseholds } from '../../db/schema'
+import { legalRule } from '../../core/consent/rules'
+import { auditLog, ballots, campaigns, outbox, residentHouseholds } from '../../db/schema'
 import { say } from '../support/chat'
 import { makeResident, twoBuildingsCsv } from '../support/consent'
 import { Browser, type ConsoleApp, consoleSuite, csrfOf } from '../support/console'
@@ -181,7 +182,9 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     expect(page.html).toContain('150.38㎡')
     // 101: the wife's 反对 and the husband's 同意, as choices only.
     expect(page.html).toContain('意见不一致的房屋（1 户）')
-    expect(page.html).toMatch(/<td>3号楼1单元101<\/td><td>反对（微信，[^<]*） → 同意（微信，[^<]*）<\/td>/)
+    expect(page.html).toMatch(
+      /<td data-label="房屋">3号楼1单元101<\/td><td data-label="各票（按投票先后）">反对（微信，[^<]*） → 同意（微信，[^<]*）<\/td>/,
+    )
     nameless(page.html)
     expect(page.html).not.toContain('<script')
 
@@ -237,8 +240,8 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     expect(after.html).toContain('已录入，这一户以最后一张票为准')
     expect(after.html).toContain('名册 4 户，已收到 1 张票')
     // 赵 (104, 40.25㎡) takes part and agrees: 1 of 3 owners.
-    expect(after.html).toContain('<td class="num">40.25㎡</td>')
-    expect(after.html).toContain('<td class="num">1 人</td>')
+    expect(after.html).toContain('<td data-label="目前" class="num">40.25㎡</td>')
+    expect(after.html).toContain('<td data-label="目前" class="num">1 人</td>')
     nameless(after.html)
   })
 
@@ -428,6 +431,124 @@ describe.each(drivers)('console: consent campaigns and household claims on %s', 
     const theirs = await (await loginPropertyStaff(world.xiaoqu.id)).open('/console/claims')
     expect(theirs.status).toBe(403)
     expect(theirs.html).not.toContain('钱先生')
+  })
+
+  /** The creation form's fields for a 3号楼 vote on 加装电梯, open now until Thursday 18:00. */
+  const newCampaign = (xiaoquId: number) => ({
+    xiaoquId: String(xiaoquId),
+    building: '3',
+    unit: '',
+    matter: 'rebuild',
+    question: '是否同意3号楼加装电梯（控制台发起）',
+    opensAt: '2026-03-02T10:00',
+    closesAt: '2026-03-05T18:00',
+    projectNumber: '',
+  })
+
+  it('creates a campaign from the console with the matter’s rule; it opens and takes a paper ballot', async () => {
+    const world = await setup()
+    const browser = await login(world.officer.token)
+    const list = await browser.open('/console/campaigns')
+    expect(list.html).toContain('发起征询')
+    expect(list.html).toContain(`<option value="${world.xiaoqu.id}">${world.xiaoqu.name}`)
+    expect(list.html).toContain('（七）改建、重建建筑物及其附属设施（如加装电梯）</option>')
+
+    const created = await browser.post(list, '/console/campaigns', newCampaign(world.xiaoqu.id))
+    expect(created.status, created.html).toBe(303)
+    const z = /^\/console\/campaigns\/(Z\d+)\?ok=created$/.exec(created.location ?? '')?.[1]
+    expect(z, created.location ?? '').toBeDefined()
+    const row = await campaignRow(z!)
+    expect(row).toMatchObject({
+      xiaoquId: world.xiaoqu.id,
+      scopeName: `${world.xiaoqu.name} 3号楼`,
+      matter: 'rebuild',
+      question: '是否同意3号楼加装电梯（控制台发起）',
+      localRule: null,
+      createdBy: world.officer.staff.id,
+      status: 'scheduled',
+    })
+    // 加装电梯 is item (七): three quarters of the participating area and owners, with a 2/3 quorum.
+    expect(row.rule).toEqual(legalRule('rebuild'))
+    expect(row.rule.passArea).toEqual({ num: 3, den: 4, inclusive: true })
+    expect(row.opensAt).toEqual(shanghai('2026-03-02T10:00:00'))
+    expect(row.closesAt).toEqual(shanghai('2026-03-05T18:00:00'))
+    const audits = await deps.db.select().from(auditLog).where(eq(auditLog.entityId, z!))
+    expect(audits.map((a) => a.action)).toContain('campaign.create')
+    const page = await browser.open(created.location!)
+    expect(page.html).toContain('征询已创建')
+    expect(page.html).toContain('同意的专有部分面积达参与表决面积的3/4以上')
+
+    await deps.db.transaction((tx) => advanceCampaigns({ ...deps, db: tx }))
+    expect((await campaignRow(z!)).status).toBe('open')
+    const open = await browser.open(`/console/campaigns/${z}`)
+    const entered = await browser.post(open, `/console/campaigns/${z}/ballots`, paperBallot)
+    expect(entered.status, entered.html).toBe(303)
+    const [ballot] = await ballotsOf(z!)
+    expect(ballot).toMatchObject({ choice: '同意', channel: 'paper', enteredBy: world.officer.staff.id })
+  })
+
+  it('refuses a bad campaign on the form with the reason, keeping what was typed, creating nothing', async () => {
+    const world = await setup()
+    const browser = await login(world.officer.token)
+    const list = await browser.open('/console/campaigns')
+    const count = async () =>
+      (await deps.db.select().from(campaigns).where(eq(campaigns.xiaoquId, world.xiaoqu.id))).length
+    const base = newCampaign(world.xiaoqu.id)
+    for (const [fields, status, message] of [
+      [{ matter: '' }, 400, '请选择表决事项'],
+      [{ matter: 'whatever' }, 400, '请选择表决事项'],
+      [{ xiaoquId: '' }, 400, '请选择小区'],
+      [{ question: ' ' }, 400, '请填写征询事项'],
+      [{ opensAt: '下周一' }, 400, '请填写开始投票时间'],
+      [{ closesAt: '2026-03-01T18:00' }, 400, '截止时间必须晚于开始时间'],
+      [{ unit: '1', building: '' }, 400, '按单元征询时请同时给出楼栋'],
+      [{ building: '9' }, 404, '没有9号楼'],
+      [{ projectNumber: 'abc' }, 400, '项目编号形如 P101'],
+      [{ localRule: '更严' }, 400, '的本地规则。可选'],
+    ] as const) {
+      const refused = await browser.post(list, '/console/campaigns', { ...base, ...fields })
+      expect(refused.status, JSON.stringify(fields)).toBe(status)
+      expect(refused.html).toContain(message)
+      // What was typed stays in the form.
+      if (!('question' in fields)) {
+        expect(refused.html).toContain('是否同意3号楼加装电梯（控制台发起）</textarea>')
+      }
+    }
+    expect(await count()).toBe(0)
+
+    // A xiaoqu outside the officer's scope.
+    const elsewhere = await makeWorld(deps)
+    const outside = await browser.post(list, '/console/campaigns', {
+      ...base,
+      xiaoquId: String(elsewhere.xiaoqu.id),
+    })
+    expect(outside.status).toBe(403)
+    expect(outside.html).toContain('不在您的管辖范围内')
+    // Property staff see no form and cannot post one.
+    const property = await loginPropertyStaff(world.xiaoqu.id)
+    const theirs = await property.open('/console/campaigns')
+    expect(theirs.html).not.toContain('发起征询')
+    const posted = await property.open('/console/campaigns', {
+      form: { _csrf: csrfOf(theirs.html, '/console/logout'), ...base },
+    })
+    expect(posted.status).toBe(403)
+    expect(await count()).toBe(0)
+  })
+
+  it('puts each claim in a card with 通过 and 不通过 inside it (a phone reaches both)', async () => {
+    const world = await setup()
+    const who = await claimant(world, '孙先生', '5号楼1单元101')
+    const browser = await login(world.officer.token)
+    const page = await browser.open('/console/claims')
+    expect(page.html).toContain('<table class="cards" aria-label="待核实的房屋认证">')
+    const cell = /<td data-label="核实" class="wide">([\s\S]*?)<\/td>/.exec(page.html)?.[1] ?? ''
+    expect(cell).toContain('>通过</button>')
+    expect(cell).toContain('>不通过</button>')
+    expect(cell).toContain('name="note"')
+    expect(page.html).toContain('<td data-label="申请人">孙先生</td>')
+    const [claim] = await claimsOf(who.id)
+    const done = await browser.post(page, '/console/claims/decide', decide(claim!, 'approve'))
+    expect(done.status).toBe(303)
   })
 
   it('sends the new pages to the login page without a session', async () => {

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createApi } from '../../api/app'
 import { createXiaoqu } from '../../core/areas/areas.usecases'
-import { getStats, rate, type Stats, yuanWithFen } from '../../core/stats/stats'
+import { getStats, type MonthRates, rate, type Stats, yuanWithFen } from '../../core/stats/stats'
 import {
   organisations,
   ownersOrganisations,
@@ -289,6 +289,31 @@ describe.each(drivers)('statistics on %s', (driver) => {
     return { a, b, a1, a2, a3, officerA, officerB, company: company! }
   }
 
+  /** A month's figures: nothing filed unless given, rates from the given counts. */
+  const month = (
+    m: number,
+    counts: Partial<Omit<MonthRates, 'month' | 'responseRate' | 'resolutionRate' | 'satisfactionRate'>> = {},
+  ): MonthRates => {
+    const c = {
+      total: 0,
+      respondedOnTime: 0,
+      responseDue: 0,
+      resolvedOnTime: 0,
+      resolutionDue: 0,
+      satisfied: 0,
+      rated: 0,
+      ...counts,
+    }
+    return {
+      month: m,
+      ...c,
+      responseRate: rate(c.respondedOnTime, c.responseDue),
+      resolutionRate: rate(c.resolvedOnTime, c.resolutionDue),
+      satisfactionRate: rate(c.satisfied, c.rated),
+    }
+  }
+  const emptyMonths = Array.from({ length: 12 }, (_, i) => month(i + 1))
+
   const zeroStages = {
     储备: 0,
     确认: 0,
@@ -334,6 +359,26 @@ describe.each(drivers)('statistics on %s', (driver) => {
           rated: 2,
           satisfied: 1,
         },
+        // r6 in January (Shanghai time); r1 and r2 in March; r5 in May; r3 and r4 in June; r7 is 2019's.
+        byMonth: emptyMonths.map((m) =>
+          m.month === 1
+            ? month(1, { total: 1, respondedOnTime: 1, responseDue: 1, resolvedOnTime: 1, resolutionDue: 1 })
+            : m.month === 3
+              ? month(3, {
+                  total: 2,
+                  respondedOnTime: 1,
+                  responseDue: 2,
+                  resolvedOnTime: 1,
+                  resolutionDue: 2,
+                  rated: 1,
+                  satisfied: 1,
+                })
+              : m.month === 5
+                ? month(5, { total: 1, respondedOnTime: 1, responseDue: 1, resolutionDue: 1, rated: 1 })
+                : m.month === 6
+                  ? month(6, { total: 2, responseDue: 1 })
+                  : m,
+        ),
       },
       overdueByOwner: [
         {
@@ -359,6 +404,23 @@ describe.each(drivers)('statistics on %s', (driver) => {
         withPropertyManagement: 1,
         propertyManagementRate: 0.3333,
       },
+      // The street's one community holds all of it.
+      byArea: [
+        {
+          id: w.a.community.id,
+          kind: 'community',
+          name: w.a.community.name,
+          path: w.a.community.path,
+          projects: { total: 3, started: 2, completed: 1 },
+          xiaoqu: {
+            total: 3,
+            withOwnersOrganisation: 2,
+            ownersOrganisationRate: 0.6667,
+            withPropertyManagement: 1,
+            propertyManagementRate: 0.3333,
+          },
+        },
+      ],
     }
     expect(stats).toEqual(expected)
 
@@ -371,6 +433,15 @@ describe.each(drivers)('statistics on %s', (driver) => {
     expect(byDistrict.body).toEqual({
       ...expected,
       scope: { path: w.a.district.path, name: w.a.district.name },
+      byArea: [
+        {
+          ...expected.byArea[0]!,
+          id: w.a.street.id,
+          kind: 'street',
+          name: w.a.street.name,
+          path: w.a.street.path,
+        },
+      ],
     })
 
     // Officer A with no area named sees their own street, the same figures.
@@ -436,6 +507,7 @@ describe.each(drivers)('statistics on %s', (driver) => {
         rated: 0,
         satisfied: 0,
       },
+      byMonth: emptyMonths,
     })
   })
 
@@ -468,6 +540,7 @@ describe.each(drivers)('statistics on %s', (driver) => {
     expect(mine.body.projects).toMatchObject({ total: 1, started: 1, completed: 0 })
     expect(mine.body.projects.investment.plannedYuan).toBe('1234567.89')
     expect(mine.body.xiaoqu).toMatchObject({ total: 1, withOwnersOrganisation: 1, withPropertyManagement: 1 })
+    expect(mine.body.byArea).toEqual([])
 
     const property = await makeStaff(deps, {
       name: uniqueId('物业'),
@@ -479,6 +552,20 @@ describe.each(drivers)('statistics on %s', (driver) => {
     const whole = await get<Stats>('/api/v1/stats?year=2020', deps.adminToken)
     expect(whole.status, whole.text).toBe(200)
     expect(whole.body.scope).toEqual({ path: null, name: '全市' })
+    // The city by district: every xiaoqu and project lies in exactly one district.
+    const sum = (pick: (area: Stats['byArea'][number]) => number) =>
+      whole.body.byArea.reduce((total, area) => total + pick(area), 0)
+    expect(whole.body.byArea.every((area) => area.kind === 'district')).toBe(true)
+    expect(whole.body.byArea.map((area) => area.id)).toContain(w.a.district.id)
+    expect(sum((area) => area.xiaoqu.total)).toBe(whole.body.xiaoqu.total)
+    expect(sum((area) => area.xiaoqu.withOwnersOrganisation)).toBe(whole.body.xiaoqu.withOwnersOrganisation)
+    expect(sum((area) => area.projects.started)).toBe(whole.body.projects.started)
+    expect(sum((area) => area.projects.total)).toBe(whole.body.projects.total)
+    // The months add up to the year.
+    expect(whole.body.requests.byMonth).toHaveLength(12)
+    expect(whole.body.requests.byMonth.reduce((total, m) => total + m.total, 0)).toBe(
+      whole.body.requests.total,
+    )
   })
 
   it('refuses a bad year, a wrong kind of area and an unknown area', async () => {
