@@ -12,7 +12,6 @@ type Ctx = Pick<Deps, 'clock' | 'config'> & { db: DbOrTx }
 
 export const maxReplyLength = 500
 
-
 /** What the resident reads: which request it answers, the officer's words, and who wrote them. */
 export const replyText = (request: repo.RequestRow, text: string, officerName: string) =>
   `关于您的诉求 ${request.number}（${excerpt(request.text, 16)}）：\n${text}\n——${officerName}`

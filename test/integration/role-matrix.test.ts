@@ -361,7 +361,12 @@ async function seed(deps: TestDeps) {
 
   const [routing] = await deps.db
     .insert(routingRules)
-    .values({ category: '照明', areaId: home.community.id, handlerStaffId: colleague.staff.id, createdAt: now })
+    .values({
+      category: '照明',
+      areaId: home.community.id,
+      handlerStaffId: colleague.staff.id,
+      createdAt: now,
+    })
     .returning()
 
   return {
