@@ -351,9 +351,15 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
     expect(result.text).toContain(createHash('sha256').update(csv, 'utf8').digest('hex'))
   })
 
-  it('serves the sandbox page', async () => {
+  it('serves the sandbox page, its script allowed by its hash and a link to the console', async () => {
     const res = await app.request('/sandbox')
     expect(res.status).toBe(200)
-    expect(await res.text()).toContain('/sandbox/api/say')
+    const page = await res.text()
+    expect(page).toContain('/sandbox/api/say')
+    expect(page).toContain('<a href="/console">')
+    const script = /<script>([\s\S]*?)<\/script>/.exec(page)![1]!
+    const { createHash } = await import('node:crypto')
+    const hash = createHash('sha256').update(script, 'utf8').digest('base64')
+    expect(res.headers.get('content-security-policy')).toContain(`script-src 'sha256-${hash}'`)
   })
 })
