@@ -3,7 +3,7 @@ import type { GroupFilters, ListedGroup } from '../../core/groups/groups.usecase
 import type { ListedIdentityIssue } from '../../core/groups/identity-issues.usecases'
 import { groupKinds, groupStates } from '../../db/schema'
 import { time } from './format'
-import { CsrfField, DataTable, Layout, type Viewer } from './layout'
+import { CsrfField, DataTable, Layout, Select, type Viewer } from './layout'
 import { type PlaceNames, scopeName } from './people.form'
 import { consolePath } from './session'
 
@@ -14,17 +14,13 @@ function Filters(props: { filters: GroupFilters; places: readonly { id: number; 
   const { filters } = props
   return (
     <form method="get" action={groupsHref} class="inline">
-      <label>
-        小区
-        <select name="xiaoquId">
-          <option value="">全部</option>
-          {props.places.map((p) => (
-            <option value={String(p.id)} selected={filters.xiaoquId === p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Select
+        label="小区"
+        name="xiaoquId"
+        blank="全部"
+        options={props.places.map((p) => ({ value: p.id, text: p.name }))}
+        value={filters.xiaoquId}
+      />
       <label>
         类型
         <select name="kind">

@@ -2,7 +2,7 @@ import type { ProjectChoices } from '../../core/projects/projects.options'
 import type { ProjectRow } from '../../core/projects/projects.usecases'
 import { type ProjectStage, projectStages } from '../../db/schema'
 import { time, yi, yuan } from './format'
-import { DataTable, Layout, PostForm, type Viewer } from './layout'
+import { DataTable, Layout, PostForm, Select, type Viewer } from './layout'
 import { ProjectFields, type ProjectFormValues } from './projects.form'
 import { consolePath } from './session'
 
@@ -71,17 +71,13 @@ export function ProjectsPage(props: {
             ))}
           </select>
         </label>
-        <label>
-          <span>小区</span>
-          <select name="xiaoqu">
-            <option value="">全部</option>
-            {props.places.map((p) => (
-              <option value={String(p.id)} selected={filter.xiaoquId === p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label="小区"
+          name="xiaoqu"
+          blank="全部"
+          options={props.places.map((p) => ({ value: p.id, text: p.name }))}
+          value={filter.xiaoquId}
+        />
         <button type="submit" class="secondary">
           筛选
         </button>
