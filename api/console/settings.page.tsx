@@ -1,4 +1,5 @@
 import type { EnvSetting } from '../../core/settings/runtime-settings'
+import type { SendPacing } from '../../core/settings/send-pacing'
 import type { listYearTargets } from '../../core/settings/year-targets'
 import { yi, yuan } from './format'
 import { DataTable, Input, Layout, PostForm, type Viewer } from './layout'
@@ -16,11 +17,19 @@ export interface TargetFormValues {
   investmentYuan: string
 }
 
+const hm = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
+const quiet = (hours: SendPacing['quietHours']) => (hours ? `${hm(hours.from)}–${hm(hours.to)}` : '关闭')
+const stored = (pacing: { stored: (keyof SendPacing)[] }, key: keyof SendPacing) =>
+  pacing.stored.includes(key)
+
 export function SettingsPage(props: {
   viewer: Viewer
   targets: TargetRow[]
   values: TargetFormValues
   env: EnvSetting[]
+  pacing: SendPacing & { stored: (keyof SendPacing)[] }
+  pacingError?: string
   error?: string
   notice?: string
 }) {
@@ -92,9 +101,76 @@ export function SettingsPage(props: {
         </PostForm>
       </section>
 
+      <section class="card">
+        <h2>发送节奏（可随时修改）</h2>
+        <p class="muted">
+          防止机器人账号因发得太快被微信限制。保存后几秒内对所有实例生效，并记入操作记录；留空的项按环境变量。
+          现在：免打扰 {quiet(props.pacing.quietHours)}，同一群间隔 {props.pacing.minGapMs / 1000}{' '}
+          秒，每分钟最多 {props.pacing.ratePerMinute || '不限'} 条，每日上限 {props.pacing.dailyCap || '不限'}{' '}
+          条。
+        </p>
+        {props.pacingError ? (
+          <div class="msg error" role="alert">
+            {props.pacingError}
+          </div>
+        ) : null}
+        <PostForm action={`${settingsHref}/pacing`} csrf={props.viewer.csrf}>
+          <Input
+            label="免打扰开始"
+            name="quietFrom"
+            value={
+              stored(props.pacing, 'quietHours') && props.pacing.quietHours
+                ? hm(props.pacing.quietHours.from)
+                : ''
+            }
+            placeholder="如 22:00"
+          />
+          <Input
+            label="免打扰结束"
+            name="quietTo"
+            value={
+              stored(props.pacing, 'quietHours') && props.pacing.quietHours
+                ? hm(props.pacing.quietHours.to)
+                : ''
+            }
+            placeholder="如 07:00"
+          />
+          <label>
+            <span>
+              <input
+                type="checkbox"
+                name="quietOff"
+                value="1"
+                checked={stored(props.pacing, 'quietHours') && !props.pacing.quietHours}
+              />{' '}
+              关闭免打扰
+            </span>
+          </label>
+          <Input
+            label="同一群发送间隔（秒）"
+            name="minGapSeconds"
+            type="number"
+            value={stored(props.pacing, 'minGapMs') ? props.pacing.minGapMs / 1000 : undefined}
+          />
+          <Input
+            label="每分钟最多发送（条，0 为不限）"
+            name="ratePerMinute"
+            type="number"
+            value={stored(props.pacing, 'ratePerMinute') ? props.pacing.ratePerMinute : undefined}
+          />
+          <Input
+            label="每日发送上限（条，0 为不限）"
+            name="dailyCap"
+            type="number"
+            value={stored(props.pacing, 'dailyCap') ? props.pacing.dailyCap : undefined}
+          />
+          <button type="submit">保存发送节奏</button>
+        </PostForm>
+      </section>
+
       <h2>运行参数（只读）</h2>
       <p class="muted">
-        以下参数在启动时从环境变量读取，由机器人、消息发送和定时任务使用。如需修改，请更改对应的环境变量后重启服务。
+        以下是启动时从环境变量读取的值，由机器人、消息发送和定时任务使用；发送节奏以上方保存的为准，其余请更改环境变量后重启服务。
       </p>
       <DataTable
         label="运行参数"

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { envSettings } from '../../core/settings/runtime-settings'
+import { currentSendPacing, forgetSendPacing, setSendPacing } from '../../core/settings/send-pacing'
 import {
   forgetYearTargets,
   getYearTargets,
@@ -25,7 +26,10 @@ import {
 import type { ConsoleEnv } from './session'
 import { SettingsPage, settingsHref, type TargetFormValues } from './settings.page'
 
-const noticeOf = noticeReader({ targets: '年度目标已保存，数据看板和统计接口即时采用。' })
+const noticeOf = noticeReader({
+  targets: '年度目标已保存，数据看板和统计接口即时采用。',
+  pacing: '发送节奏已保存，几秒内对所有实例生效。',
+})
 
 /** A whole number as a number; anything else as typed, for the use case's schema to refuse in Chinese. */
 const wholeOrText = (value: string | undefined) =>
@@ -39,6 +43,7 @@ export function registerSettingsPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
     c: C,
     options: {
       values?: TargetFormValues
+      pacingError?: string
       error?: string
       notice?: string
       status?: ContentfulStatusCode
@@ -63,6 +68,8 @@ export function registerSettingsPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
         targets={await listYearTargets(deps)}
         values={values}
         env={envSettings(deps.config)}
+        pacing={await currentSendPacing(deps)}
+        pacingError={options.pacingError}
         error={options.error}
         notice={options.notice}
       />,
@@ -99,5 +106,27 @@ export function registerSettingsPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
     // Committed: no copy of the old targets may outlive it in this process.
     forgetYearTargets(deps.config)
     return c.redirect(`${settingsHref}?ok=targets&year=${year}`, 303)
+  })
+
+  app.post('/settings/pacing', async (c) => {
+    assertRole(c.get('staff'), [])
+    const body = await c.req.parseBody()
+    try {
+      await mutate((ctx) =>
+        setSendPacing(ctx, actorOf(c), {
+          quietOff: body.quietOff === '1',
+          quietFrom: field(body, 'quietFrom', 10, '免打扰开始时间'),
+          quietTo: field(body, 'quietTo', 10, '免打扰结束时间'),
+          minGapSeconds: field(body, 'minGapSeconds', 10, '发送间隔'),
+          ratePerMinute: field(body, 'ratePerMinute', 10, '每分钟最多发送'),
+          dailyCap: field(body, 'dailyCap', 10, '每日发送上限'),
+        }),
+      )
+    } catch (error) {
+      if (!isAppError(error)) throw error
+      return settingsPage(c, { pacingError: error.message, status: statusOf(error) })
+    }
+    forgetSendPacing(deps.config)
+    return c.redirect(`${settingsHref}?ok=pacing`, 303)
   })
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import { currentSendPacing } from '../settings/send-pacing'
 import { isDatabaseUnavailable } from '../shared/db-errors'
 import type { Deps } from '../shared/deps'
 import {
@@ -42,11 +43,12 @@ export async function drainOutboxOnce(
   signal: { stopped: boolean } = { stopped: false },
 ): Promise<number> {
   const { db, clock, config, log } = deps
-  const { minGapMs, ratePerMinute, dailyCap, jitterMs, quietHours, maxAttempts, retryBaseMs, leaseMs } =
-    config.send
+  const { jitterMs, maxAttempts, retryBaseMs, leaseMs } = config.send
   const ready = () => !signal.stopped && (transport.ready?.() ?? true)
   // While the bot is away nothing is claimed, so no attempt is used up and order is kept.
   if (!ready()) return 0
+  // Pacing admins may change at run time (console 设置与目标), over the environment's; cached a few seconds.
+  const { minGapMs, ratePerMinute, dailyCap, quietHours } = await currentSendPacing(deps)
   const now = clock.now()
   await recoverExpiredLeases(db, now)
   const dayStart = startOfShanghaiDay(now)
