@@ -6,7 +6,7 @@ import { requestNotFound } from '../../core/requests/requests.errors'
 import type { Actor } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
 import { type AppError, invalid, notFound } from '../../core/shared/errors'
-import { fromShanghai, shanghaiDate } from '../../core/sla/calendar'
+import { fromShanghai, shanghaiDate, shanghaiParts } from '../../core/sla/calendar'
 import type { DbOrTx } from '../../db/client'
 import { projects } from '../../db/schema'
 import type { Viewer } from './layout'
@@ -84,6 +84,13 @@ export function shanghaiInput(raw: string | undefined): Date {
     if (!Number.isNaN(at.getTime()) && shanghaiDate(at) === match[1] && hour < 24 && minute < 60) return at
   }
   throw invalid('console.bad_time', '请填写新的完成时限，例如 2026-03-20 18:00。')
+}
+
+/** The other way: a time as a datetime-local value in Shanghai wall time ('2026-03-20T18:00'). */
+export const localInput = (at: Date) => {
+  const p = shanghaiParts(at)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`
 }
 
 /** The project numbers of tasks that belong to one. */

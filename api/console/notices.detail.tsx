@@ -4,10 +4,10 @@ import type { NoticeKind } from '../../core/notices/notices.overview'
 import type { PublicityRow } from '../../core/notices/publicity.usecases'
 import type { PhaseRow, ScheduleRow } from '../../core/notices/schedule.usecases'
 import { time } from './format'
+import { localInput } from './kit'
 import { DataTable, Input, Layout, PostForm, type Viewer } from './layout'
 import type { FileInfo } from './notices.compose'
 import { type Delivery, DeliveryView } from './notices.delivery'
-import { localInput } from './notices.forms'
 import { kindNames, noticeHref, noticesHref, Preview, statusName } from './notices.page'
 
 export interface DetailCommon {

@@ -3,7 +3,6 @@ import { belongingOf, mayUse } from '../../core/notices/attachments'
 import { attachmentInfo } from '../../core/notices/notices.overview'
 import { type StaffRow, scopeCovers } from '../../core/shared/actor'
 import { invalid } from '../../core/shared/errors'
-import { shanghaiParts } from '../../core/sla/calendar'
 import type { DbOrTx } from '../../db/client'
 import { shanghaiInput } from './kit'
 import type { Option } from './notices.compose'
@@ -125,11 +124,3 @@ export const buildingList = (raw: string) =>
     .split(/[、,，;；\s]+/)
     .map((b) => b.trim())
     .filter(Boolean)
-
-const pad = (n: number) => String(n).padStart(2, '0')
-
-/** A datetime-local value in Shanghai wall time. */
-export const localInput = (at: Date) => {
-  const p = shanghaiParts(at)
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`
-}

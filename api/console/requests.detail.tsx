@@ -11,10 +11,10 @@ import {
   requestStatusNames,
   time,
 } from './format'
+import { localInput } from './kit'
 import { DataTable, Input, Late, Layout, PostForm, Select, TextArea, type Viewer } from './layout'
 import { requestHref } from './requests.page'
 import { consolePath } from './session'
-import { localInput } from './tasks.page'
 
 /** Event names as people read them, including the officers' replies (replied). */
 const eventName = (kind: string) =>

@@ -1,4 +1,5 @@
 import type { EnvSetting } from '../../core/settings/runtime-settings'
+import { hm } from '../../core/settings/runtime-settings'
 import type { SendPacing } from '../../core/settings/send-pacing'
 import type { listYearTargets } from '../../core/settings/year-targets'
 import { yi, yuan } from './format'
@@ -17,8 +18,6 @@ export interface TargetFormValues {
   investmentYuan: string
 }
 
-const hm = (minutes: number) =>
-  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
 const quiet = (hours: SendPacing['quietHours']) => (hours ? `${hm(hours.from)}–${hm(hours.to)}` : '关闭')
 const stored = (pacing: { stored: (keyof SendPacing)[] }, key: keyof SendPacing) =>
   pacing.stored.includes(key)

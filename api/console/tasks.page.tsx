@@ -1,8 +1,8 @@
 import type { ProjectChoices } from '../../core/projects/projects.options'
 import { roleNames } from '../../core/shared/actor'
-import { shanghaiParts } from '../../core/sla/calendar'
 import type { TaskRow } from '../../core/tasks/tasks.usecases'
 import { time } from './format'
+import { localInput } from './kit'
 import {
   type Column,
   DataTable,
@@ -17,13 +17,6 @@ import {
 } from './layout'
 import { projectHref } from './projects.list'
 import { consolePath } from './session'
-
-const pad = (n: number) => String(n).padStart(2, '0')
-/** A datetime-local value in Shanghai wall time. */
-export const localInput = (at: Date) => {
-  const p = shanghaiParts(at)
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`
-}
 
 export interface ListedTask {
   task: TaskRow

@@ -1,7 +1,9 @@
 import { and, desc, eq, gte, ilike, like, lt, or } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { auditLog } from '../../db/schema'
+import { maskPhone } from '../people/residents'
 import type { Actor } from '../shared/actor'
+import { containsPattern, escapeLike } from '../shared/like'
 
 /** Records a staff change in the caller's transaction: no change without its record. */
 export async function recordAudit(
@@ -48,8 +50,6 @@ export interface AuditFilter {
 
 export type AuditRow = typeof auditLog.$inferSelect
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
-
 /** The audit log, newest first, one page at a time; `nextBefore` is set when older entries remain. */
 export async function listAudit(db: DbOrTx, filter: AuditFilter) {
   const rows = await db
@@ -58,7 +58,7 @@ export async function listAudit(db: DbOrTx, filter: AuditFilter) {
     .where(
       and(
         filter.actorStaffId ? eq(auditLog.actorStaffId, filter.actorStaffId) : undefined,
-        filter.actorName ? ilike(auditLog.actorName, `%${escapeLike(filter.actorName)}%`) : undefined,
+        filter.actorName ? ilike(auditLog.actorName, containsPattern(filter.actorName)) : undefined,
         filter.action
           ? or(eq(auditLog.action, filter.action), like(auditLog.action, `${escapeLike(filter.action)}.%`))
           : undefined,
@@ -77,10 +77,6 @@ export async function listAudit(db: DbOrTx, filter: AuditFilter) {
 
 const phonePattern = /(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)/g
 
-/** A phone field, whatever its format: the first three and last four digits, when long enough. */
-const maskedPhone = (phone: string) =>
-  phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone ? '****' : phone
-
 /** A copy of a before/after value with every mobile number in it shown as '138****5678'. */
 export function maskPhonesIn(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(phonePattern, '$1****$2')
@@ -91,7 +87,7 @@ export function maskPhonesIn(value: unknown): unknown {
       Object.entries(value).map(([key, inner]) => [
         key,
         /phone/i.test(key) && typeof inner === 'string' && !inner.includes('****')
-          ? maskedPhone(inner)
+          ? maskPhone(inner)
           : maskPhonesIn(inner),
       ]),
     )

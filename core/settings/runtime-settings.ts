@@ -8,7 +8,8 @@ export interface EnvSetting {
   note: string
 }
 
-const hm = (minutes: number) =>
+/** Minutes of the day as '22:00'. */
+export const hm = (minutes: number) =>
   `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
 const onOff = (on: boolean) => (on ? '开' : '关')
 const every = (n: number, unit: string) => (n === 0 ? '不限' : `${n} ${unit}`)
