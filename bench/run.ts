@@ -1,530 +1,89 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+/**
+ * `npm run bench` runs every bench in bench/benches/ on PGlite and, when BENCH_DATABASE_URL is set, on
+ * PostgreSQL; `npm run bench -- NAME [NAME…]` runs those. Each figure is written to
+ * bench/results/<name>.<database>.json and the run ends with one table of them all.
+ */
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Jieba } from '@node-rs/jieba'
-import { dict } from '@node-rs/jieba/dict'
-import { eq, type SQL, sql } from 'drizzle-orm'
-import { loadConfig } from '../config'
-import { handleInbound } from '../core/chat/chat.usecases'
-import { createClassifier } from '../core/classify/classifier'
-import { demoResidents, demoXiaoqu } from '../core/demo/demo.data'
-import { seedDemoCommunity } from '../core/demo/demo.seed'
-import { enqueueToScope } from '../core/notices/broadcast.repository'
-import { scanOverdue } from '../core/nudges/nudges.usecases'
-import { maxLevel, nextRung, rungAt } from '../core/nudges/watches'
-import { createTestClock } from '../core/shared/clock'
-import { silentLog } from '../core/shared/log'
-import { createNotifier } from '../core/shared/notifier'
-import { useTokenSecret } from '../core/shared/tokens'
-import { createReloadableCalendar } from '../core/sla/calendar-store'
-import { ensureAdmin } from '../core/staff/staff.usecases'
-import { openDatabase, rowsOf } from '../db/client'
-import { areas, chatGroups, inboundMessages, organisations, staff, xiaoqu } from '../db/schema'
-import { type BenchResult, outboxClaim } from './outbox-claim'
+import { type Bench, type BenchResult, writeResult } from './kit'
 
-// Staff tokens are hashed under a key; the bench's own databases need any fixed one.
-useTokenSecret('bench-secret-for-hashing-staff-tokens-0000')
-
-type Result = BenchResult
-
-const resultsDir = join(import.meta.dirname, 'results')
-const fixtures = JSON.parse(
-  readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'requests-labelled.json'), 'utf8'),
-) as { text: string }[]
-
-function report(result: Result) {
-  mkdirSync(resultsDir, { recursive: true })
-  writeFileSync(join(resultsDir, `${result.name}.json`), `${JSON.stringify(result, null, 2)}\n`)
-  console.log(JSON.stringify(result))
+const dir = join(import.meta.dirname, 'benches')
+const all: Bench[] = []
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort()) {
+  const module = (await import(join(dir, file))) as { benches?: Bench[] }
+  all.push(...(module.benches ?? []))
 }
+const byName = new Map(all.map((b) => [b.name, b]))
 
-const time = async (work: () => Promise<unknown> | unknown) => {
-  const start = process.hrtime.bigint()
-  await work()
-  return Number(process.hrtime.bigint() - start) / 1e6
+const args = process.argv.slice(2).filter((a) => a !== '--')
+if (args.includes('--list')) {
+  for (const b of all) console.log(`${b.name.padEnd(20)} ${b.description}`)
+  process.exit(0)
 }
-
-/** Classifying a message against segmenting it with a bare jieba: the cost of the dictionary on top. */
-async function classify() {
-  const classifier = createClassifier()
-  const jieba = Jieba.withDict(dict)
-  const texts = fixtures.map((f) => f.text)
-  const rounds = 40
-  for (const t of texts) classifier.classify(t)
-  const baseline = await time(() => {
-    for (let r = 0; r < rounds; r++) for (const t of texts) jieba.cut(t)
-  })
-  const value = await time(() => {
-    for (let r = 0; r < rounds; r++) for (const t of texts) classifier.classify(t)
-  })
-  const n = rounds * texts.length
-  report({
-    name: 'classify',
-    value: (value * 1000) / n,
-    unit: 'µs/message',
-    baseline: (baseline * 1000) / n,
-    ratio: value / baseline,
-    database: 'none',
-  })
+const unknown = args.filter((a) => !byName.has(a))
+if (unknown.length > 0) {
+  console.error(`unknown bench: ${unknown.join(', ')}; known: ${[...byName.keys()].join(', ')}`)
+  process.exit(1)
 }
+const chosen = args.length > 0 ? args.map((a) => byName.get(a)!) : all
+const url = process.env.BENCH_DATABASE_URL
+if (!url) console.error('BENCH_DATABASE_URL is not set: the PostgreSQL runs are skipped (PGlite only)')
 
-/**
- * A resident's message filed end to end (dedupe row, resident, classification, deadlines, request, event,
- * officers' notice, reply in the outbox, one transaction) against a bare insert of the inbound row.
- */
-async function fileRequest() {
-  const url = process.env.BENCH_DATABASE_URL
-  const database = await openDatabase({ url })
-  const clock = createTestClock('2026-03-02T02:00:00Z')
-  await ensureAdmin(database.db, undefined, clock.now())
-  await seedDemoCommunity(database.db, clock.now())
-  const deps = {
-    db: database.db,
-    clock,
-    config: loadConfig({}),
-    classifier: createClassifier(),
-    calendar: createReloadableCalendar(),
-    log: silentLog,
-    outboxSignal: createNotifier(),
-  }
-  const n = 500
-  const run = `${Date.now()}`
-  const baseline = await time(async () => {
-    for (let i = 0; i < n; i++) {
-      await database.db.insert(inboundMessages).values({
-        messageId: `base-${run}-${i}`,
-        senderId: 'x',
-        text: fixtures[i % fixtures.length]!.text,
-        receivedAt: clock.now(),
-      })
-    }
-  })
-  const place = demoXiaoqu[0]!
-  const people = demoResidents.filter((r) => r.xiaoquKey === place.key)
-  const value = await time(async () => {
-    for (let i = 0; i < n; i++) {
-      const who = people[i % people.length]!
-      await handleInbound(deps, {
-        id: `bench-${run}-${i}`,
-        roomId: place.roomId,
-        roomTopic: place.topic,
-        senderId: who.id,
-        senderName: who.name,
-        text: `@改造助手 ${fixtures[i % fixtures.length]!.text}`,
-        mentionsSelf: true,
-      })
-    }
-  })
-  report({
-    name: 'file-request',
-    value: value / n,
-    unit: 'ms/message',
-    baseline: baseline / n,
-    ratio: value / baseline,
-    database: database.driver,
-  })
-  await database.close()
-}
-
-/**
- * One notice enqueued to 10,000 groups of a scope (dedupe keys, batch, parts) against a bare
- * INSERT … SELECT of 10,000 outbox rows, in the same run and database.
- */
-async function broadcast() {
-  const database = await openDatabase({ url: process.env.BENCH_DATABASE_URL })
-  const { db } = database
-  const run = `b${Date.now()}`
-  const groups = 10_000
-  await db.execute(sql`
-    insert into chat_groups (room_id, topic, kind, scope_path, created_at)
-    select ${run} || '-' || i || '@chatroom', '居民群 ' || i, 'residents', ${`/${run}/`} || (i % 50) || '/', now()
-    from generate_series(1, ${groups}) as i`)
-  const text =
-    '【设计方案公示】农光里小区综合整治设计方案公示期为 3月2日 至 3月9日，请到社区查看图纸，回复"意见 G12 内容"提意见。'
-  const baseline = await time(() =>
-    db.execute(sql`
-      insert into outbox (conversation_id, is_room, text, created_at)
-      select ${run} || '-base-' || i || '@chatroom', 1, ${text}, now() from generate_series(1, ${groups}) as i`),
-  )
-  let written = 0
-  const value = await time(async () => {
-    written = await enqueueToScope(db, {
-      scopePath: `/${run}/`,
-      text,
-      dedupeKey: `notice:${run}:open`,
-      batch: `notice:${run}`,
-      priority: 'normal',
-      notBefore: new Date(),
-      maxChars: 1_800,
-    })
-  })
-  if (written !== groups) throw new Error(`expected ${groups} rows, wrote ${written}`)
-  report({
-    name: 'broadcast',
-    value,
-    unit: 'ms',
-    baseline,
-    ratio: value / baseline,
-    database: database.driver,
-  })
-  // A shared Postgres keeps nothing of the run.
-  await db.execute(sql`delete from outbox where conversation_id like ${`${run}-%`}`)
-  await db.execute(sql`delete from chat_groups where room_id like ${`${run}-%`}`)
-  await database.close()
-}
-
-/**
- * One overdue-scan tick (find the due deadlines, claim the nudges, enqueue the messages and digest lines,
- * move each deadline on) with 1,000 overdue items among 100,000 open requests and tasks, then among
- * 1,000,000: `value` is the tick at 1,000,000, `baseline` at 100,000. The cost must follow the overdue
- * items, not the total. Items are two thirds requests (two watches each: the response clock, closed once
- * accepted, and the resolution clock) and one third tasks, with their watches as `syncWatches` writes
- * them, all seeded set-based. Each timed tick starts from the same state (the 1,000 due watches put back,
- * their nudges, digest lines and messages deleted) and must claim exactly 1,000 nudges; the median of 7
- * ticks after a warm-up is reported at each size.
- */
-async function overdueScan() {
-  const database = await openDatabase({ url: process.env.BENCH_DATABASE_URL })
-  const { db } = database
-  // Thursday 12 March, 10:00 in Shanghai: a working day, so every due item is handled.
-  const now = new Date('2026-03-12T02:00:00Z')
-  const at = now.toISOString()
-  const clock = createTestClock(now)
-  const deps = { db, clock, config: loadConfig({}), calendar: createReloadableCalendar() }
-  const run = `b${Date.now().toString(36)}`
-  const hour = 3_600_000
-  const day = 24 * hour
-  const rows = async <T>(query: SQL) => rowsOf<T>(await db.execute(query))
-  const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`
-  await ensureAdmin(db, undefined, now)
-
-  // A street with one community of five xiaoqu, its officers' group, a leader, a supervisor, four officers
-  // who hold requests (three bound to WeChat, one of whom chose the daily digest, and one not bound), and two
-  // organisations that own tasks (one with two members bound to WeChat, one with nobody reachable).
-  const area = async (kind: 'district' | 'street' | 'community', parent?: { id: number; path: string }) => {
-    const [row] = await db
-      .insert(areas)
-      .values({ kind, name: `${run}-${kind}`, parentId: parent?.id ?? null, createdAt: now })
-      .returning()
-    const path = `${parent?.path ?? '/'}${row!.id}/`
-    await db.update(areas).set({ path }).where(eq(areas.id, row!.id))
-    return { id: row!.id, path }
-  }
-  const district = await area('district')
-  const street = await area('street', district)
-  const community = await area('community', street)
-  const places: { id: number; path: string; name: string }[] = []
-  for (let i = 1; i <= 5; i++) {
-    const name = `${run} 农光里${i}区`
-    const [row] = await db
-      .insert(xiaoqu)
-      .values({ communityId: community.id, name, createdAt: now })
-      .returning()
-    const path = `${community.path}x${row!.id}/`
-    await db.update(xiaoqu).set({ path }).where(eq(xiaoqu.id, row!.id))
-    places.push({ id: row!.id, path, name })
-  }
-  const orgs = await db
-    .insert(organisations)
-    .values([
-      { kind: 'property_company', name: `${run} 物业公司`, createdAt: now },
-      { kind: 'construction_unit', name: `${run} 施工单位`, createdAt: now },
-    ])
-    .returning()
-  const [property, builder] = orgs as [(typeof orgs)[0], (typeof orgs)[0]]
-  const person = async (
-    key: string,
-    values: Partial<typeof staff.$inferInsert> & { wechat: boolean; supervisorId?: number | null },
-  ) => {
-    const { wechat, ...rest } = values
-    const [row] = await db
-      .insert(staff)
-      .values({
-        name: `${run}-${key}`,
-        role: 'officer',
-        scopePath: community.path,
-        wechatId: wechat ? `wxid_${run}_${key}` : null,
-        createdAt: now,
-        ...rest,
-      })
-      .returning()
-    return row!
-  }
-  const leader = await person('leader', { scopePath: street.path, wechat: true })
-  const supervisor = await person('supervisor', {
-    scopePath: street.path,
-    supervisorId: leader.id,
-    wechat: true,
-  })
-  const holders = [
-    await person('o1', { supervisorId: supervisor.id, wechat: true }),
-    await person('o2', { supervisorId: supervisor.id, wechat: true }),
-    await person('o3', { supervisorId: supervisor.id, wechat: true, digest: true }),
-    await person('o4', { supervisorId: supervisor.id, wechat: false }),
-  ]
-  await person('p1', { role: 'property_staff', organisationId: property.id, wechat: true })
-  await person('p2', { role: 'property_staff', organisationId: property.id, wechat: true })
-  await person('c1', { role: 'property_staff', organisationId: builder.id, wechat: false })
-  const officersRoom = `${run}-officers@chatroom`
-  await db.insert(chatGroups).values({
-    roomId: officersRoom,
-    topic: '街道工作群',
-    kind: 'officers',
-    scopePath: street.path,
-    createdAt: now,
-  })
-  const [h1, h2, h3, h4] = holders.map((h) => h.id)
-  // Who holds item i: index ((i / 2000) + i) % 5, so the overdue items (every 100th) spread over all five.
-  const requestHolders = json([h1, h2, h3, h4, null])
-  const taskStaff = json([h1, h2, null, null, h3])
-  const taskOrgs = json([null, null, property.id, builder.id, null])
-  const placeIds = json(places.map((p) => p.id))
-
-  // The overdue items (every 100th of the first 100,000) fall in 20 classes by (i / 100) % 20: 16 an hour
-  // to 16 hours past their deadline (the owner's rung), 3 two days past (the supervisor's), 1 nine days
-  // past (leadership's). Where each watch stands is what `nextRung` says: the earlier rungs already sent.
-  const classes = Array.from({ length: 20 }, (_, k) => {
-    const [level, dueAt] =
-      k < 16
-        ? [1, new Date(now.getTime() - (k + 1) * hour)]
-        : k < 19
-          ? [2, new Date(now.getTime() - 2 * day - (k - 15) * hour)]
-          : [3, new Date(now.getTime() - 9 * day)]
-    const w = { dueAt, remindAt: null, snoozedUntil: null }
-    const next = nextRung(deps, w, level)
-    const after = level < maxLevel ? rungAt(deps, w, level + 1) : null
-    if (next.nextLevel !== level || !next.nextAt || next.nextAt > now || (after && after <= now))
-      throw new Error(`overdue class ${k} is not due at exactly level ${level}`)
-    return { due_at: dueAt.toISOString(), next_level: level, next_at: next.nextAt.toISOString() }
-  })
-  const classDue = json(classes.map((c) => c.due_at))
-  const classTable = sql`jsonb_to_recordset(${json(classes)}) as c(due_at timestamptz, next_level int, next_at timestamptz)`
-  // The due time of item i: a class's when overdue, else 2 to 41 days ahead (never due at `now`).
-  const dueOf = (overdue: boolean) => sql`case when ${overdue}::boolean and i % 100 = 0
-    then (${classDue} ->> ((i / 100) % 20))::timestamptz
-    else ${at}::timestamptz + make_interval(days => 2 + i % 40, hours => i % 9) end`
-
-  const addItems = async (from: number, to: number, overdue: boolean) => {
-    // Requests (i % 3 <> 0), accepted half an hour after filing but for every tenth: the response clock
-    // closed when accepted, the resolution clock open. A submitted one (never an overdue one) has both open,
-    // its response due within the day.
-    await db.execute(sql`
-      with r as (
-        insert into requests (number, xiaoqu_id, channel, text, category, menu_item, urgency, status,
-          assignee_staff_id, response_due_at, resolution_due_at, responded_at, created_at, updated_at)
-        select 'Q' || ${run} || '-' || i, (${placeIds} ->> ((i / 7) % 5))::int, 'wechat', '楼道灯坏了，晚上看不见路',
-               (array['照明', '道路', '绿化', '管线'])[1 + i % 4], '补市政基础设施',
-               case when i % 7 = 0 then 'urgent' else 'normal' end,
-               case when s.submitted then 'submitted' else 'accepted' end,
-               (${requestHolders} ->> (((i / 2000) + i) % 5))::int,
-               s.response_due, d.due, case when not s.submitted then s.filed + interval '30 minutes' end,
-               s.filed, ${at}::timestamptz
-        from generate_series(${from}::int, ${to}::int) as i,
-          lateral (select ${dueOf(overdue)} as due) d,
-          lateral (select i % 10 = 1 and not (${overdue}::boolean and i % 100 = 0) as submitted) k,
-          lateral (
-            select k.submitted, f.filed, f.filed + interval '1 day' as response_due
-            from (select case when k.submitted
-                    then ${at}::timestamptz + make_interval(hours => 1 + i % 20) - interval '1 day'
-                    else least(d.due - interval '7 days', ${at}::timestamptz - interval '1 hour') end as filed) f
-          ) s
-        where i % 3 <> 0
-        returning id, number, xiaoqu_id, category, urgency, status, assignee_staff_id, response_due_at,
-                  resolution_due_at, responded_at
-      )
-      insert into watches (item_kind, item_id, label, ref, scope_path, place_name, owner_staff_id, owner_org_id,
-        due_at, remind_at, urgent, snoozed_until, closed_at, next_level, next_at)
-      select v.kind, r.id, '诉求 ' || r.number || '【' || r.category || '】', r.number, q.path, q.name,
-             r.assignee_staff_id, null, v.due, null, r.urgency = 'urgent', null, v.closed_at, v.next_level, v.next_at
-      from r
-      join xiaoqu q on q.id = r.xiaoqu_id
-      left join ${classTable} on c.due_at = r.resolution_due_at
-      cross join lateral (values
-        ('request-response', r.response_due_at, r.responded_at, 1,
-         case when r.status = 'submitted' then r.response_due_at end),
-        ('request-resolution', r.resolution_due_at, null::timestamptz, coalesce(c.next_level, 1),
-         coalesce(c.next_at, r.resolution_due_at))
-      ) as v(kind, due, closed_at, next_level, next_at)`)
-    // Tasks (i % 3 = 0), owned by an officer or an organisation, every other one with a reminder a day ahead
-    // (already sent when the task is overdue).
-    await db.execute(sql`
-      with t as (
-        insert into tasks (number, xiaoqu_id, title, owner_staff_id, owner_org_id, due_at, remind_at, urgent,
-          status, created_by, created_at)
-        select 'T' || ${run} || '-' || i, (${placeIds} ->> ((i / 7) % 5))::int,
-               (array['更换楼道灯', '外墙保温施工', '雨污管线改造验收', '物业服务协议签约'])[1 + i % 4],
-               (${taskStaff} ->> (((i / 2000) + i) % 5))::int, (${taskOrgs} ->> (((i / 2000) + i) % 5))::int,
-               d.due, case when i % 2 = 0 then d.due - interval '1 day' end, i % 7 = 0, 'open', ${leader.id}::int,
-               least(d.due - interval '10 days', ${at}::timestamptz - interval '1 hour')
-        from generate_series(${from}::int, ${to}::int) as i, lateral (select ${dueOf(overdue)} as due) d
-        where i % 3 = 0
-        returning id, number, title, xiaoqu_id, owner_staff_id, owner_org_id, due_at, remind_at, urgent
-      )
-      insert into watches (item_kind, item_id, label, ref, scope_path, place_name, owner_staff_id, owner_org_id,
-        due_at, remind_at, urgent, snoozed_until, closed_at, next_level, next_at)
-      select 'task', t.id, '任务 ' || t.number || '「' || t.title || '」', t.number, q.path, q.name,
-             t.owner_staff_id, t.owner_org_id, t.due_at, t.remind_at, t.urgent, null, null,
-             coalesce(c.next_level, case when t.remind_at is null then 1 else 0 end),
-             coalesce(c.next_at, t.remind_at, t.due_at)
-      from t
-      join xiaoqu q on q.id = t.xiaoqu_id
-      left join ${classTable} on c.due_at = t.due_at`)
-    await db.execute(sql`vacuum analyze requests, tasks, watches`)
-  }
-  // The seed's gigabyte of WAL has Postgres checkpointing for a while after (and writing whole pages to the
-  // WAL again on first touch): a tick every minute does not live in that. A checkpoint before the warm-up
-  // tick finishes any under way; the warm-up pays the first touches.
-  const checkpoint = () =>
-    db
-      .execute(sql`checkpoint`)
-      .catch(() => console.error('overdue-scan: no right to CHECKPOINT, timing anyway'))
-  const ours = sql`w.scope_path like ${`${street.path}%`}`
-  const counts = async () => {
-    const [row] = await rows<{ items: number; watches: number; due: number }>(sql`
-      select (select count(*) from requests where number like ${`Q${run}-%`})::int
-           + (select count(*) from tasks where number like ${`T${run}-%`})::int as items,
-             (select count(*) from watches w where ${ours})::int as watches,
-             (select count(*) from watches w where w.next_at <= ${at}::timestamptz)::int as due`)
-    return row!
-  }
-
-  // What ticks wrote for our items: their nudges, the digest lines and the messages (by dedupe key
-  // nudge:<kind>:<id>:<level>:<recipient> of a message's first item).
-  const written = sql`
-    with n as (select n.* from nudges n join watches w using (item_kind, item_id) where ${ours})`
-  const produced = async () => {
-    const [row] = await rows<{ nudges: number; messages: number; digest: number }>(sql`${written}
-      select (select count(*) from n)::int as nudges,
-             (select count(*) from digest_items join n using (item_kind, item_id, level))::int as digest,
-             (select count(*) from outbox o join n
-                on split_part(o.dedupe_key, ':', 2) = n.item_kind
-               and split_part(o.dedupe_key, ':', 3) = n.item_id::text
-               and split_part(o.dedupe_key, ':', 4) = n.level::text
-              where o.dedupe_key like 'nudge:%')::int as messages`)
-    return row!
-  }
-  const unwrite = () =>
-    db.execute(sql`${written},
-      o as (
-        delete from outbox o using n
-        where o.dedupe_key like 'nudge:%' and split_part(o.dedupe_key, ':', 2) = n.item_kind
-          and split_part(o.dedupe_key, ':', 3) = n.item_id::text and split_part(o.dedupe_key, ':', 4) = n.level::text),
-      d as (delete from digest_items d using n
-        where d.item_kind = n.item_kind and d.item_id = n.item_id and d.level = n.level)
-      delete from nudges x using n
-      where x.item_kind = n.item_kind and x.item_id = n.item_id and x.level = n.level`)
-  // A shared Postgres keeps nothing of the run, whatever happens.
-  const cleanup = async () => {
-    await unwrite()
-    await db.execute(sql`delete from watches w where ${ours}`)
-    await db.execute(sql`delete from requests where number like ${`Q${run}-%`}`)
-    await db.execute(sql`delete from tasks where number like ${`T${run}-%`}`)
-    await db.execute(sql`delete from chat_groups where room_id = ${officersRoom}`)
-    await db.execute(sql`delete from staff where name like ${`${run}-%`}`)
-    await db.execute(sql`delete from organisations where name like ${`${run} %`}`)
-    await db.execute(sql`delete from xiaoqu where community_id = ${community.id}`)
-    await db.execute(sql`delete from areas where id in (${community.id}, ${street.id}, ${district.id})`)
-  }
-
-  try {
-    // Deadlines of earlier runs in a shared database that are due at `now` are handled once, before timing.
-    const settle = await db.transaction((tx) => scanOverdue({ ...deps, db: tx }))
-    if (settle > 0) console.error(`overdue-scan: settled ${settle} nudges already due in this database`)
-
-    const t0 = Date.now()
-    await addItems(1, 100_000, true)
-    const seeded = await counts()
-    console.error(
-      `overdue-scan: seeded ${seeded.items} items, ${seeded.watches} watches in ${Date.now() - t0} ms`,
-    )
-    if (seeded.items !== 100_000 || seeded.due !== 1_000)
-      throw new Error(`expected 100,000 items of which 1,000 due, got ${JSON.stringify(seeded)}`)
-    const start = JSON.stringify(
-      await rows<{ k: string; i: number; l: number; at: string }>(sql`
-      select w.item_kind as k, w.item_id as i, w.next_level as l, w.next_at as at
-      from watches w where w.next_at <= ${at}::timestamptz`),
-    )
-    const restore = async () => {
-      await unwrite()
-      await db.execute(sql`
-      update watches w set next_level = x.l, next_at = x.at
-      from jsonb_to_recordset(${start}::jsonb) as x(k text, i int, l int, at timestamptz)
-      where w.item_kind = x.k and w.item_id = x.i`)
-      await db.execute(sql`vacuum analyze watches, nudges, outbox, digest_items`)
-    }
-
-    let expected: Awaited<ReturnType<typeof produced>> | undefined
-    const measure = async (label: string) => {
-      const runs: number[] = []
-      for (let r = 0; r <= 7; r++) {
-        await restore()
-        if (r === 0) await checkpoint()
-        let sent = 0
-        const ms = await time(async () => {
-          sent = await db.transaction((tx) => scanOverdue({ ...deps, db: tx }))
-        })
-        const got = await produced()
-        expected ??= got
-        if (
-          sent !== 1_000 ||
-          got.messages === 0 ||
-          got.nudges !== 1_000 ||
-          got.messages !== expected.messages ||
-          got.digest !== expected.digest
-        )
-          throw new Error(
-            `tick ${r} at ${label} sent ${sent}: ${JSON.stringify(got)}, expected 1,000 nudges and ${JSON.stringify(expected)}`,
+const results: BenchResult[] = []
+let failed = 0
+for (const bench of chosen) {
+  const targets = bench.databases.filter((d) => d !== 'postgres' || url)
+  for (const database of targets) {
+    const label = `${bench.name} (${database})`
+    console.error(`== ${label}`)
+    const started = Date.now()
+    try {
+      await bench.run({
+        url: database === 'postgres' ? url : undefined,
+        database: database === 'postgres' ? 'postgres' : 'pglite',
+        report(result) {
+          writeResult(result)
+          results.push(result)
+          console.error(
+            `   ${result.name}: ${fmt(result.value)} ${result.unit} (baseline ${fmt(result.baseline)}, ×${result.ratio.toFixed(2)})`,
           )
-        if (r > 0) runs.push(ms) // the first is the warm-up
-      }
-      runs.sort((a, b) => a - b)
-      const median = runs[runs.length >> 1]!
-      console.error(
-        `overdue-scan: ${label}: tick median ${median.toFixed(1)} ms (min ${runs[0]!.toFixed(1)}, max ${runs.at(-1)!.toFixed(1)}), ` +
-          `${expected!.nudges} nudges, ${expected!.messages} messages, ${expected!.digest} digest lines per tick`,
-      )
-      return median
+        },
+        log: (message) => console.error(`   ${message}`),
+      })
+    } catch (error) {
+      failed++
+      console.error(`!! ${label} failed:`, error)
     }
-
-    const baseline = await measure('100,000 items')
-    // 900,000 more open items, none overdue: the overdue count stays at 1,000.
-    const t1 = Date.now()
-    await addItems(100_001, 1_000_000, false)
-    await restore()
-    const grown = await counts()
-    console.error(
-      `overdue-scan: seeded ${grown.items} items, ${grown.watches} watches in ${Date.now() - t1} ms`,
-    )
-    if (grown.items !== 1_000_000 || grown.due !== 1_000)
-      throw new Error(`expected 1,000,000 items of which 1,000 due, got ${JSON.stringify(grown)}`)
-    const value = await measure('1,000,000 items')
-    report({
-      name: 'overdue-scan',
-      value,
-      unit: 'ms',
-      baseline,
-      ratio: value / baseline,
-      database: database.driver,
-    })
-  } finally {
-    await cleanup()
-    await database.close()
+    console.error(`   ${label} took ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }
 }
 
-const benches: Record<string, () => Promise<void>> = {
-  'overdue-scan': overdueScan,
-  classify,
-  'file-request': fileRequest,
-  broadcast,
-  'outbox-claim': () => outboxClaim(report),
+function fmt(n: number) {
+  if (!Number.isFinite(n)) return String(n)
+  const abs = Math.abs(n)
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 }
-const wanted = process.argv.slice(2).filter((a) => a !== '--')
-const names = wanted.length > 0 ? wanted : Object.keys(benches)
-for (const name of names) {
-  const bench = benches[name]
-  if (!bench) {
-    console.error(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(', ')}`)
-    process.exit(1)
-  }
-  await bench()
+
+// One table: the markdown README's Performance section takes as it is.
+const header = ['path', 'Gaizao', 'baseline', 'ratio', 'unit', 'database', 'target']
+const rows = results.map((r) => [
+  r.name,
+  fmt(r.value),
+  r.baselineLabel ? `${fmt(r.baseline)} (${r.baselineLabel})` : fmt(r.baseline),
+  `${r.ratio.toFixed(2)}×`,
+  r.unit,
+  r.database,
+  r.target ?? '',
+])
+console.log(`| ${header.join(' | ')} |`)
+console.log(`|${header.map(() => '---').join('|')}|`)
+for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+if (failed > 0) {
+  console.error(`${failed} bench run(s) failed`)
+  process.exitCode = 1
 }
+// Pools and timers of a bench must not keep the process: the figures are written.
+process.exit(process.exitCode ?? 0)

@@ -1,43 +1,7 @@
 import { sql, TransactionRollbackError } from 'drizzle-orm'
-import postgres from 'postgres'
-import { claimDue, type OutboxRow } from '../core/outbox/outbox.repository'
-import { type Database, type Db, openDatabase, rowsOf } from '../db/client'
-
-/** One figure of a bench, with its baseline from the same run and their ratio. */
-export interface BenchResult {
-  name: string
-  value: number
-  unit: string
-  baseline: number
-  ratio: number
-  database: string
-}
-
-/**
- * A database of the bench's own: the claim looks at the whole outbox, so a shared database's rows would
- * skew it. PGlite in memory, or a scratch database beside BENCH_DATABASE_URL, dropped afterwards.
- */
-async function openScratch(): Promise<Database> {
-  const url = process.env.BENCH_DATABASE_URL
-  if (!url) return openDatabase({})
-  const name = `gaizao_bench_claim_${process.pid}`
-  const admin = postgres(url, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`drop database if exists ${name} with (force)`)
-  await admin.unsafe(`create database ${name}`)
-  await admin.end()
-  const target = new URL(url)
-  target.pathname = `/${name}`
-  const database = await openDatabase({ url: target.toString(), poolSize: 2 })
-  return {
-    ...database,
-    async close() {
-      await database.close()
-      const cleanup = postgres(url, { max: 1, onnotice: () => {} })
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`)
-      await cleanup.end()
-    },
-  }
-}
+import { claimDue, type OutboxRow } from '../../core/outbox/outbox.repository'
+import { type Db, rowsOf } from '../../db/client'
+import { type Bench, type BenchContext, openScratch } from '../kit'
 
 const limit = 20
 const now = new Date('2026-03-12T02:00:00Z')
@@ -80,8 +44,9 @@ async function measure(db: Db, allowNormal: boolean, check: (claimed: OutboxRow[
  * sending order. Each is measured with normal messages allowed and in quiet hours (only replies and urgent
  * ones may go). Each claim is rolled back; the median of 9 after 3 warm-ups is reported.
  */
-export async function outboxClaim(report: (result: BenchResult) => void) {
-  const database = await openScratch()
+async function outboxClaim(ctx: BenchContext) {
+  const report = ctx.report
+  const database = await openScratch(ctx.url, 'claim', 2)
   const { db } = database
   const at = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString()
   const backlogDue = at(-3_600_000)
@@ -168,3 +133,12 @@ export async function outboxClaim(report: (result: BenchResult) => void) {
     await database.close()
   }
 }
+
+export const benches: Bench[] = [
+  {
+    name: 'outbox-claim',
+    description: "The sender's claim of 20 rows with 100,000 waiting, against an outbox of only those 20",
+    databases: ['pglite', 'postgres'],
+    run: outboxClaim,
+  },
+]
