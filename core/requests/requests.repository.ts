@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ilike, inArray, isNotNull, isNull, like, lt, not, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, isNull, like, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import {
   chatGroups,
@@ -13,6 +13,8 @@ import {
 } from '../../db/schema'
 import { containsPattern } from '../shared/like'
 
+/** The inbox list lives in requests.list.ts; these names stay importable from here. */
+export { listRequests, overdueCondition, type RequestFilters } from './requests.list'
 /** Kept here too: the keyword search's pattern, as its tests read it. */
 export { containsPattern }
 
@@ -83,74 +85,6 @@ export async function officerGroupsCovering(db: DbOrTx, xiaoquPath: string) {
     )
 }
 
-export interface RequestFilters {
-  status?: RequestRow['status']
-  category?: string
-  xiaoquId?: number
-  overdue?: boolean
-  /** Held by this staff member, or by nobody (未分配). */
-  assignee?: number | 'none'
-  /** A keyword of the request's text, or its number (Q1234). */
-  q?: string
-  /** Scope for property staff: only what they hold. */
-  assigneeStaffId?: number
-  residentId?: number
-  scopePath?: string | null
-  before?: number
-  limit: number
-  now: Date
-}
-
-/**
- * The keyword condition: the text contains it (served by the trigram index `requests_text_trgm` from three
- * characters on; shorter Chinese keywords still match, by scan), or it is the request's number.
- */
-function keywordCondition(q: string) {
-  const number = /^[Qq]?(\d{1,9})$/.exec(q)
-  const inText = ilike(requests.text, containsPattern(q))
-  return number ? or(inText, eq(requests.number, `Q${number[1]}`)) : inText
-}
-
-/** Newest first, keyset-paginated on id. */
-export async function listRequests(db: DbOrTx, f: RequestFilters) {
-  const keyword = f.q?.trim()
-  const conditions = [
-    f.status ? eq(requests.status, f.status) : undefined,
-    f.category ? eq(requests.category, f.category) : undefined,
-    f.xiaoquId ? eq(requests.xiaoquId, f.xiaoquId) : undefined,
-    f.assignee === 'none'
-      ? isNull(requests.assigneeStaffId)
-      : f.assignee
-        ? eq(requests.assigneeStaffId, f.assignee)
-        : undefined,
-    keyword ? keywordCondition(keyword) : undefined,
-    f.assigneeStaffId ? eq(requests.assigneeStaffId, f.assigneeStaffId) : undefined,
-    f.residentId ? eq(requests.residentId, f.residentId) : undefined,
-    f.before ? lt(requests.id, f.before) : undefined,
-    f.overdue === true
-      ? overdueCondition(f.now)
-      : f.overdue === false
-        ? not(overdueCondition(f.now)!)
-        : undefined,
-    f.scopePath ? like(xiaoqu.path, `${f.scopePath}%`) : undefined,
-  ].filter((c) => c !== undefined)
-  return db
-    .select({
-      request: requests,
-      xiaoquName: xiaoqu.name,
-      xiaoquPath: xiaoqu.path,
-      authorName: residents.name,
-      assigneeName: staff.name,
-    })
-    .from(requests)
-    .leftJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
-    .leftJoin(residents, eq(residents.id, requests.residentId))
-    .leftJoin(staff, eq(staff.id, requests.assigneeStaffId))
-    .where(and(...conditions))
-    .orderBy(desc(requests.id))
-    .limit(f.limit)
-}
-
 /** Who holds requests within the scope (null: everywhere), by name: the inbox's 承办人 filter. */
 export async function holdersInScope(db: DbOrTx, scopePath: string | null) {
   return db
@@ -160,13 +94,6 @@ export async function holdersInScope(db: DbOrTx, scopePath: string | null) {
     .innerJoin(xiaoqu, eq(xiaoqu.id, requests.xiaoquId))
     .where(scopePath ? like(xiaoqu.path, `${scopePath}%`) : undefined)
     .orderBy(asc(staff.name), asc(staff.id))
-}
-
-export function overdueCondition(now: Date) {
-  return or(
-    and(eq(requests.status, 'submitted'), lt(requests.responseDueAt, now)),
-    and(inArray(requests.status, [...openStatuses]), lt(requests.resolutionDueAt, now)),
-  )
 }
 
 /** 待办: open requests held by the staff member, or unheld ones in their scope; earliest deadline first. */
