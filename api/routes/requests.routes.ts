@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { fileOnBehalf } from '../../core/requests/on-behalf'
+import { fileForCaller } from '../../core/requests/on-behalf'
 import { listPhotos, loadPhoto } from '../../core/requests/photos'
 import { replyToRequest } from '../../core/requests/reply'
 import * as repo from '../../core/requests/requests.repository'
@@ -211,9 +211,11 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
     })
     .openapi(create, async (c) => {
       const body = c.req.valid('json')
-      const actor = staffActor(c.get('staff'))
-      const request = await mutate((ctx) => fileOnBehalf(ctx, actor, body))
-      return c.json(await changed(c.get('staff'), request), 201)
+      const staff = c.get('staff')
+      const filed = await mutate((ctx) => fileForCaller(ctx, staffActor(staff), body))
+      // Rendered from what was written: its place and author are known, and a new request has no photos.
+      const dto = s.toRequestDto(filed.request, { ...filed, viewer: staff, now: clock.now() })
+      return c.json({ ...dto, photos: [] }, 201)
     })
     .openapi(accept, async (c) => {
       const { number } = c.req.valid('param')

@@ -5,31 +5,33 @@ import { maskPhone } from '../people/residents'
 import type { Actor } from '../shared/actor'
 import { containsPattern, escapeLike } from '../shared/like'
 
-/** Records a staff change in the caller's transaction: no change without its record. */
-export async function recordAudit(
-  db: DbOrTx,
-  entry: {
-    actor: Actor
-    action: string
-    entity: string
-    entityId: string | number
-    before?: unknown
-    after?: unknown
-    at: Date
-  },
-) {
+export interface AuditInput {
+  actor: Actor
+  action: string
+  entity: string
+  entityId: string | number
+  before?: unknown
+  after?: unknown
+}
+
+/** The audit row of a change, without its time: for writers that store it with other rows at once. */
+export function auditEntry(entry: AuditInput) {
   const staff = entry.actor.kind === 'staff' ? entry.actor.staff : undefined
-  await db.insert(auditLog).values({
+  return {
     actorStaffId: staff?.id ?? null,
     actorName: staff?.name ?? entry.actor.kind,
-    via: entry.actor.kind === 'staff' ? entry.actor.via : 'system',
+    via: entry.actor.kind === 'staff' ? entry.actor.via : ('system' as const),
     action: entry.action,
     entity: entry.entity,
     entityId: String(entry.entityId),
     before: entry.before ?? null,
     after: entry.after ?? null,
-    at: entry.at,
-  })
+  }
+}
+
+/** Records a staff change in the caller's transaction: no change without its record. */
+export async function recordAudit(db: DbOrTx, entry: AuditInput & { at: Date }) {
+  await db.insert(auditLog).values({ ...auditEntry(entry), at: entry.at })
 }
 
 export interface AuditFilter {

@@ -2,15 +2,16 @@ import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { chatGroups, inboundMessages } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
-import { enqueueMessages } from '../outbox/outbox.repository'
 import { findStaffByWechat } from '../people/residents'
+import { enqueueFew, rowOf, runStatement } from '../requests/requests.filing'
+import type { StaffRow } from '../shared/actor'
 import { isDatabaseUnavailable } from '../shared/db-errors'
 import { isAppError } from '../shared/errors'
 import { wellFormed } from '../shared/unicode'
 import { respondToMedia } from './chat.media'
 import * as text from './chat.messages'
 import { parseCommand, quotedNumbers } from './chat.parser'
-import type { ChatDeps, CommandResult, Inbound, InboundOutcome, Who } from './chat.types'
+import type { ChatDeps, CommandResult, Group, Inbound, InboundOutcome, Who } from './chat.types'
 import { commandHandlers } from './commands'
 
 export type { ChatDeps, Inbound, InboundKind, InboundOutcome } from './chat.types'
@@ -24,28 +25,59 @@ type InboundFile = { fileName: string; data: Buffer }
 export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<InboundOutcome> {
   const inbound = storable(received)
   const file = await fetchFile(deps, inbound)
+  const now = deps.clock.now()
   const result = await deps.db.transaction(async (tx) => {
-    const stored = await tx
-      .insert(inboundMessages)
-      .values({
-        messageId: inbound.id,
-        roomId: inbound.roomId ?? null,
-        senderId: inbound.senderId,
-        senderName: inbound.senderName,
-        text: inbound.text,
-        sentAt: inbound.sentAt ?? null,
-        receivedAt: deps.clock.now(),
-        kind: inbound.kind ?? 'text',
-      })
-      .onConflictDoNothing()
-      .returning({ id: inboundMessages.messageId })
+    // The dedupe row and who is speaking go down the connection together. A replay waits here for its first
+    // delivery's commit, then finds its row and does nothing.
+    const [stored, group, staff] = await Promise.all([
+      runStatement(tx, 'inbound_insert', insertInboundSql, [
+        inbound.id,
+        inbound.roomId ?? null,
+        inbound.senderId,
+        inbound.senderName,
+        inbound.text,
+        inbound.sentAt?.toISOString() ?? null,
+        now.toISOString(),
+        inbound.kind ?? 'text',
+      ]),
+      inbound.roomId ? findGroupByRoom(tx, inbound.roomId) : undefined,
+      findStaffByWechat(tx, inbound.senderId),
+    ])
     if (stored.length === 0) return { duplicate: true as const }
-    const outcome = await respond(deps, tx, inbound, file)
-    await tx.update(inboundMessages).set({ outcome }).where(eq(inboundMessages.messageId, inbound.id))
+    const outcome = await respond(deps, tx, inbound, file, { group, staff })
+    // Stamped last, so concurrent messages of one group wait on its row for one round trip, not the whole
+    // transaction.
+    await Promise.all([
+      runStatement(tx, 'inbound_outcome', 'update inbound_messages set outcome = $2 where message_id = $1', [
+        inbound.id,
+        outcome,
+      ]),
+      group
+        ? runStatement(
+            tx,
+            'group_stamp',
+            'update chat_groups set last_message_at = greatest(last_message_at, $2::timestamptz) where id = $1',
+            [group.id, now.toISOString()],
+          )
+        : undefined,
+    ])
     return { duplicate: false as const, outcome }
   })
   if (!result.duplicate) deps.outboxSignal.notify()
   return result
+}
+
+const insertInboundSql = `
+insert into inbound_messages (message_id, room_id, sender_id, sender_name, text, sent_at, received_at, kind)
+values ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8)
+on conflict do nothing
+returning message_id`
+
+async function findGroupByRoom(db: DbOrTx, roomId: string) {
+  const [row] = await runStatement(db, 'group_by_room', 'select * from chat_groups where room_id = $1', [
+    roomId,
+  ])
+  return row ? rowOf(chatGroups, row) : undefined
 }
 
 /**
@@ -87,19 +119,18 @@ function storable(inbound: Inbound): Inbound {
   }
 }
 
-async function respond(deps: ChatDeps, tx: DbOrTx, inbound: Inbound, file: InboundFile | undefined) {
+async function respond(
+  deps: ChatDeps,
+  tx: DbOrTx,
+  inbound: Inbound,
+  file: InboundFile | undefined,
+  known: { group: Group | undefined; staff: StaffRow | undefined },
+) {
   const inRoom = Boolean(inbound.roomId)
-  const [known] = inbound.roomId
-    ? await tx
-        .update(chatGroups)
-        .set({ lastMessageAt: deps.clock.now() })
-        .where(eq(chatGroups.roomId, inbound.roomId))
-        .returning()
-    : []
   // A group that was unbound or that the bot left counts as unbound.
-  const group = known?.state === 'active' ? known : undefined
-  const staff = await findStaffByWechat(tx, inbound.senderId)
-  const who: Who = { group, staff }
+  const group = known.group?.state === 'active' ? known.group : undefined
+  const who: Who = { group, staff: known.staff }
+  const staff = known.staff
   if ((inbound.kind ?? 'text') !== 'text') {
     if (inRoom && !group) return 'unbound-room'
     return dispatch(deps, tx, inbound, (ctx) => respondToMedia(ctx, inbound, who, file))
@@ -132,7 +163,7 @@ async function dispatch(
     const mentions: OutboxMention[] = inbound.roomId
       ? [{ id: inbound.senderId, name: inbound.senderName }]
       : []
-    await enqueueMessages(
+    await enqueueFew(
       db,
       [
         {

@@ -58,6 +58,39 @@ export function nextRung(
 }
 
 /**
+ * The row `syncWatches` writes for an item, given its current watch (`old`; none for a new item, whose
+ * ladder then starts at its first rung).
+ */
+export function watchRow(ctx: LadderCtx, s: WatchSpec, old: WatchRow | undefined, now: Date) {
+  const moved =
+    !old ||
+    old.closedAt !== null ||
+    old.dueAt.getTime() !== s.dueAt.getTime() ||
+    (old.remindAt?.getTime() ?? null) !== (s.remindAt?.getTime() ?? null)
+  const snoozedUntil = old?.snoozedUntil ?? null
+  const rung = s.closed
+    ? { nextLevel: old?.nextLevel ?? 1, nextAt: null }
+    : nextRung(ctx, { ...s, snoozedUntil }, moved ? 0 : (old?.nextLevel ?? 0))
+  return {
+    itemKind: s.itemKind,
+    itemId: s.itemId,
+    label: s.label,
+    ref: s.ref,
+    scopePath: s.scopePath,
+    placeName: s.placeName,
+    ownerStaffId: s.ownerStaffId,
+    ownerOrgId: s.ownerOrgId,
+    dueAt: s.dueAt,
+    remindAt: s.remindAt,
+    urgent: s.urgent,
+    snoozedUntil,
+    closedAt: s.closed ? (old?.closedAt ?? now) : null,
+    nextLevel: rung.nextLevel,
+    nextAt: rung.nextAt,
+  }
+}
+
+/**
  * Brings the engine's rows in step with their items, in the items' transaction. A new or moved deadline
  * restarts the ladder from its first rung (rungs already sent are still never sent twice: see nudges);
  * an unchanged one keeps its place; a closed item stops its clock.
@@ -69,35 +102,7 @@ export async function syncWatches(db: DbOrTx, ctx: LadderCtx, specs: readonly Wa
     .from(watches)
     .where(or(...specs.map((s) => and(eq(watches.itemKind, s.itemKind), eq(watches.itemId, s.itemId)))))
   const byKey = new Map(existing.map((w) => [`${w.itemKind}:${w.itemId}`, w]))
-  const rows = specs.map((s) => {
-    const old = byKey.get(`${s.itemKind}:${s.itemId}`)
-    const moved =
-      !old ||
-      old.closedAt !== null ||
-      old.dueAt.getTime() !== s.dueAt.getTime() ||
-      (old.remindAt?.getTime() ?? null) !== (s.remindAt?.getTime() ?? null)
-    const snoozedUntil = old?.snoozedUntil ?? null
-    const rung = s.closed
-      ? { nextLevel: old?.nextLevel ?? 1, nextAt: null }
-      : nextRung(ctx, { ...s, snoozedUntil }, moved ? 0 : (old?.nextLevel ?? 0))
-    return {
-      itemKind: s.itemKind,
-      itemId: s.itemId,
-      label: s.label,
-      ref: s.ref,
-      scopePath: s.scopePath,
-      placeName: s.placeName,
-      ownerStaffId: s.ownerStaffId,
-      ownerOrgId: s.ownerOrgId,
-      dueAt: s.dueAt,
-      remindAt: s.remindAt,
-      urgent: s.urgent,
-      snoozedUntil,
-      closedAt: s.closed ? (old?.closedAt ?? now) : null,
-      nextLevel: rung.nextLevel,
-      nextAt: rung.nextAt,
-    }
-  })
+  const rows = specs.map((s) => watchRow(ctx, s, byKey.get(`${s.itemKind}:${s.itemId}`), now))
   await db
     .insert(watches)
     .values(rows)

@@ -1,8 +1,9 @@
 import type { DbOrTx } from '../../db/client'
-import { getXiaoquForStaff } from '../areas/areas.usecases'
-import { findOrCreateOfflineResident } from '../people/residents'
-import type { Actor } from '../shared/actor'
+import { createOfflineResident, findOfflineResident } from '../people/residents'
+import { type Actor, assertScope } from '../shared/actor'
 import type { Deps } from '../shared/deps'
+import { notFound } from '../shared/errors'
+import { planFiling } from './requests.filing'
 import { fileRequest } from './requests.usecases'
 
 type Ctx = Pick<Deps, 'clock' | 'config' | 'classifier' | 'calendar'> & { db: DbOrTx }
@@ -19,23 +20,38 @@ export interface OnBehalfInput {
 /**
  * 代录: files a request for a resident who phoned or came in, in a xiaoqu within the staff member's scope.
  * The same name and phone are the same resident, so one caller's requests stay together. One rule for the
- * API and the console.
+ * API and the console. Returns the request with the names it is shown with.
  */
-export async function fileOnBehalf(ctx: Ctx, actor: Actor & { kind: 'staff' }, input: OnBehalfInput) {
-  await getXiaoquForStaff(ctx.db, actor, input.xiaoquId)
-  const resident = await findOrCreateOfflineResident(
-    ctx.db,
-    { name: input.residentName, phone: input.phone },
-    ctx.clock.now(),
+export async function fileForCaller(ctx: Ctx, actor: Actor & { kind: 'staff' }, input: OnBehalfInput) {
+  // The caller's lookup and the filing's plan (which reads the xiaoqu, for the scope check) do not depend on
+  // each other: on PostgreSQL they travel together, one round trip.
+  const [found, plan] = await Promise.all([
+    input.phone ? findOfflineResident(ctx.db, { name: input.residentName, phone: input.phone }) : undefined,
+    planFiling(ctx.db, input.xiaoquId),
+  ])
+  // As getXiaoquForStaff answers.
+  if (!plan.xiaoqu) throw notFound('xiaoqu.not_found', `没有编号为 ${input.xiaoquId} 的小区。`)
+  assertScope(actor.staff, plan.xiaoqu.path)
+  const resident =
+    found ??
+    (await createOfflineResident(ctx.db, { name: input.residentName, phone: input.phone }, ctx.clock.now()))
+  const filed = await fileRequest(
+    ctx,
+    {
+      text: input.text,
+      xiaoquId: input.xiaoquId,
+      channel: input.channel,
+      resident,
+      location: input.location,
+      contactPhone: input.phone,
+      filedBy: actor,
+    },
+    plan,
   )
-  const filed = await fileRequest(ctx, {
-    text: input.text,
-    xiaoquId: input.xiaoquId,
-    channel: input.channel,
-    resident,
-    location: input.location,
-    contactPhone: input.phone,
-    filedBy: actor,
-  })
-  return filed.request
+  return { request: filed.request, xiaoquName: filed.xiaoquName, authorName: resident.name }
+}
+
+/** 代录, for callers that need only the request. */
+export async function fileOnBehalf(ctx: Ctx, actor: Actor & { kind: 'staff' }, input: OnBehalfInput) {
+  return (await fileForCaller(ctx, actor, input)).request
 }

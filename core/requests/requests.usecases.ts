@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { requestSupporters, requests, xiaoqu } from '../../db/schema'
-import { recordAudit } from '../audit/audit'
+import { auditEntry, recordAudit } from '../audit/audit'
 import { type Category, categoryCodes, categoryInfo } from '../classify/categories'
-import { snoozeWatches, syncWatches } from '../nudges/watches'
+import { snoozeWatches, syncWatches, type WatchSpec, watchRow } from '../nudges/watches'
 import { enqueueMessages, type OutgoingMessage } from '../outbox/outbox.repository'
 import { maskPhone } from '../people/residents'
 import {
@@ -18,6 +18,14 @@ import type { Deps } from '../shared/deps'
 import { AppError, forbidden, invalid, notFound } from '../shared/errors'
 import { computeDeadlines } from '../sla/deadlines'
 import * as errors from './requests.errors'
+import {
+  enqueueFew,
+  type FilingPlan,
+  isRouted,
+  type NewEvent,
+  planFiling,
+  writeFiling,
+} from './requests.filing'
 import * as messages from './requests.messages'
 import * as repo from './requests.repository'
 import { routeFiledRequest } from './routing'
@@ -29,16 +37,15 @@ const enqueue = (ctx: Ctx, messages: readonly OutgoingMessage[], now: Date) =>
   enqueueMessages(ctx.db, messages, now, { maxChars: ctx.config.send.maxChars })
 
 /**
- * Keeps the nudge engine in step with a request: its response clock runs until it is accepted, its
- * resolution clock until it is resolved. The reminder before the resolution deadline is per category
+ * What the nudge engine watches on a request: its response clock runs until it is accepted, its resolution
+ * clock until it is resolved. The reminder before the resolution deadline is per category
  * (NUDGE_REMIND_BEFORE_HOURS).
  */
-async function watchRequest(ctx: Ctx, request: repo.RequestRow, place?: { path: string; name: string }) {
-  const where =
-    place ??
-    (request.xiaoquId
-      ? (await ctx.db.select().from(xiaoqu).where(eq(xiaoqu.id, request.xiaoquId)))[0]
-      : undefined)
+function requestWatchSpecs(
+  ctx: Ctx,
+  request: repo.RequestRow,
+  where: { path: string; name: string } | undefined,
+): WatchSpec[] {
   const remindHours = ctx.config.nudges.remindBeforeHours[request.category]
   const base = {
     itemId: request.id,
@@ -51,27 +58,32 @@ async function watchRequest(ctx: Ctx, request: repo.RequestRow, place?: { path: 
     urgent: request.urgency === 'urgent',
   }
   const open = repo.openStatuses.includes(request.status as never)
-  await syncWatches(
-    ctx.db,
-    ctx,
-    [
-      {
-        ...base,
-        itemKind: 'request-response',
-        dueAt: request.responseDueAt,
-        remindAt: null,
-        closed: request.status !== 'submitted',
-      },
-      {
-        ...base,
-        itemKind: 'request-resolution',
-        dueAt: request.resolutionDueAt,
-        remindAt: remindHours ? new Date(request.resolutionDueAt.getTime() - remindHours * 3_600_000) : null,
-        closed: !open,
-      },
-    ],
-    ctx.clock.now(),
-  )
+  return [
+    {
+      ...base,
+      itemKind: 'request-response',
+      dueAt: request.responseDueAt,
+      remindAt: null,
+      closed: request.status !== 'submitted',
+    },
+    {
+      ...base,
+      itemKind: 'request-resolution',
+      dueAt: request.resolutionDueAt,
+      remindAt: remindHours ? new Date(request.resolutionDueAt.getTime() - remindHours * 3_600_000) : null,
+      closed: !open,
+    },
+  ]
+}
+
+/** Keeps the nudge engine in step with a request that changed. */
+async function watchRequest(ctx: Ctx, request: repo.RequestRow, place?: { path: string; name: string }) {
+  const where =
+    place ??
+    (request.xiaoquId
+      ? (await ctx.db.select().from(xiaoqu).where(eq(xiaoqu.id, request.xiaoquId)))[0]
+      : undefined)
+  await syncWatches(ctx.db, ctx, requestWatchSpecs(ctx, request, where), ctx.clock.now())
 }
 
 export interface FileRequestInput {
@@ -87,8 +99,12 @@ export interface FileRequestInput {
   filedBy?: Actor
 }
 
-/** Files a request: classify, compute deadlines, store with its first event, tell the officers. */
-export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
+/**
+ * Files a request: classify, compute deadlines, store it with its first event (and audit row when staff file
+ * it) and its watches, tell the officers. Two statements when no routing rule applies: what it needs to know
+ * (`planFiling`, which `plan` may bring already), then all it writes at once, the officers' notice beside.
+ */
+export async function fileRequest(ctx: Ctx, input: FileRequestInput, plan?: FilingPlan) {
   const cleaned = input.text.trim()
   if (cleaned.length === 0) throw errors.emptyDescription()
   const truncated = cleaned.length > maxRequestLength
@@ -105,7 +121,10 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
     config: ctx.config.sla,
     calendar: ctx.calendar,
   })
-  const request = await repo.insertRequest(ctx.db, {
+  const planned = plan ?? (await planFiling(ctx.db, input.xiaoquId))
+  const request: repo.RequestRow = {
+    id: planned.requestId,
+    number: planned.number,
     xiaoquId: input.xiaoquId,
     groupId: input.groupId ?? null,
     residentId: input.resident?.id ?? null,
@@ -116,56 +135,70 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput) {
     category: classification.category,
     menuItem: classification.menuItem,
     urgency: classification.urgency,
+    status: 'submitted',
+    assigneeStaffId: null,
     responseDueAt: due.responseDueAt,
     resolutionDueAt: due.resolutionDueAt,
+    respondedAt: null,
+    resolvedAt: null,
+    resolutionNote: null,
+    rating: null,
+    ratedAt: null,
+    supportCount: 0,
     inboundMessageId: input.inboundMessageId ?? null,
     createdAt: now,
     updatedAt: now,
-  })
+  }
   const filer = input.filedBy?.kind === 'staff' ? input.filedBy.staff : undefined
-  await repo.addRequestEvent(ctx.db, {
-    requestId: request.id,
+  const filed: NewEvent = {
     kind: 'filed',
     actorKind: filer ? 'staff' : 'resident',
     actorId: filer?.id ?? input.resident?.id ?? null,
     actorName: filer?.name ?? input.resident?.name ?? null,
     note: truncated ? `原文 ${cleaned.length} 字，已截断为 ${maxRequestLength} 字` : null,
     data: { matched: classification.matched, channel: input.channel },
-    at: now,
-  })
-  if (input.filedBy) {
-    await recordAudit(ctx.db, {
-      actor: input.filedBy,
-      action: 'request.create',
-      entity: 'request',
-      entityId: request.number,
-      after: request,
-      at: now,
-    })
   }
-  const context = await repo.loadRequestContext(ctx.db, request)
-  const routed = await routeFiledRequest(ctx, request, context.xiaoqu, now)
-  await watchRequest(ctx, routed.request, context.xiaoqu)
-  if (routed.told) return { request: routed.request, truncated, xiaoquName: context.xiaoqu?.name ?? '' }
-  if (context.xiaoqu) {
-    const groups = await repo.officerGroupsCovering(ctx.db, context.xiaoqu.path)
+  const audits = input.filedBy
+    ? [
+        auditEntry({
+          actor: input.filedBy,
+          action: 'request.create',
+          entity: 'request',
+          entityId: request.number,
+          after: request,
+        }),
+      ]
+    : []
+  const place = planned.xiaoqu
+  const xiaoquName = place?.name ?? ''
+  const officersTold = (routedNote?: string) => {
     const authorName = input.resident?.name ?? '居民（代录）'
-    const text = [messages.newRequestForOfficers(request, context.xiaoqu.name, authorName), routed.note]
+    const notice = [messages.newRequestForOfficers(request, xiaoquName, authorName), routedNote]
       .filter(Boolean)
       .join('\n')
-    await enqueue(
-      ctx,
-      groups.map((g) => ({
-        conversationId: g.roomId,
-        isRoom: true,
-        text,
-        dedupeKey: `request:${request.number}:filed:room:${g.roomId}`,
-        priority: request.urgency === 'urgent' ? ('urgent' as const) : ('normal' as const),
-      })),
-      now,
-    )
+    return planned.officerRooms.map((roomId) => ({
+      conversationId: roomId,
+      isRoom: true,
+      text: notice,
+      dedupeKey: `request:${request.number}:filed:room:${roomId}`,
+      priority: request.urgency === 'urgent' ? ('urgent' as const) : ('normal' as const),
+    }))
   }
-  return { request: routed.request, truncated, xiaoquName: context.xiaoqu?.name ?? '' }
+  if (!isRouted(planned, classification.category)) {
+    const watches = requestWatchSpecs(ctx, request, place).map((spec) => watchRow(ctx, spec, undefined, now))
+    // Both go down the transaction's connection together: one round trip.
+    await Promise.all([
+      writeFiling(ctx.db, { request, events: [filed], audits, watches }),
+      place ? enqueueFew(ctx.db, officersTold(), now, { maxChars: ctx.config.send.maxChars }) : undefined,
+    ])
+    return { request, truncated, xiaoquName }
+  }
+  // 派单: a rule of the xiaoqu's areas matches; routing decides and records who holds it.
+  await writeFiling(ctx.db, { request, events: [filed], audits, watches: [] })
+  const routed = await routeFiledRequest(ctx, request, place, now)
+  await watchRequest(ctx, routed.request, place)
+  if (!routed.told && place) await enqueue(ctx, officersTold(routed.note), now)
+  return { request: routed.request, truncated, xiaoquName }
 }
 
 /**

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { createApi } from '../../api/app'
+import { loadConfig } from '../../config'
+import { createClassifier } from '../../core/classify/classifier'
+import { demoXiaoqu } from '../../core/demo/demo.data'
+import { seedDemoCommunity } from '../../core/demo/demo.seed'
+import { createTestClock } from '../../core/shared/clock'
+import { silentLog } from '../../core/shared/log'
+import { createNotifier } from '../../core/shared/notifier'
+import { useTokenSecret } from '../../core/shared/tokens'
+import { createReloadableCalendar } from '../../core/sla/calendar-store'
+import { ensureAdmin } from '../../core/staff/staff.usecases'
+import { type Bench, type BenchContext, openScratch } from '../kit'
+import { bareSql } from './chat-filing'
+
+const fixtures = JSON.parse(
+  readFileSync(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'requests-labelled.json'), 'utf8'),
+) as { text: string }[]
+
+useTokenSecret('bench-secret-for-hashing-staff-tokens-0000')
+
+/** The part of autocannon's result the bench reads (the package ships no types). */
+interface LoadResult {
+  requests: { average: number }
+  latency: { p99: number }
+  non2xx: number
+  errors: number
+  timeouts: number
+  '2xx': number
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<LoadResult>
+const autocannon = ((await import('autocannon' as string)) as { default: Autocannon }).default
+
+const residentsSeeded = 100_000
+const phoneOf = (k: number) => `139${String(k).padStart(8, '0')}`
+
+/**
+ * `POST /api/v1/requests` (代录: a call-centre filing for one of 100,000 residents known by phone) through the
+ * real app (auth, validation, scope, classification, deadlines, the request with its event, audit row,
+ * watches and the officers' notice, one transaction) with 50 connections for 10 s after a warm-up, against a
+ * bare Hono route on @hono/node-server: zod-validated body, one prepared INSERT into `requests`, same database.
+ */
+async function apiCreate(ctx: BenchContext) {
+  const database = await openScratch(ctx.url, 'api_create')
+  const { db } = database
+  const clock = createTestClock('2026-03-02T02:00:00Z')
+  const token = 'bench-admin-token-0123456789abcdefghij'
+  await ensureAdmin(db, token, clock.now())
+  await seedDemoCommunity(db, clock.now())
+  const bare = bareSql(db, database.url)
+  await bare.query(
+    `insert into residents (name, phone, created_at)
+     select '居民' || g, '139' || lpad(g::text, 8, '0'), now() from generate_series(1, ${residentsSeeded}) g`,
+    [],
+  )
+  await bare.query('vacuum analyze', [])
+  const [place] = await bare.query('select id from xiaoqu where name = $1', [demoXiaoqu[0]!.name])
+  const xiaoquId = Number(place!.id)
+  const deps = {
+    db,
+    database,
+    clock,
+    config: loadConfig({}),
+    classifier: createClassifier(),
+    calendar: createReloadableCalendar(),
+    log: silentLog,
+    outboxSignal: createNotifier(),
+  }
+
+  const body = z.object({
+    xiaoquId: z.number().int().positive(),
+    text: z.string().trim().min(1).max(2000),
+    channel: z.enum(['phone', 'visit']),
+    residentName: z.string().trim().min(1).max(50),
+    phone: z
+      .string()
+      .regex(/^1\d{10}$/)
+      .optional(),
+  })
+  const due = new Date(clock.now().getTime() + 86_400_000).toISOString()
+  const bareApp = new Hono().post('/api/v1/requests', async (c) => {
+    const parsed = body.safeParse(await c.req.json())
+    if (!parsed.success) return c.json({ error: parsed.error.issues }, 400)
+    const input = parsed.data
+    const [row] = await bare.query(
+      `insert into requests (xiaoqu_id, channel, text, contact_phone, category, menu_item, urgency,
+         response_due_at, resolution_due_at, created_at, updated_at)
+       values ($1, $2, $3, $4, '其他', '规范小区自治管理', 'normal', $5, $5, now(), now()) returning *`,
+      [input.xiaoquId, input.channel, input.text, input.phone ?? null, due],
+    )
+    return c.json(row, 201)
+  })
+  // Requests still being answered when a load stops must not spill into the next figure: `idle` waits them
+  // out. `created` counts the 201s each server gave, so the rows written can be checked exactly.
+  let active = 0
+  let lastSeen = 0
+  const created = new Map<string, number>()
+  const counted =
+    (label: string, fetch: (request: Request) => Response | Promise<Response>) =>
+    async (request: Request) => {
+      active++
+      try {
+        const response = await fetch(request)
+        if (response.status === 201) created.set(label, (created.get(label) ?? 0) + 1)
+        return response
+      } finally {
+        active--
+        lastSeen = Date.now()
+      }
+    }
+  const idle = async () => {
+    while (active > 0 || Date.now() - lastSeen < 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  const listen = (label: string, fetch: (request: Request) => Response | Promise<Response>) =>
+    new Promise<{ url: string; close(): void }>((resolve) => {
+      const server = serve(
+        { fetch: counted(label, fetch), port: 0, hostname: '127.0.0.1' },
+        (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, close: () => server.close() }),
+      )
+    })
+  const gaizaoServer = await listen('gaizao', createApi(deps).fetch)
+  const bareServer = await listen('bare', bareApp.fetch)
+
+  const load = (url: string, duration: number) =>
+    autocannon({
+      url: `${url}/api/v1/requests`,
+      connections: 50,
+      duration,
+      // PGlite answers one statement at a time: 50 waiting callers see long waits, not failures.
+      timeout: 120,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      requests: [
+        {
+          setupRequest(request: Record<string, unknown>) {
+            const k = 1 + Math.floor(Math.random() * residentsSeeded)
+            request.body = JSON.stringify({
+              xiaoquId,
+              text: fixtures[k % fixtures.length]!.text,
+              channel: 'phone',
+              residentName: `居民${k}`,
+              phone: phoneOf(k),
+            })
+            return request
+          },
+        },
+      ],
+    })
+  const requestsNow = async () => Number((await bare.query('select count(*) as n from requests', []))[0]!.n)
+  const checked = (label: string, result: LoadResult) => {
+    if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+      throw new Error(
+        `${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+      )
+    }
+    return result
+  }
+
+  await load(bareServer.url, 2)
+  await idle()
+  await load(gaizaoServer.url, 3)
+  await idle()
+  const baseline = checked('bare', await load(bareServer.url, 10))
+  await idle()
+  const before = await requestsNow()
+  created.set('gaizao', 0)
+  const audited = async () =>
+    Number(
+      (await bare.query(`select count(*) as n from audit_log where action = 'request.create'`, []))[0]!.n,
+    )
+  const auditBefore = await audited()
+  const residentsNow = async () => Number((await bare.query('select count(*) as n from residents', []))[0]!.n)
+  const residentsBefore = await residentsNow()
+  const ours = checked('Gaizao', await load(gaizaoServer.url, 10))
+  await idle()
+  const written = (await requestsNow()) - before
+  // Every 2xx was one request with its audit row, and every caller was found by phone (all are known).
+  const residents = (await residentsNow()) - residentsBefore
+  const audits = (await audited()) - auditBefore
+  const answered = created.get('gaizao')
+  if (written !== answered || audits !== written || ours['2xx'] > written) {
+    throw new Error(`Gaizao answered ${answered} × 201 but wrote ${written} requests, ${audits} audit rows`)
+  }
+  if (residents !== 0) throw new Error(`${residents} residents created: callers were not found by phone`)
+  ctx.log(
+    `Gaizao ${ours.requests.average.toFixed(0)} req/s p99 ${ours.latency.p99} ms; bare ${baseline.requests.average.toFixed(0)} req/s p99 ${baseline.latency.p99} ms`,
+  )
+  ctx.report({
+    name: 'api-create',
+    value: ours.requests.average,
+    unit: 'req/s, 50 connections (ratio: bare ÷ Gaizao)',
+    baseline: baseline.requests.average,
+    ratio: baseline.requests.average / ours.requests.average,
+    database: database.driver,
+    baselineLabel: 'bare Hono route, one prepared INSERT',
+    target: '≤ 2×',
+  })
+  ctx.report({
+    name: 'api-create-p99',
+    value: ours.latency.p99,
+    unit: 'ms p99, 50 connections',
+    baseline: baseline.latency.p99,
+    ratio: ours.latency.p99 / baseline.latency.p99,
+    database: database.driver,
+    baselineLabel: 'bare Hono route, one prepared INSERT',
+    target: '≤ 2×',
+  })
+  gaizaoServer.close()
+  bareServer.close()
+  await bare.close()
+  await database.close()
+}
+
+export const benches: Bench[] = [
+  {
+    name: 'api-create',
+    description:
+      'POST /api/v1/requests with 50 connections against a bare Hono route with one prepared INSERT',
+    databases: ['pglite', 'postgres'],
+    run: apiCreate,
+  },
+]
