@@ -1,15 +1,13 @@
-import { mkdirSync } from 'node:fs'
+import { constants, copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres, { type Sql } from 'postgres'
 import type { Log } from '../core/shared/log'
+import { templateKey } from '../scripts/template-key.mjs'
 import { createDatabaseHealth, watchedClient } from './health'
 import * as schema from './schema'
 
@@ -32,7 +30,9 @@ export interface Database {
   close(): Promise<void>
 }
 
-const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url))
+// '../db/migrations' rather than './migrations': it holds from db/client.ts (tsx) and from the compiled
+// dist/*.js alike, both one folder below the root (see scripts/build.mjs).
+const migrationsFolder = fileURLToPath(new URL('../db/migrations', import.meta.url))
 // Any constant shared by all instances: two instances starting together must not migrate at once.
 const migrationLockKey = 7_301_202_004
 
@@ -42,7 +42,11 @@ export interface OpenDatabaseOptions {
   /** PGlite data directory; absent means in memory (tests). */
   dataDir?: string
   poolSize?: number
-  /** A PGlite data dump to start from (tests load an already migrated one). */
+  /**
+   * A PGlite data dump to start from (tests load an already migrated one). Without it, a fresh data
+   * directory is copied from the migrated template the build ships (dist/pglite-template-<key>/), when its
+   * key matches these migrations.
+   */
   template?: Blob
   /** PostgreSQL: the server cancels a statement running longer than this; 0 or absent = never. */
   statementTimeoutMs?: number
@@ -55,16 +59,37 @@ export interface OpenDatabaseOptions {
 /** Opens the store and brings its schema up to date. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url, options)
-  return openPglite(options.dataDir, options.template)
+  return openPglite(options.dataDir, options.template, options.log)
 }
 
-async function openPglite(dataDir: string | undefined, template: Blob | undefined): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true })
+async function openPglite(
+  dataDir: string | undefined,
+  template: Blob | undefined,
+  log: OpenDatabaseOptions['log'],
+): Promise<Database> {
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true })
+    if (!template && copyShippedTemplate(dataDir)) log?.info('database created from the shipped template')
+  }
+  const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'))
+  // Loaded here, not at the top: a process on PostgreSQL never needs them.
+  const [{ PGlite }, { pg_trgm }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all(
+    [
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/pg_trgm'),
+      import('drizzle-orm/pglite'),
+      import('drizzle-orm/pglite/migrator'),
+    ],
+  )
   // pg_trgm: keyword search over requests (migration 0022) works on both stores.
   const client = new PGlite({
     dataDir,
     extensions: { pg_trgm },
-    ...(template ? { loadDataDir: template } : {}),
+    ...(template && fresh ? { loadDataDir: template } : {}),
+    // PGlite keeps PostgreSQL's shared buffers inside its WebAssembly heap, which never shrinks: the default
+    // 128 MB stayed resident (and took a second to set up at each start). A data directory's files are in
+    // the OS's page cache anyway, so a small pool costs little; in memory (tests) the default stays.
+    ...(dataDir ? { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] } : {}),
   })
   const db = drizzlePglite({ client, schema }) as unknown as Db
   await migratePglite(db as never, { migrationsFolder })
@@ -77,6 +102,40 @@ async function openPglite(dataDir: string | undefined, template: Blob | undefine
     },
     close: () => client.close(),
   }
+}
+
+/**
+ * A data directory without a database (no PG_VERSION) gets a copy of the migrated one the build ships, so
+ * the first start skips initdb and every migration (`migrate` then finds nothing to do). PG_VERSION is
+ * copied last: PGlite takes a directory with it for a database, so a copy cut short is redone at the next
+ * start rather than opened. Without a matching template (not built, or other migrations) PGlite creates
+ * the database as before.
+ */
+function copyShippedTemplate(dataDir: string): boolean {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return false
+  const template = shippedTemplate()
+  if (!template) return false
+  const version = join(template, 'PG_VERSION')
+  cpSync(template, dataDir, {
+    recursive: true,
+    mode: constants.COPYFILE_FICLONE,
+    filter: (source) => source !== version,
+  })
+  copyFileSync(version, join(dataDir, 'PG_VERSION'))
+  return true
+}
+
+/** dist/pglite-template-<key>/ beside the compiled code, or under the root when run from the sources. */
+function shippedTemplate(): string | undefined {
+  const name = `pglite-template-${templateKey(migrationsFolder)}`
+  for (const candidate of [
+    new URL(`./${name}`, import.meta.url),
+    new URL(`../dist/${name}`, import.meta.url),
+  ]) {
+    const dir = fileURLToPath(candidate)
+    if (existsSync(join(dir, 'PG_VERSION'))) return dir
+  }
+  return undefined
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../../db/client'
 import { residents, staff } from '../../db/schema'
-import { rowOf, runStatement } from '../requests/requests.filing'
+import { rowOf, runStatement } from '../../db/statements'
 
 /**
  * The resident behind a WeChat contact, created on first contact; the display name follows WeChat. A known

@@ -5,6 +5,7 @@ import { residentOf } from '../chat/chat.actors'
 import * as text from '../chat/chat.messages'
 import type { CommandHandlers, Who } from '../chat/chat.types'
 import { scopeCovers } from '../shared/actor'
+import { planFiling } from './requests.filing'
 import { cannotFollow, filedReply, progressReply, statusReply } from './requests.messages'
 import * as repo from './requests.repository'
 import * as requestsUseCases from './requests.usecases'
@@ -15,17 +16,26 @@ export const requestCommands: ResidentCommands = {
   async file(ctx, inbound, command, who) {
     if (who.group?.kind === 'officers')
       return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
-    const author = await residentOf(ctx, inbound)
-    const xiaoquId = who.group?.xiaoquId ?? (await repo.lastXiaoquOf(ctx.db, author.id))
+    // In a xiaoqu's group the author and the filing's plan are read together: one round trip, not two.
+    const groupXiaoqu = who.group?.xiaoquId
+    const [author, plan] = await Promise.all([
+      residentOf(ctx, inbound),
+      groupXiaoqu ? planFiling(ctx.db, groupXiaoqu) : undefined,
+    ])
+    const xiaoquId = groupXiaoqu ?? (await repo.lastXiaoquOf(ctx.db, author.id))
     if (!xiaoquId) return { outcome: 'refused:no-xiaoqu', message: text.needGroupToFile(ctx.config.botName) }
-    const filed = await requestsUseCases.fileRequest(ctx, {
-      text: command.text,
-      xiaoquId,
-      channel: 'wechat',
-      resident: author,
-      groupId: who.group?.id,
-      inboundMessageId: inbound.id,
-    })
+    const filed = await requestsUseCases.fileRequest(
+      ctx,
+      {
+        text: command.text,
+        xiaoquId,
+        channel: 'wechat',
+        resident: author,
+        groupId: who.group?.id,
+        inboundMessageId: inbound.id,
+      },
+      plan,
+    )
     return { outcome: `request:${filed.request.number}`, message: filedReply(filed.request, filed.truncated) }
   },
 

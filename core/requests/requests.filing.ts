@@ -1,73 +1,10 @@
 // The write path of a new request in two statements: what the filing needs to know, then everything it
 // writes (the request, its events, audit rows and watches) in one data-modifying CTE.
-import { type Column, getTableColumns, type Table } from 'drizzle-orm'
-import type { PgSession } from 'drizzle-orm/pg-core'
-import { type DbOrTx, rowsOf } from '../../db/client'
+import type { DbOrTx } from '../../db/client'
+import { rowOf, runStatement } from '../../db/statements'
 import { enqueueMessages, type OutgoingMessage, outboxParts } from '../outbox/outbox.repository'
 import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
-
-type RawRow = Record<string, unknown>
-
-/**
- * One SQL text with positional parameters, run through the caller's session (pool, transaction or savepoint).
- * On postgres.js: a named prepared statement, parsed and planned once per connection. On PGlite: one simple
- * query with the parameters written in as literals, which costs it a fraction of the extended protocol's
- * Parse/Bind/Describe/Execute round (a statement there is mostly that protocol work, not planning).
- * Parameters are strings, numbers, booleans or null: a timestamp goes as an ISO string, JSON as text.
- */
-export async function runStatement(db: DbOrTx, name: string, text: string, params: unknown[]) {
-  const session = (db as unknown as { _: { session: PgSession & { client: unknown } } })._.session
-  const embedded = session.client as Partial<EmbeddedClient> & { unsafe?: unknown }
-  // A NUL would end the simple query's text early: such a statement goes the extended way, which refuses
-  // it (22021, answered 400) as before.
-  const inlinable = params.every((p) => typeof p !== 'string' || !p.includes('\u0000'))
-  if (typeof embedded.exec === 'function' && embedded.unsafe === undefined && inlinable) {
-    const inlined = text.replace(/\$(\d+)/g, (_match, n: string) => literal(params[Number(n) - 1]))
-    const results = await embedded.exec(inlined)
-    return results.at(-1)?.rows ?? []
-  }
-  return rowsOf<RawRow>(await session.prepareQuery({ sql: text, params }, undefined, name, false).execute())
-}
-
-interface EmbeddedClient {
-  exec(query: string): Promise<{ rows: RawRow[] }[]>
-}
-
-/**
- * A parameter as an SQL literal. Strings are quoted with their quotes doubled, which is the whole of the
- * escaping under standard_conforming_strings (on in every PostgreSQL since 9.1, PGlite's included), and made
- * well-formed (PGlite fails a statement on a lone surrogate).
- */
-function literal(value: unknown): string {
-  if (value === null || value === undefined) return 'null'
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`)
-    return String(value)
-  }
-  if (typeof value === 'boolean') return String(value)
-  return `'${wellFormed(String(value)).replaceAll("'", "''")}'`
-}
-
-const columnsOf = new WeakMap<Table, [string, Column][]>()
-
-/**
- * A raw row (snake_case, the drivers' text timestamps) as drizzle returns `table`'s rows: the same keys and
- * value types, so what is read raw is indistinguishable from what is read through drizzle.
- */
-export function rowOf<T extends Table>(table: T, raw: RawRow): T['$inferSelect'] {
-  let columns = columnsOf.get(table)
-  if (!columns) {
-    columns = Object.entries(getTableColumns(table))
-    columnsOf.set(table, columns)
-  }
-  const out: RawRow = {}
-  for (const [key, column] of columns) {
-    const value = raw[column.name]
-    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
-  }
-  return out as T['$inferSelect']
-}
 
 export interface FilingPlan {
   /** The request's id and number, drawn from their sequences, so everything it writes is known at once. */

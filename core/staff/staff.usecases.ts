@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, inArray, isNull, like, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, like, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { areas, bindCodes, chatGroups, settings, staff, xiaoqu } from '../../db/schema'
+import { rowOf, runStatement } from '../../db/statements'
 import { recordAudit } from '../audit/audit'
 import { type Actor, assertRole, assertScope, type StaffRow } from '../shared/actor'
 import type { Clock } from '../shared/clock'
@@ -97,10 +98,13 @@ export async function getStaff(db: DbOrTx, id: number) {
 export async function authenticate(db: DbOrTx, token: string) {
   const keyed = hashToken(token)
   const legacy = legacyTokenHash(token)
-  const rows = await db
-    .select()
-    .from(staff)
-    .where(inArray(staff.tokenHash, [keyed, legacy]))
+  // Every API call runs this: prepared once per connection.
+  const rows = (
+    await runStatement(db, 'staff_by_token', 'select * from staff where token_hash in ($1, $2)', [
+      keyed,
+      legacy,
+    ])
+  ).map((raw) => rowOf(staff, raw))
   const row = rows.find((r) => r.tokenHash === keyed) ?? rows.find((r) => r.tokenHash === legacy)
   if (!row?.active) return undefined
   if (row.tokenHash === legacy) {

@@ -1,0 +1,2 @@
+/** See template-key.mjs. */
+export function templateKey(migrationsFolder: string): string
