@@ -8,6 +8,7 @@ import type { SandboxWorld } from './bot/sandbox/sandbox-world'
 import { type Config, ConfigError, loadConfig } from './config'
 import { createClassifier } from './core/classify/classifier'
 import { systemClock } from './core/shared/clock'
+import { isDatabaseUnavailable } from './core/shared/db-errors'
 import type { Deps } from './core/shared/deps'
 import { createLog } from './core/shared/log'
 import { createNotifier } from './core/shared/notifier'
@@ -17,6 +18,9 @@ import { loadCalendar } from './core/sla/calendar-store'
 import { ensureAdmin } from './core/staff/staff.usecases'
 import { openDatabase } from './db/client'
 import { startJobs } from './jobs'
+
+/** Start-up steps that meet an unavailable database try again once a second, this many times. */
+const startRetries = 60
 
 /** The one composition root: builds the dependencies and starts the bot, the API and the jobs. */
 export async function startGaizao(config: Config) {
@@ -38,13 +42,27 @@ export async function startGaizao(config: Config) {
   })
   const { db } = database
   useTokenSecret(loadTokenSecret({ configured: config.tokenSecret, dataDir: config.dataDir }))
-  const admin = await db.transaction((tx) => ensureAdmin(tx, config.adminToken, clock.now()))
+  // A database slow to answer while it starts (or under load) is waited for, not a reason to exit.
+  const whenAvailable = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work()
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || attempt >= startRetries) throw error
+        log.warn('database unavailable while starting: retrying', { step, attempt })
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+      }
+    }
+  }
+  const admin = await whenAvailable('admin', () =>
+    db.transaction((tx) => ensureAdmin(tx, config.adminToken, clock.now())),
+  )
   if (admin.printedToken) {
     process.stdout.write(
       `\n  Admin API token (shown once, keep it safe): ${admin.printedToken}\n  Set GAIZAO_ADMIN_TOKEN to choose your own.\n\n`,
     )
   }
-  const calendar = await loadCalendar(db)
+  const calendar = await whenAvailable('calendar', () => loadCalendar(db))
   const warning = missingNextYearWarning(calendar, clock.now())
   if (warning) log.warn(warning)
   const deps: Deps = {
@@ -64,7 +82,7 @@ export async function startGaizao(config: Config) {
     sandbox = createSandboxWorld(config.botName)
     if (config.sandboxSeed) {
       const { seedDemoCommunity } = await import('./core/demo/demo.seed')
-      const { seeded } = await seedDemoCommunity(db, clock.now(), deps)
+      const { seeded } = await whenAvailable('demo seed', () => seedDemoCommunity(db, clock.now(), deps))
       if (seeded) log.info('seeded the demo community')
     }
   }

@@ -13,4 +13,7 @@ try {
   process.exit(1)
 }
 const { main } = await import(`${new URL(`file://${distDir}/main.js`).href}`)
-await main()
+await main().catch((error) => {
+  process.stderr.write(`Gaizao failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
+  process.exit(1)
+})

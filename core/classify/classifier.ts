@@ -1,5 +1,5 @@
-import { Jieba } from '@node-rs/jieba'
-import { dict } from '@node-rs/jieba/dict'
+import { createRequire } from 'node:module'
+import type { Jieba } from '@node-rs/jieba'
 import { type Category, categories, categoryInfo, type SlaClass, urgentWords } from './categories'
 
 export interface Classification {
@@ -87,6 +87,10 @@ let shared: Jieba | undefined
 /** One segmenter per process: loading the dictionary takes ~200 ms. */
 function segmenter(): Jieba {
   if (!shared) {
+    // Loaded at the first message classified, not at start (~24 MB and 130 ms a process may never need).
+    const require = createRequire(import.meta.url)
+    const { Jieba } = require('@node-rs/jieba') as typeof import('@node-rs/jieba')
+    const { dict } = require('@node-rs/jieba/dict') as typeof import('@node-rs/jieba/dict')
     const jieba = Jieba.withDict(dict)
     const all = new Set<string>(urgentWords)
     for (const c of categories) for (const w of c.words) all.add(w.toLowerCase())

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
 import { csvCell } from '../shared/csv'
 import { invalid } from '../shared/errors'
 import { checkZipBounds } from './zip-guard'
@@ -22,6 +22,9 @@ const text = (value: string | number | null | undefined) =>
 /** A spreadsheet runs text starting with = + - @ (or a tab or CR before them) as a formula: quote it. */
 export const defused = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value)
 
+/** exceljs, loaded at the first spreadsheet (~20 MB and a few hundred ms a process need not pay at start). */
+const excel = async () => (await import('exceljs')).default
+
 /** UTF-8 with a BOM (so Excel reads the Chinese right), CRLF lines, formulas defused (csvCell). */
 export function toCsv(table: Table): string {
   return `\uFEFF${[table.header, ...table.rows].map((r) => r.map((v) => csvCell(text(v))).join(',')).join('\r\n')}\r\n`
@@ -29,7 +32,7 @@ export function toCsv(table: Table): string {
 
 /** One sheet, the header row bold and frozen; text is written as text, with formulas defused as in CSV. */
 export async function toXlsx(table: Table, sheetName: string): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook()
+  const workbook = new (await excel()).Workbook()
   const sheet = workbook.addWorksheet(sheetName.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] })
   sheet.addRow([...table.header]).font = { bold: true }
   for (const row of table.rows) {
@@ -129,7 +132,7 @@ const xlsxError = () =>
  */
 export async function readXlsx(bytes: Uint8Array): Promise<{ records: string[][]; lines: number[] }> {
   checkZipBounds(bytes)
-  const workbook = new ExcelJS.Workbook()
+  const workbook = new (await excel()).Workbook()
   try {
     await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer)
   } catch {

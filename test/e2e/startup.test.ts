@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 const root = join(import.meta.dirname, '..', '..')
 
 function start(env: Record<string, string>) {
-  // What `npm start` runs (tsx main.ts), as one process, so that a kill reaches Gaizao itself.
+  // The app from its sources (`npm start` runs the compiled build, covered by test/integration/build.test.ts), as one process, so that a kill reaches Gaizao itself.
   return spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
