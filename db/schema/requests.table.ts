@@ -53,11 +53,15 @@ export const requests = pgTable(
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
+    // The inbox list (core/requests/requests.list.ts) pages newest first by id: each filter has an index that
+    // yields its rows in id order, so a page reads about the rows it shows whatever the table's size.
     index('requests_status_id').on(t.status, t.id),
     index('requests_xiaoqu_id').on(t.xiaoquId, t.id),
+    index('requests_xiaoqu_status_id').on(t.xiaoquId, t.status, t.id),
     index('requests_resident').on(t.residentId),
-    index('requests_assignee').on(t.assigneeStaffId),
-    index('requests_category_id').on(t.category, t.id),
+    index('requests_assignee_id').on(t.assigneeStaffId, t.id),
+    // xiaoqu_id too: the caller's scope is checked in the index (an index-only scan), not row by row.
+    index('requests_category_id_xiaoqu').on(t.category, t.id, t.xiaoquId),
     index('requests_group').on(t.groupId),
     // Keyword search in the inbox: trigram matching works for Chinese text without a segmenter.
     index('requests_text_trgm').using('gin', t.text.op('gin_trgm_ops')),

@@ -1,0 +1,161 @@
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createXiaoqu } from '../../core/areas/areas.usecases'
+import { listQuery } from '../../core/requests/requests.list'
+import * as repo from '../../core/requests/requests.repository'
+import { rowsOf } from '../../db/client'
+import { createTestDeps, type TestDeps } from '../support/deps'
+import { makeWorld, uniqueId } from '../support/factories'
+import { drivers } from '../support/test-db'
+
+/**
+ * The inbox list reads about the rows of the page it shows, whatever the table holds: each filter has an
+ * index yielding its rows newest first, and a xiaoqu outside the caller's scope is refused before any
+ * request is read. 20,000 requests, seeded set-based: most closed and of another category, a few of each
+ * filter's, so an index is plainly the cheaper way.
+ */
+describe.each(drivers)('request list query plans on %s', (driver) => {
+  let deps: TestDeps
+  let w: Awaited<ReturnType<typeof setup>>
+  beforeAll(async () => {
+    deps = await createTestDeps(driver)
+    w = await setup()
+  })
+  afterAll(async () => {
+    await deps.database.close()
+  })
+
+  async function setup() {
+    const home = await makeWorld(deps)
+    const elsewhere = await makeWorld(deps)
+    const second = await createXiaoqu(
+      deps.db,
+      home.admin,
+      { communityId: home.community.id, name: uniqueId('小区') },
+      deps.clock.now(),
+    )
+    const places = [home.xiaoqu.id, second.id, elsewhere.xiaoqu.id]
+    const at = deps.clock.now().toISOString()
+    // Request i: in places[i % 3]; every 200th of category 照明, resolved, or held by the home officer.
+    await deps.db.execute(sql`
+      insert into requests (number, xiaoqu_id, resident_id, channel, text, category, menu_item, urgency, status,
+        assignee_staff_id, response_due_at, resolution_due_at, created_at, updated_at)
+      select 'P' || i, (${JSON.stringify(places)}::jsonb ->> (i % 3))::int, ${home.resident.id}::int, 'wechat',
+             '楼道灯坏了', case when i % 200 = 0 then '照明' else '其他' end, '补市政基础设施', 'normal',
+             case when i % 200 = 1 then 'resolved' else 'closed' end,
+             case when i % 200 = 2 then ${home.officer.staff.id}::int end,
+             ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+      from generate_series(1, 20000) as i`)
+    await deps.db.execute(sql`vacuum analyze requests`)
+    return { home, elsewhere, second }
+  }
+
+  const plan = async (filters: Partial<repo.RequestFilters>, analyze = false) => {
+    const query = listQuery(deps.db, {
+      limit: 21,
+      now: deps.clock.now(),
+      scopePath: w.home.street.path,
+      ...filters,
+    })
+    return deps.db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`)
+      const options = analyze ? sql`(analyze, costs off, timing off, summary off)` : sql`(costs off)`
+      return rowsOf<Record<string, string>>(await tx.execute(sql`explain ${options} ${query}`))
+        .map((row) => Object.values(row).join(' '))
+        .join('\n')
+    })
+  }
+  const numbers = async (filters: Partial<repo.RequestFilters>) =>
+    (
+      await repo.listRequests(deps.db, {
+        limit: 21,
+        now: deps.clock.now(),
+        scopePath: w.home.street.path,
+        ...filters,
+      })
+    ).map((r) => r.request.number)
+
+  it('finds a category through its index, with the scope checked in the index', async () => {
+    expect(await plan({ category: '照明' })).toContain('requests_category_id_xiaoqu')
+    const found = await numbers({ category: '照明' })
+    expect(found).toHaveLength(21)
+    // Newest first, none of another street's xiaoqu (i % 3 = 2).
+    expect(found).toEqual([...found].sort((a, b) => Number(b.slice(1)) - Number(a.slice(1))))
+    expect(found.every((n) => Number(n.slice(1)) % 3 !== 2 && Number(n.slice(1)) % 200 === 0)).toBe(true)
+  })
+
+  it('finds a status in a xiaoqu through the (xiaoqu, status, id) index', async () => {
+    expect(await plan({ status: 'resolved', xiaoquId: w.second.id })).toContain('requests_xiaoqu_status_id')
+    const found = await numbers({ status: 'resolved', xiaoquId: w.second.id })
+    expect(found).toHaveLength(21)
+    expect(found.every((n) => Number(n.slice(1)) % 3 === 1 && Number(n.slice(1)) % 200 === 1)).toBe(true)
+  })
+
+  it('finds what someone holds through the (assignee, id) index', async () => {
+    expect(await plan({ assignee: w.home.officer.staff.id })).toContain('requests_assignee_id')
+    expect(await numbers({ assignee: w.home.officer.staff.id })).toHaveLength(21)
+  })
+
+  it('refuses a xiaoqu outside the scope before reading any request', async () => {
+    const explained = await plan({ xiaoquId: w.elsewhere.xiaoqu.id }, true)
+    const reads = explained.split('\n').filter((line) => / on requests\b/.test(line))
+    expect(reads.length).toBeGreaterThan(0)
+    for (const line of reads) expect(line).toContain('never executed')
+    expect(await numbers({ xiaoquId: w.elsewhere.xiaoqu.id })).toEqual([])
+    // In scope, the same filter lists it; with no scope (an admin) the other street's xiaoqu too.
+    expect(await numbers({ xiaoquId: w.second.id })).toHaveLength(21)
+    expect(await numbers({ xiaoquId: w.elsewhere.xiaoqu.id, scopePath: null })).toHaveLength(21)
+  })
+
+  it('pages far down by id with the cursor in an index condition, not a filter over the pages before', async () => {
+    const before = 1_000 + (await firstId())
+    expect(await plan({ before }, true)).toContain(`Index Cond: (id < ${before})`)
+  })
+
+  const firstId = async () =>
+    Number(rowsOf<{ id: number }>(await deps.db.execute(sql`select min(id)::int as id from requests`))[0]!.id)
+
+  it('lists within a transaction what the transaction sees, and outside it what is committed', async () => {
+    const filters = { category: '照明', scopePath: w.home.street.path, limit: 1, now: deps.clock.now() }
+    const rollback = new Error('rollback')
+    const seen = await deps.db
+      .transaction(async (tx) => {
+        await tx.execute(sql`
+          insert into requests (number, xiaoqu_id, channel, text, category, menu_item, urgency,
+            response_due_at, resolution_due_at)
+          values ('P-new', ${w.home.xiaoqu.id}::int, 'wechat', '路灯不亮', '照明', '补市政基础设施', 'normal',
+            now(), now())`)
+        const inside = (await repo.listRequests(tx, filters)).map((r) => r.request.number)
+        expect(inside).toEqual(['P-new'])
+        throw rollback
+      })
+      .catch((error: unknown) => {
+        if (error !== rollback) throw error
+        return 'rolled back'
+      })
+    expect(seen).toBe('rolled back')
+    expect((await repo.listRequests(deps.db, filters)).map((r) => r.request.number)).toEqual(['P19800'])
+  })
+
+  it('runs the same statement prepared, for every shape of filters', async () => {
+    // Twice each: the second call runs the prepared statement kept from the first.
+    for (let round = 0; round < 2; round++) {
+      // 照明 below the 2,000th: i = 200, 400, … 2,000, of which those in the home street (i % 3 ≠ 2).
+      expect(await numbers({ category: '照明', before: 2_000 + (await firstId()) })).toEqual([
+        'P1800',
+        'P1600',
+        'P1200',
+        'P1000',
+        'P600',
+        'P400',
+      ])
+      expect(await numbers({ q: '楼道灯' })).toHaveLength(21)
+      expect(await numbers({ q: 'Q5' })).toEqual([])
+      expect(await numbers({ overdue: true, now: new Date(Date.now() + 86_400_000) })).toEqual([])
+      expect(await numbers({ overdue: false, status: 'resolved' })).toHaveLength(21)
+      expect(await numbers({ assignee: 'none', category: '照明', xiaoquId: w.home.xiaoqu.id })).toHaveLength(
+        21,
+      )
+    }
+  })
+})
