@@ -1,4 +1,5 @@
-import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm'
+import { createHash } from 'node:crypto'
+import { and, desc, entityKind, eq, getTableColumns, inArray, lt, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
 import { wellFormed } from '../shared/unicode'
@@ -92,86 +93,178 @@ export interface ClaimOptions {
 }
 
 /**
- * Claims the next sendable rows, the first `limit` in (not_before, id) order. A row is sendable when it is
- * due, it heads its conversation's queue (no earlier row of the conversation is pending or sending: order
- * per group holds, one in flight each), and the group has not been posted to within the minimum gap. In
- * quiet hours held normal rows neither go nor hold anything back. `SKIP LOCKED` keeps two senders off the
- * same row.
+ * Claims the next sendable rows, at most `limit`, as runs: each group's next rows in order. A group's run
+ * starts at the head of its queue (no earlier row of the group is pending or sending: one sender holds a
+ * group at a time, so order per group holds) and goes on while its rows are pending and due; it stops at
+ * the first that is not (a retry waiting out its backoff holds back everything after it). With a minimum
+ * gap per group a run is one row: the gap lies between two messages of a group. In quiet hours held
+ * normal rows neither go nor hold anything back.
  *
- * The cost follows the rows taken, not the backlog: first a look at the next few due rows (each checked
- * against its conversation's queue in one index probe), which fills the claim when the head rows come
- * first (a broadcast: one row to each of many groups); when it does not (one group's long backlog in front),
- * the heads of all conversations, one index entry each. What the first step took sorts before anything the
- * second finds, so together they are exactly the first `limit` sendable rows.
+ * Which groups: the first `limit` sendable heads in (not_before, id) order, exactly as if each group could
+ * send one message; their runs then fill what is left of `limit`, second rows before third rows, so a busy
+ * group's backlog never pushes another group's reply out of the claim. The rows come back in that order
+ * (every group's first row, then every group's second, …), which keeps each group's own order.
+ *
+ * The cost follows the rows taken, not the backlog: the heads come from a look at the next few due rows
+ * (each checked against its conversation's queue in one index probe), which finds them all when the head
+ * rows come first (a broadcast: one row to each of many groups); when it does not (one group's long
+ * backlog in front), from the heads of all conversations, one index entry each; a run is one index range.
+ * `SKIP LOCKED` keeps two senders off the same rows, and a group whose head another sender holds (or took
+ * since this one looked) is left out whole, so no two senders ever hold rows of one group.
  */
-export async function claimDue(
-  db: DbOrTx,
-  { now, limit, leaseMs, minGapMs, allowNormal }: ClaimOptions,
-): Promise<OutboxRow[]> {
-  if (limit <= 0) return []
+export async function claimDue(db: DbOrTx, options: ClaimOptions): Promise<OutboxRow[]> {
+  if (options.limit <= 0) return []
+  const statement = claimStatement(db, options)
+  if (!isEmbedded(db)) return inRunOrder(await statement)
+  // PGlite plans every statement afresh, and planning this one takes it ten times as long as running it:
+  // the claim is prepared in the session (one per kind of claim, named by its text), then executed. A
+  // prepared statement outlives a rolled-back transaction; the look-up makes sure of it all the same.
+  const query = statement.toSQL()
+  const name = `outbox_claim_${createHash('sha1').update(query.sql).digest('hex').slice(0, 16)}`
+  const known = await db.execute(sql`select 1 from pg_prepared_statements where name = ${name}`)
+  if (rowsOf(known).length === 0) await db.execute(sql.raw(`prepare ${name} as ${query.sql}`))
+  // EXECUTE takes no bind parameters: its arguments are literals (ISO instants and 'sending', ours).
+  const args = query.params.map((p) => `'${String(p).replaceAll("'", "''")}'`).join(', ')
+  const result = await db.execute(sql.raw(`execute ${name}(${args})`))
+  return inRunOrder(rowsOf<Record<string, unknown>>(result).map(fromDriver))
+}
+
+/** PGlite (the database itself or a transaction of it): one session for the database's whole life. */
+function isEmbedded(db: DbOrTx) {
+  const session = (db as unknown as { session?: object }).session
+  return (session?.constructor as { [entityKind]?: string } | undefined)?.[entityKind] === 'PgliteSession'
+}
+
+const outboxColumns = Object.entries(getTableColumns(outbox))
+
+/** A raw outbox row (column names, driver values) as drizzle returns it. */
+function fromDriver(raw: Record<string, unknown>): OutboxRow {
+  const row: Record<string, unknown> = {}
+  for (const [key, column] of outboxColumns) {
+    const value = raw[column.name]
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value as never)
+  }
+  return row as OutboxRow
+}
+
+/** The claim as one UPDATE … RETURNING (exported so its plan can be looked at with EXPLAIN). */
+export function claimStatement(db: DbOrTx, { now, limit, leaseMs, minGapMs, allowNormal }: ClaimOptions) {
   // Raw SQL gets ISO strings: the drivers disagree on how a Date parameter is sent.
-  const at = now.toISOString()
-  // Literal SQL, so the planner matches the partial indexes outbox_queue / outbox_queue_quiet.
+  const at = sql`${now.toISOString()}::timestamptz`
+  // Literal SQL, so the planner matches the partial indexes outbox_queue / outbox_queue_quiet; the limits
+  // are literals too, so a cached plan is planned for them.
   const queued = (alias: string) =>
     sql.raw(
       `${alias}.status in ('pending', 'sending')${allowNormal ? '' : ` and ${alias}.priority <> 'normal'`}`,
     )
-  const sendable = sql`o.status = 'pending' and o.not_before <= ${at}::timestamptz
-    ${allowNormal ? sql`` : sql`and o.priority <> 'normal'`}
-    ${
-      minGapMs > 0
-        ? sql`and o.conversation_id not in (
-            select s.conversation_id from ${outbox} s
-            where s.status = 'sent' and s.sent_at > ${new Date(now.getTime() - minGapMs).toISOString()}::timestamptz)`
-        : sql``
-    }`
-  const claim = async (candidates: SQL) => {
-    const result = await db.execute(sql`
-      update ${outbox} set status = 'sending', lease_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz
-      where id in (${candidates})
-      returning id`)
-    return rowsOf<{ id: number | string }>(result).map((r) => Number(r.id))
-  }
-  const ahead = await claim(sql`
-    select o.id from ${outbox} o
-    where o.id in (
-        select w.id from ${outbox} w
-        where w.status = 'pending' and w.not_before <= ${at}::timestamptz
-        order by w.not_before, w.id
-        limit ${limit * lookAhead}::int)
-      and ${sendable}
+  const allowed = (alias: string) => sql.raw(allowNormal ? '' : `and ${alias}.priority <> 'normal'`)
+  const notPostedWithinGap = (alias: string) =>
+    minGapMs > 0
+      ? sql`and ${sql.raw(alias)}.conversation_id not in (
+          select s.conversation_id from ${outbox} s
+          where s.status = 'sent' and s.sent_at > ${new Date(now.getTime() - minGapMs).toISOString()}::timestamptz)`
+      : sql``
+  const n = (value: number) => sql.raw(String(Math.max(1, Math.floor(value))))
+  const run = minGapMs > 0 ? 1 : limit
+  const candidates = sql`
+    with recursive
+    w as (
+      select o.id, o.conversation_id, o.not_before from ${outbox} o
+      where o.status = 'pending' and o.not_before <= ${at} ${allowed('o')}
+      order by o.not_before, o.id
+      limit ${n(limit * lookAhead)}),
+    ahead as (
+      select w.id, w.conversation_id, w.not_before from w
+      -- Heads only: no queued row of the conversation before it. Read backwards from the row, so a row
+      -- behind others finds the one before it at once, not past the group's sent rows' dead entries.
+      where (
+          select e.id from ${outbox} e
+          where e.conversation_id = w.conversation_id and e.id < w.id and ${queued('e')}
+          order by e.conversation_id desc, e.id desc
+          limit 1) is null
+        ${notPostedWithinGap('w')}
+      order by w.not_before, w.id
+      limit ${n(limit)}),
+    scan as (
+      (select q.conversation_id, q.id, q.status, q.not_before from ${outbox} q where ${queued('q')}
+       order by q.conversation_id, q.id limit 1)
+      union all
+      select x.conversation_id, x.id, x.status, x.not_before from scan h
+      cross join lateral (
+        select q.conversation_id, q.id, q.status, q.not_before from ${outbox} q
+        where ${queued('q')} and q.conversation_id > h.conversation_id
+        order by q.conversation_id, q.id limit 1) x
+    ),
+    heads as (
+      select id, conversation_id, not_before from ahead
+      union all
+      (select s.id, s.conversation_id, s.not_before from scan s
+       where (select count(*) from ahead) < ${n(limit)}
+         and s.status = 'pending' and s.not_before <= ${at} ${notPostedWithinGap('s')}
+         and s.id not in (select id from ahead)
+       order by s.not_before, s.id
+       limit ${n(limit)})
+    ),
+    top as (select id, conversation_id, not_before from heads order by not_before, id limit ${n(limit)}),
+    runs as (
+      select t.id as head, t.not_before as head_due, r.id, r.conversation_id, r.position
+      from top t
+      cross join lateral (
+        select y.id, y.conversation_id, y.position from (
+          select x.id, x.conversation_id, row_number() over (order by x.id) as position,
+                 count(*) filter (where x.status <> 'pending' or x.not_before > ${at}) over (order by x.id) as stops
+          from (
+            -- The head and what follows it in the queue index (a row comparison only that index serves),
+            -- as many as the claim could take of one group; what belongs to the next groups is dropped.
+            select q.id, q.conversation_id, q.status, q.not_before from ${outbox} q
+            where (q.conversation_id, q.id) >= (t.conversation_id, t.id) and ${queued('q')}
+            order by q.conversation_id, q.id
+            limit least(${n(run)}, ${n(limit + 1)} - (select count(*) from top))) x
+          where x.conversation_id = t.conversation_id
+        ) y
+        where y.stops = 0) r
+    ),
+    pick as (
+      select id, conversation_id from runs order by position, head_due, head limit ${n(limit)}),
+    locked as (
+      select o.id from ${outbox} o
+      where o.id in (select id from pick) and o.status = 'pending'
+      for update of o skip locked)
+    select p.id from pick p
+    where p.id in (select id from locked)
       and not exists (
-        select 1 from ${outbox} e where e.conversation_id = o.conversation_id and e.id < o.id and ${queued('e')})
-    order by o.not_before, o.id
-    limit ${limit}::int
-    for update of o skip locked`)
-  const heads =
-    ahead.length < limit
-      ? await claim(sql`
-          with recursive heads as (
-            (select q.conversation_id, q.id from ${outbox} q where ${queued('q')}
-             order by q.conversation_id, q.id limit 1)
-            union all
-            select n.conversation_id, n.id from heads h
-            cross join lateral (
-              select q.conversation_id, q.id from ${outbox} q
-              where ${queued('q')} and q.conversation_id > h.conversation_id
-              order by q.conversation_id, q.id limit 1) n
-          )
-          select o.id from heads h join ${outbox} o on o.id = h.id
-          where ${sendable}
-          order by o.not_before, o.id
-          limit ${limit - ahead.length}::int
-          for update of o skip locked`)
-      : []
-  const ids = [...ahead, ...heads]
-  if (ids.length === 0) return []
-  const rows = await db.select().from(outbox).where(inArray(outbox.id, ids))
-  return rows.sort((a, b) => a.id - b.id)
+        select 1 from pick e
+        where e.conversation_id = p.conversation_id and e.id < p.id and e.id not in (select id from locked))`
+  return db
+    .update(outbox)
+    .set({ status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs) })
+    .where(sql`${outbox.id} in (${candidates})`)
+    .returning()
 }
 
 /** How many due rows per row wanted the claim looks at before it turns to the heads of all conversations. */
 const lookAhead = 5
+
+/**
+ * A claim's rows in sending order: every group's first row (groups by their head's (not_before, id)),
+ * then every group's second row, and so on. Each group's rows stay in id order.
+ */
+function inRunOrder(rows: OutboxRow[]) {
+  const groups = new Map<string, OutboxRow[]>()
+  for (const row of [...rows].sort((a, b) => a.id - b.id)) {
+    const group = groups.get(row.conversationId)
+    if (group) group.push(row)
+    else groups.set(row.conversationId, [row])
+  }
+  const byHead = [...groups.values()].sort(
+    (a, b) => a[0]!.notBefore.getTime() - b[0]!.notBefore.getTime() || a[0]!.id - b[0]!.id,
+  )
+  const ordered: OutboxRow[] = []
+  for (let position = 0; ordered.length < rows.length; position++) {
+    for (const group of byHead) if (group[position]) ordered.push(group[position]!)
+  }
+  return ordered
+}
 
 /** Messages that count against a pacing budget: sent since `since`, or on their way right now. */
 export async function countSentSince(db: DbOrTx, since: Date): Promise<number> {
@@ -182,25 +275,82 @@ export async function countSentSince(db: DbOrTx, since: Date): Promise<number> {
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
 }
 
+/** The statements of every message, prepared once per database handle (PostgreSQL keeps their plans). */
+const prepared = new WeakMap<object, ReturnType<typeof prepareHandOver>>()
+
+function prepareHandOver(db: DbOrTx) {
+  const prev = sql`${sql.placeholder('prev')}::bigint`
+  const next = sql`${sql.placeholder('next')}::bigint`
+  const at = sql`${sql.placeholder('at')}::timestamptz`
+  return {
+    /**
+     * One statement per message: the previous message of this sender, handed over, is recorded as sent,
+     * and the next one goes in flight, if this sender still holds its lease.
+     */
+    handOver: db
+      .update(outbox)
+      .set({
+        status: sql`case when ${outbox.id} = ${prev} then 'sent' else ${outbox.status} end`,
+        sentAt: sql`case when ${outbox.id} = ${prev} then ${at} else ${outbox.sentAt} end`,
+        lastError: sql`case when ${outbox.id} = ${prev} then null else ${outbox.lastError} end`,
+        inFlight: sql`${outbox.id} = ${next}`,
+        attempts: sql`case when ${outbox.id} = ${next} then ${outbox.attempts} + 1 else ${outbox.attempts} end`,
+        leaseUntil: sql`case when ${outbox.id} = ${next} then ${sql.placeholder('lease')}::timestamptz end`,
+      })
+      .where(
+        sql`${outbox.id} = any(array[${prev}, ${next}]) and (${outbox.id} = ${prev} or (${outbox.status} = 'sending'
+          and ${outbox.leaseUntil} = ${sql.placeholder('held')}::timestamptz))`,
+      )
+      .returning({ id: outbox.id })
+      .prepare('outbox_hand_over'),
+    sent: db
+      .update(outbox)
+      .set({ status: 'sent', sentAt: sql`${at}`, leaseUntil: null, inFlight: false, lastError: null })
+      .where(sql`${outbox.id} = ${prev}`)
+      .prepare('outbox_sent'),
+  }
+}
+
+function statements(db: DbOrTx) {
+  let found = prepared.get(db)
+  if (!found) {
+    found = prepareHandOver(db)
+    prepared.set(db, found)
+  }
+  return found
+}
+
 /**
  * The moment of truth: from here on, a crash leaves the outcome unknown. Only the holder of the lease may
- * go on (another sender may have recovered a row whose lease ran out), and the lease is renewed.
+ * go on (another sender may have recovered a row whose lease ran out), and the lease is renewed. The
+ * sender's previous message, handed over meanwhile, may be recorded as sent in the same statement
+ * (`sentBefore`), so a message costs one write: it is never in flight at the same time as this one.
  */
-export async function markInFlight(db: DbOrTx, row: OutboxRow, now: Date, leaseMs: number) {
-  if (!row.leaseUntil) return undefined
-  const [updated] = await db
-    .update(outbox)
-    .set({ inFlight: true, attempts: row.attempts + 1, leaseUntil: new Date(now.getTime() + leaseMs) })
-    .where(and(eq(outbox.id, row.id), eq(outbox.status, 'sending'), eq(outbox.leaseUntil, row.leaseUntil)))
-    .returning()
-  return updated
+export async function markInFlight(
+  db: DbOrTx,
+  row: OutboxRow,
+  now: Date,
+  leaseMs: number,
+  sentBefore?: number,
+): Promise<OutboxRow | undefined> {
+  if (!row.leaseUntil) {
+    if (sentBefore !== undefined) await markSent(db, sentBefore, now)
+    return undefined
+  }
+  const leaseUntil = new Date(now.getTime() + leaseMs)
+  const updated = await statements(db).handOver.execute({
+    prev: sentBefore ?? -1,
+    next: row.id,
+    at: now.toISOString(),
+    lease: leaseUntil.toISOString(),
+    held: row.leaseUntil.toISOString(),
+  })
+  if (!updated.some((r) => Number(r.id) === row.id)) return undefined
+  return { ...row, inFlight: true, attempts: row.attempts + 1, leaseUntil }
 }
 
 export async function markSent(db: DbOrTx, id: number, now: Date) {
-  await db
-    .update(outbox)
-    .set({ status: 'sent', sentAt: now, leaseUntil: null, inFlight: false, lastError: null })
-    .where(eq(outbox.id, id))
+  await statements(db).sent.execute({ prev: id, at: now.toISOString() })
 }
 
 /** A failed send goes back to pending with exponential backoff, or to `failed` after the last attempt. */
@@ -236,6 +386,33 @@ export async function release(db: DbOrTx, row: OutboxRow, notBefore: Date) {
     .where(eq(outbox.id, row.id))
 }
 
+/**
+ * Puts back the claimed rows a sender did not try (it stops, the bot went away, an earlier row of their
+ * group failed): pending again, untouched. Only rows this sender still holds under the claim's lease.
+ */
+export async function releaseUntried(db: DbOrTx, rows: readonly OutboxRow[]) {
+  const byLease = new Map<number, number[]>()
+  for (const row of rows) {
+    if (!row.leaseUntil) continue
+    const ids = byLease.get(row.leaseUntil.getTime())
+    if (ids) ids.push(row.id)
+    else byLease.set(row.leaseUntil.getTime(), [row.id])
+  }
+  for (const [lease, ids] of byLease) {
+    await db
+      .update(outbox)
+      .set({ status: 'pending', leaseUntil: null, inFlight: false })
+      .where(
+        and(
+          inArray(outbox.id, ids),
+          eq(outbox.status, 'sending'),
+          eq(outbox.inFlight, false),
+          eq(outbox.leaseUntil, new Date(lease)),
+        ),
+      )
+  }
+}
+
 /** Ends a row that must not be retried: `dropped` (its conversation is gone) or `uncertain`. */
 export async function settleAs(db: DbOrTx, row: OutboxRow, status: 'dropped' | 'uncertain', reason: string) {
   await db
@@ -247,7 +424,8 @@ export async function settleAs(db: DbOrTx, row: OutboxRow, status: 'dropped' | '
 /**
  * Rows still `sending` after their lease ran out belonged to a sender that died. One that was handed to
  * WeChat may or may not have arrived, so it becomes `uncertain` (never resent on its own, staff decide);
- * one that was only claimed goes back to `pending`.
+ * one that was only claimed goes back to `pending`. The index outbox_sending makes this one probe when
+ * no lease has run out, so the sender runs it at every round.
  */
 export async function recoverExpiredLeases(db: DbOrTx, now: Date) {
   await db

@@ -11,6 +11,7 @@ import {
   type OutboxRow,
   recoverExpiredLeases,
   release,
+  releaseUntried,
   settleAs,
 } from './outbox.repository'
 import { isQuietTime, startOfShanghaiDay } from './pacing'
@@ -33,8 +34,13 @@ export class ConversationGoneError extends Error {}
 export class UncertainDeliveryError extends Error {}
 
 /**
- * Sends what is due, one message at a time, within the global rate. Returns how many rows it settled
- * (sent or failed), so a loop can go straight on while there is work.
+ * Sends what is due within the global rate: a claim of runs (each group's next rows, in order), one
+ * message at a time. Returns how many rows it settled (sent or failed), so a loop can go straight on while
+ * there is work.
+ *
+ * A message costs one write: the previous message's "sent" goes with the next one's "in flight" (see
+ * markInFlight); the last one's is written at the end of the round. A row whose send fails (or goes back
+ * untried) holds its group: the rest of that group's run in the claim goes back untried with it.
  */
 export async function drainOutboxOnce(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>,
@@ -51,38 +57,66 @@ export async function drainOutboxOnce(
   const { minGapMs, ratePerMinute, dailyCap, quietHours } = await currentSendPacing(deps)
   const now = clock.now()
   await recoverExpiredLeases(db, now)
-  const dayStart = startOfShanghaiDay(now)
-  // Counting and claiming under one lock: two senders share the rate and the daily cap, not double them.
-  const rows = await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${pacingLockKey})`)
-    let budget = limit
-    if (ratePerMinute > 0) {
-      budget = Math.min(budget, ratePerMinute - (await countSentSince(tx, new Date(now.getTime() - 60_000))))
-    }
-    if (dailyCap > 0) {
-      const sentToday = await countSentSince(tx, dayStart)
-      if (sentToday >= dailyCap) log.warn('daily send cap reached; waiting for tomorrow', { dailyCap })
-      budget = Math.min(budget, dailyCap - sentToday)
-    }
-    if (budget <= 0) return []
-    const allowNormal = !isQuietTime(now, quietHours)
-    return claimDue(tx, { now, limit: budget, leaseMs, minGapMs, allowNormal })
-  })
+  const allowNormal = !isQuietTime(now, quietHours)
+  const claim = { now, limit, leaseMs, minGapMs, allowNormal }
+  const rows =
+    ratePerMinute > 0 || dailyCap > 0
+      ? // Counting and claiming under one lock: two senders share the rate and the daily cap, not double them.
+        await db.transaction(async (tx) => {
+          await tx.execute(sql`select pg_advisory_xact_lock(${pacingLockKey})`)
+          let budget = limit
+          if (ratePerMinute > 0) {
+            budget = Math.min(
+              budget,
+              ratePerMinute - (await countSentSince(tx, new Date(now.getTime() - 60_000))),
+            )
+          }
+          if (dailyCap > 0) {
+            const sentToday = await countSentSince(tx, startOfShanghaiDay(now))
+            if (sentToday >= dailyCap) log.warn('daily send cap reached; waiting for tomorrow', { dailyCap })
+            budget = Math.min(budget, dailyCap - sentToday)
+          }
+          return budget > 0 ? claimDue(tx, { ...claim, limit: budget }) : []
+        })
+      : // No budget to share: the claim is one statement, and SKIP LOCKED keeps two senders apart.
+        await claimDue(db, claim)
   let settled = 0
+  /** Handed over and not yet recorded as sent: written with the next message's hand-over. */
+  let handed: number | undefined
+  const flush = async () => {
+    if (handed === undefined) return
+    const id = handed
+    handed = undefined
+    await markSent(db, id, clock.now())
+  }
+  /** Groups held back in this round: a row of theirs failed, went back, or was taken from us. */
+  const held = new Set<string>()
+  const untried: OutboxRow[] = []
   const postedNow = new Set<string>()
   for (const [index, row] of rows.entries()) {
     // Stopping, or the bot went away: what is claimed and not yet sent goes back untouched.
     if (!ready()) {
-      for (const rest of rows.slice(index)) await release(db, rest, rest.notBefore)
+      untried.push(...rows.slice(index))
       break
     }
-    // One claim may hold two rows for different groups; only one message per group per gap.
-    if (minGapMs > 0 && postedNow.has(row.conversationId)) {
-      await release(db, row, new Date(clock.now().getTime() + minGapMs))
+    if (held.has(row.conversationId)) {
+      untried.push(row)
       continue
     }
-    const attempt = await markInFlight(db, row, clock.now(), leaseMs)
-    if (!attempt) continue // the lease ran out and another sender took the row back
+    // One message per group per gap (a claim holds one row per group then; this guards it).
+    if (minGapMs > 0 && postedNow.has(row.conversationId)) {
+      await release(db, row, new Date(clock.now().getTime() + minGapMs))
+      held.add(row.conversationId)
+      continue
+    }
+    const sentBefore = handed
+    handed = undefined
+    const attempt = await markInFlight(db, row, clock.now(), leaseMs, sentBefore)
+    if (!attempt) {
+      // The lease ran out and another sender took the row back: the rest of its group is not ours to send.
+      held.add(row.conversationId)
+      continue
+    }
     try {
       await transport.send(attempt)
     } catch (error) {
@@ -90,6 +124,7 @@ export async function drainOutboxOnce(
       if (error instanceof NotDeliveredError) {
         log.info('outbox send deferred: the bot is not connected', { id: row.id })
         await release(db, row, row.notBefore)
+        held.add(row.conversationId)
         continue
       }
       if (error instanceof ConversationGoneError || error instanceof UncertainDeliveryError) {
@@ -101,17 +136,23 @@ export async function drainOutboxOnce(
       }
       log.warn('outbox send failed', { id: row.id, attempts: attempt.attempts, error: message })
       await markFailed(db, attempt, message, clock.now(), { maxAttempts, retryBaseMs })
+      held.add(row.conversationId)
       settled++
       continue
     }
     // Sent. If recording that fails, the row stays in flight and its lease makes it `uncertain`: a
     // database hiccup must not turn into a second message.
-    await markSent(db, row.id, clock.now())
+    handed = row.id
     postedNow.add(row.conversationId)
     settled++
-    // Machines post at even intervals; people do not.
-    if (jitterMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs))
+    // Machines post at even intervals; people do not. A pause is no time to leave a sent row unrecorded.
+    if (jitterMs > 0) {
+      await flush()
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs))
+    }
   }
+  await flush()
+  await releaseUntried(db, untried)
   return settled
 }
 
@@ -121,10 +162,13 @@ export function startOutboxSender(
   transport: Transport,
 ) {
   const signal = { stopped: false }
+  // A round's claim: with pauses between messages (jitter) 20, so a claim goes out well within its lease;
+  // with none, 50, so a backlog drains with fewer claims.
+  const batch = deps.config.send.jitterMs > 0 ? 20 : 50
   const loop = async () => {
     while (!signal.stopped) {
       try {
-        const settled = await drainOutboxOnce(deps, transport, 20, signal)
+        const settled = await drainOutboxOnce(deps, transport, batch, signal)
         if (settled > 0) continue
       } catch (error) {
         if (signal.stopped) break

@@ -1,2 +1,1 @@
--- Reserved for issue 14; replaced by its DDL. A no-op until then.
-SELECT 1;
+CREATE INDEX "outbox_sending" ON "outbox" USING btree ("id") WHERE status = 'sending';

@@ -84,6 +84,9 @@ export const outbox = pgTable(
     // Only broadcasts have a batch: replies and nudges need no entry here.
     index('outbox_batch').on(t.batch).where(sql`batch is not null`),
     index('outbox_sent_at').on(t.sentAt).where(sql`status = 'sent'`),
+    // The rows senders hold right now: lease recovery, at every round of every sender, reads only these.
+    // Keyed by id, not lease_until: renewing a lease (a message going in flight) then touches no index.
+    index('outbox_sending').on(t.id).where(sql`status = 'sending'`),
   ],
 )
 

@@ -338,7 +338,7 @@ describe.each(drivers)('outbox on %s', (driver) => {
     ])
   })
 
-  it('claims the head of every group past one group’s long backlog, in order, and its urgent row in quiet hours', async () => {
+  it('claims the head of every group past one group’s long backlog, in order, then runs, and its urgent row in quiet hours', async () => {
     const own = await createTestDeps(driver)
     try {
       const busy = `${uniqueId('busy')}@chatroom`
@@ -360,16 +360,16 @@ describe.each(drivers)('outbox on %s', (driver) => {
         ],
         now,
       )
-      const claim = (allowNormal: boolean) =>
-        own.db.transaction((tx) =>
-          claimDue(tx, { now, limit: 10, leaseMs: 60_000, minGapMs: 0, allowNormal }),
-        )
-      const first = await claim(true)
+      const claim = (allowNormal: boolean, limit = 10) =>
+        own.db.transaction((tx) => claimDue(tx, { now, limit, leaseMs: 60_000, minGapMs: 0, allowNormal }))
+      // Every group's head before any group's second row: the backlog pushes no other group out.
+      const first = await claim(true, 3)
       expect(first.map((r) => r.text)).toEqual(['busy 0', 'b0', 'c0'])
-      // One in flight per group: nothing more until those are settled.
+      // A group with claimed rows is held: nothing more of it until those are settled.
       expect(await claim(true)).toEqual([])
       for (const row of first) await markSent(own.db, row.id, now)
-      expect((await claim(true)).map((r) => r.text)).toEqual(['busy 1', 'b1', 'c1'])
+      // Then runs: every group's next row, then the next, in each group's order.
+      expect((await claim(true)).map((r) => r.text)).toEqual(['busy 1', 'b1', 'c1', ...backlog.slice(2, 9)])
       // Quiet hours: the held normal backlog neither goes nor holds back the group's urgent row.
       expect((await claim(false)).map((r) => r.text)).toEqual(['busy urgent'])
       await own.db
