@@ -1,7 +1,7 @@
 // The write path of a new request in two statements: what the filing needs to know, then everything it
 // writes (the request, its events, audit rows and watches) in one data-modifying CTE.
 import type { DbOrTx } from '../../db/client'
-import { rowOf, runStatement } from '../../db/statements'
+import { runStatement } from '../../db/statements'
 import { enqueueMessages, type OutgoingMessage, outboxParts } from '../outbox/outbox.repository'
 import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
