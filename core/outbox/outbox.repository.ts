@@ -28,17 +28,12 @@ export interface OutgoingMessage {
 export type OutboxRow = typeof outbox.$inferSelect
 
 /**
- * Writes messages in the caller's transaction, so a message exists exactly when its change does. A text
- * longer than `maxChars` becomes ordered parts, each with its own dedupe key.
+ * The outbox rows of some messages, as the enqueue statements take them (snake_case, one JSON parameter):
+ * a text longer than `maxChars` becomes ordered parts, each with its own dedupe key.
  */
-export async function enqueueMessages(
-  db: DbOrTx,
-  messages: readonly OutgoingMessage[],
-  now: Date,
-  options: { maxChars?: number } = {},
-) {
-  const rows = messages.flatMap((m) => {
-    return outboxParts(m.text, m.dedupeKey ?? null, options.maxChars).map(({ text, dedupeKey }, i) => ({
+export function outboxRows(messages: readonly OutgoingMessage[], now: Date, maxChars?: number) {
+  return messages.flatMap((m) =>
+    outboxParts(m.text, m.dedupeKey ?? null, maxChars).map(({ text, dedupeKey }, i) => ({
       conversation_id: m.conversationId,
       is_room: m.isRoom ? 1 : 0,
       text,
@@ -49,8 +44,21 @@ export async function enqueueMessages(
       priority: m.priority ?? 'normal',
       batch: m.batch ?? null,
       attachment_id: m.attachmentId ?? null,
-    }))
-  })
+    })),
+  )
+}
+
+/**
+ * Writes messages in the caller's transaction, so a message exists exactly when its change does. A text
+ * longer than `maxChars` becomes ordered parts, each with its own dedupe key.
+ */
+export async function enqueueMessages(
+  db: DbOrTx,
+  messages: readonly OutgoingMessage[],
+  now: Date,
+  options: { maxChars?: number } = {},
+) {
+  const rows = outboxRows(messages, now, options.maxChars)
   // One statement per slice whatever the row count: the rows travel as one JSON parameter, which is far
   // cheaper to bind than ten parameters a row, and keep their order (delivery order per group is by id).
   for (let i = 0; i < rows.length; i += 5_000) {

@@ -2,7 +2,7 @@
 // writes (the request, its events, audit rows and watches) in one data-modifying CTE.
 import type { DbOrTx } from '../../db/client'
 import { runStatement } from '../../db/statements'
-import { enqueueMessages, type OutgoingMessage, outboxParts } from '../outbox/outbox.repository'
+import { enqueueMessages, type OutgoingMessage, outboxRows } from '../outbox/outbox.repository'
 import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
 
@@ -213,19 +213,6 @@ export async function enqueueFew(
 ) {
   if (messages.length === 0) return
   if (messages.length > 100) return enqueueMessages(db, messages, now, options)
-  const rows = messages.flatMap((m) =>
-    outboxParts(m.text, m.dedupeKey ?? null, options.maxChars).map(({ text, dedupeKey }, i) => ({
-      conversation_id: m.conversationId,
-      is_room: m.isRoom ? 1 : 0,
-      text,
-      // Only the first part @mentions: one ping per message, not per part.
-      mentions: i === 0 ? (m.mentions ?? []) : [],
-      dedupe_key: dedupeKey,
-      not_before: (m.notBefore ?? now).toISOString(),
-      priority: m.priority ?? 'normal',
-      batch: m.batch ?? null,
-      attachment_id: m.attachmentId ?? null,
-    })),
-  )
+  const rows = outboxRows(messages, now, options.maxChars)
   await runStatement(db, 'outbox_enqueue', enqueueSql, [json(rows), now.toISOString()])
 }
