@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
-import { and, desc, entityKind, eq, getTableColumns, inArray, lt, sql } from 'drizzle-orm'
+import { and, desc, entityKind, eq, inArray, lt, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
+import { rowOf } from '../../db/statements'
 import { wellFormed } from '../shared/unicode'
 import { splitMessage } from './pacing'
 
@@ -134,25 +135,13 @@ export async function claimDue(db: DbOrTx, options: ClaimOptions): Promise<Outbo
   // EXECUTE takes no bind parameters: its arguments are literals (ISO instants and 'sending', ours).
   const args = query.params.map((p) => `'${String(p).replaceAll("'", "''")}'`).join(', ')
   const result = await db.execute(sql.raw(`execute ${name}(${args})`))
-  return inRunOrder(rowsOf<Record<string, unknown>>(result).map(fromDriver))
+  return inRunOrder(rowsOf<Record<string, unknown>>(result).map((raw) => rowOf(outbox, raw)))
 }
 
 /** PGlite (the database itself or a transaction of it): one session for the database's whole life. */
 function isEmbedded(db: DbOrTx) {
   const session = (db as unknown as { session?: object }).session
   return (session?.constructor as { [entityKind]?: string } | undefined)?.[entityKind] === 'PgliteSession'
-}
-
-const outboxColumns = Object.entries(getTableColumns(outbox))
-
-/** A raw outbox row (column names, driver values) as drizzle returns it. */
-function fromDriver(raw: Record<string, unknown>): OutboxRow {
-  const row: Record<string, unknown> = {}
-  for (const [key, column] of outboxColumns) {
-    const value = raw[column.name]
-    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value as never)
-  }
-  return row as OutboxRow
 }
 
 /** The claim as one UPDATE … RETURNING (exported so its plan can be looked at with EXPLAIN). */
