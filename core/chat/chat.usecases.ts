@@ -3,8 +3,8 @@ import type { DbOrTx } from '../../db/client'
 import { chatGroups, inboundMessages } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
 import { rowOf, runStatement } from '../../db/statements'
+import { enqueueMessages } from '../outbox/outbox.repository'
 import { findStaffByWechat } from '../people/residents'
-import { enqueueFew } from '../requests/requests.filing'
 import type { StaffRow } from '../shared/actor'
 import { isDatabaseUnavailable } from '../shared/db-errors'
 import { isAppError } from '../shared/errors'
@@ -164,7 +164,7 @@ async function dispatch(
     const mentions: OutboxMention[] = inbound.roomId
       ? [{ id: inbound.senderId, name: inbound.senderName }]
       : []
-    await enqueueFew(
+    await enqueueMessages(
       db,
       [
         {

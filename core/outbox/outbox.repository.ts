@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { and, desc, entityKind, eq, inArray, lt, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
-import { rowOf } from '../../db/statements'
+import { rowOf, runStatement } from '../../db/statements'
 import { wellFormed } from '../shared/unicode'
 import { splitMessage } from './pacing'
 
@@ -49,6 +49,18 @@ export function outboxRows(messages: readonly OutgoingMessage[], now: Date, maxC
   )
 }
 
+// Prepared on PostgreSQL, one simple query on PGlite (db/statements.ts): the hot paths (a filing's notices,
+// a chat reply) enqueue a message or two per request.
+const enqueueSql = `
+insert into outbox (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch,
+  attachment_id, created_at)
+select x.conversation_id, x.is_room, x.text, x.mentions, x.dedupe_key, x.not_before, x.priority, x.batch,
+  x.attachment_id, $2::timestamptz
+from jsonb_to_recordset($1::jsonb) as x(conversation_id text, is_room int, text text, mentions jsonb,
+  dedupe_key text, not_before timestamptz, priority text, batch text, attachment_id int, ord int)
+order by x.ord
+on conflict (dedupe_key) do nothing`
+
 /**
  * Writes messages in the caller's transaction, so a message exists exactly when its change does. A text
  * longer than `maxChars` becomes ordered parts, each with its own dedupe key.
@@ -69,14 +81,7 @@ export async function enqueueMessages(
       rows.slice(i, i + 5_000).map((row, ord) => ({ ...row, ord })),
       (_key, value) => (typeof value === 'string' ? wellFormed(value) : value),
     )
-    await db.execute(sql`
-      insert into ${outbox} (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch, attachment_id, created_at)
-      select x.conversation_id, x.is_room, x.text, x.mentions, x.dedupe_key, x.not_before, x.priority, x.batch,
-             x.attachment_id, ${now.toISOString()}::timestamptz
-      from jsonb_to_recordset(${slice}::jsonb) as x(conversation_id text, is_room int, text text,
-        mentions jsonb, dedupe_key text, not_before timestamptz, priority text, batch text, attachment_id int, ord int)
-      order by x.ord
-      on conflict (dedupe_key) do nothing`)
+    await runStatement(db, 'outbox_enqueue', enqueueSql, [slice, now.toISOString()])
   }
 }
 

@@ -2,7 +2,6 @@
 // writes (the request, its events, audit rows and watches) in one data-modifying CTE.
 import type { DbOrTx } from '../../db/client'
 import { runStatement } from '../../db/statements'
-import { enqueueMessages, type OutgoingMessage, outboxRows } from '../outbox/outbox.repository'
 import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
 
@@ -188,31 +187,3 @@ export async function writeFiling(
 /** Whether a routing rule of the xiaoqu's areas covers the category: then 派单 decides who holds it. */
 export const isRouted = (plan: FilingPlan, category: string) =>
   plan.routingCategories.some((c) => c === '' || c === category)
-
-// enqueueMessages' statement (core/outbox/outbox.repository.ts) through runStatement: prepared on
-// PostgreSQL, one simple query on PGlite. The same rows, parts and dedupe keys (outboxParts).
-const enqueueSql = `
-insert into outbox (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch,
-  attachment_id, created_at)
-select x.conversation_id, x.is_room, x.text, x.mentions, x.dedupe_key, x.not_before, x.priority, x.batch,
-  x.attachment_id, $2::timestamptz
-from jsonb_to_recordset($1::jsonb) as x(conversation_id text, is_room int, text text, mentions jsonb,
-  dedupe_key text, not_before timestamptz, priority text, batch text, attachment_id int, ord int)
-order by x.ord
-on conflict (dedupe_key) do nothing`
-
-/**
- * Writes a few messages in the caller's transaction, as enqueueMessages does, for the hot paths (a filing's
- * notices, a chat reply): one prepared statement.
- */
-export async function enqueueFew(
-  db: DbOrTx,
-  messages: readonly OutgoingMessage[],
-  now: Date,
-  options: { maxChars?: number } = {},
-) {
-  if (messages.length === 0) return
-  if (messages.length > 100) return enqueueMessages(db, messages, now, options)
-  const rows = outboxRows(messages, now, options.maxChars)
-  await runStatement(db, 'outbox_enqueue', enqueueSql, [json(rows), now.toISOString()])
-}

@@ -18,14 +18,7 @@ import type { Deps } from '../shared/deps'
 import { AppError, forbidden, invalid, notFound } from '../shared/errors'
 import { computeDeadlines } from '../sla/deadlines'
 import * as errors from './requests.errors'
-import {
-  enqueueFew,
-  type FilingPlan,
-  isRouted,
-  type NewEvent,
-  planFiling,
-  writeFiling,
-} from './requests.filing'
+import { type FilingPlan, isRouted, type NewEvent, planFiling, writeFiling } from './requests.filing'
 import * as messages from './requests.messages'
 import * as repo from './requests.repository'
 import { routeFiledRequest } from './routing'
@@ -189,7 +182,9 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput, plan?: Fili
     // Both go down the transaction's connection together: one round trip.
     await Promise.all([
       writeFiling(ctx.db, { request, events: [filed], audits, watches }),
-      place ? enqueueFew(ctx.db, officersTold(), now, { maxChars: ctx.config.send.maxChars }) : undefined,
+      place
+        ? enqueueMessages(ctx.db, officersTold(), now, { maxChars: ctx.config.send.maxChars })
+        : undefined,
     ])
     return { request, truncated, xiaoquName }
   }
