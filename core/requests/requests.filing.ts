@@ -2,6 +2,8 @@
 // writes (the request, its events, audit rows and watches) in one data-modifying CTE.
 import type { DbOrTx } from '../../db/client'
 import { runStatement } from '../../db/statements'
+import type { auditEntry } from '../audit/audit'
+import type { watchRow } from '../nudges/watches'
 import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
 
@@ -44,33 +46,9 @@ export async function planFiling(db: DbOrTx, xiaoquId: number): Promise<FilingPl
 }
 
 export type NewEvent = Pick<RequestEventRow, 'kind' | 'actorKind' | 'actorId' | 'actorName' | 'note' | 'data'>
-export interface NewAudit {
-  actorStaffId: number | null
-  actorName: string
-  via: string
-  action: string
-  entity: string
-  entityId: string
-  before: unknown
-  after: unknown
-}
-export interface NewWatch {
-  itemKind: string
-  itemId: number
-  label: string
-  ref: string
-  scopePath: string
-  placeName: string
-  ownerStaffId: number | null
-  ownerOrgId: number | null
-  dueAt: Date
-  remindAt: Date | null
-  urgent: boolean
-  snoozedUntil: Date | null
-  closedAt: Date | null
-  nextLevel: number
-  nextAt: Date | null
-}
+/** What `writeFiling` stores: the rows `auditEntry` and `watchRow` build. */
+export type NewAudit = ReturnType<typeof auditEntry>
+export type NewWatch = ReturnType<typeof watchRow>
 
 // Rows of a kind travel as one JSON parameter, so the text is the same whatever their number (and stays
 // prepared); `ord` keeps their order, which is the order of their ids.
