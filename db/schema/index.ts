@@ -1,3 +1,4 @@
+export * from './accounts.table'
 export * from './areas.table'
 export * from './audit.table'
 export * from './consent.table'

@@ -70,6 +70,8 @@ export const outbox = pgTable(
     inFlight: boolean('in_flight').notNull().default(false),
     lastError: text('last_error'),
     sentAt: instant('sent_at'),
+    /** The bot account that handed it over (bot_accounts.name): pacing is counted per account. */
+    sentBy: text('sent_by'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -87,6 +89,8 @@ export const outbox = pgTable(
     // The rows senders hold right now: lease recovery, at every round of every sender, reads only these.
     // Keyed by id, not lease_until: renewing a lease (a message going in flight) then touches no index.
     index('outbox_sending').on(t.id).where(sql`status = 'sending'`),
+    // An account's sends of the last minute and of today: its rate and daily cap.
+    index('outbox_sent_by').on(t.sentBy, t.sentAt).where(sql`status = 'sent'`),
   ],
 )
 
