@@ -1,6 +1,6 @@
 -- Issue 15, city scale: several bot accounts. The accounts (credentials by env variable name only), which
--- accounts reach each conversation, the one account that speaks in it now, and who sent each outbox row
--- (pacing per account).
+-- accounts reach each conversation, the one account that speaks in it now, each account's reported
+-- status, and who sent each outbox row (pacing per account).
 CREATE TABLE "bot_accounts" (
 	"name" text PRIMARY KEY NOT NULL,
 	"label" text NOT NULL,
@@ -10,6 +10,18 @@ CREATE TABLE "bot_accounts" (
 	"enabled" boolean DEFAULT true NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "bot_status" (
+	"account" text PRIMARY KEY NOT NULL,
+	"holder" text NOT NULL,
+	"state" text NOT NULL,
+	"state_since" timestamp with time zone NOT NULL,
+	"detail" text,
+	"qr" text,
+	"self_id" text,
+	"self_name" text,
+	"reported_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "conversation_reach" (

@@ -55,3 +55,23 @@ export const conversationRoutes = pgTable(
   },
   (t) => [index('conversation_routes_account').on(t.account, t.conversationId)],
 )
+
+/**
+ * Each account's connection as its bot process last reported it, so the API and the console (perhaps in
+ * another process) show every account: state, since when, why, the login QR while one waits.
+ */
+export const botStatus = pgTable('bot_status', {
+  account: text('account').primaryKey(),
+  /** The process reporting (host:pid:random), as in bot_leases.holder. */
+  holder: text('holder').notNull(),
+  /** misconfigured | waiting_lease | connecting | scan | online | offline | stopped (bot/bot.ts BotState). */
+  state: text('state').notNull(),
+  stateSince: instant('state_since').notNull(),
+  detail: text('detail'),
+  /** The login QR's value while state = scan. */
+  qr: text('qr'),
+  selfId: text('self_id'),
+  selfName: text('self_name'),
+  /** Written at every change and with each lease renewal: a stale row means a dead process. */
+  reportedAt: instant('reported_at').notNull(),
+})
