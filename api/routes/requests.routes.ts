@@ -212,7 +212,9 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
     .openapi(create, async (c) => {
       const body = c.req.valid('json')
       const staff = c.get('staff')
-      const filed = await mutate((ctx) => fileForCaller(ctx, staffActor(staff), body))
+      // No transaction around it: a filing is one atomic statement, or opens its own where it needs more.
+      const filed = await fileForCaller(ctxOf(db), staffActor(staff), body)
+      deps.outboxSignal.notify()
       // Rendered from what was written: its place and author are known, and a new request has no photos.
       const dto = s.toRequestDto(filed.request, { ...filed, viewer: staff, now: clock.now() })
       return c.json({ ...dto, photos: [] }, 201)

@@ -1,9 +1,12 @@
 // The write path of a new request in two statements: what the filing needs to know, then everything it
-// writes (the request, its events, audit rows and watches) in one data-modifying CTE.
+// writes (the request, its events, audit rows, watches and the officers' notices) in one data-modifying CTE.
+// One statement is atomic by itself, so a filing needs no explicit transaction: BEGIN and COMMIT would be
+// two more round trips, and the pooled connection would be held across all of them.
 import type { DbOrTx } from '../../db/client'
 import { runStatement } from '../../db/statements'
 import type { auditEntry } from '../audit/audit'
 import type { watchRow } from '../nudges/watches'
+import type { outboxRows } from '../outbox/outbox.repository'
 import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
 
@@ -49,6 +52,8 @@ export type NewEvent = Pick<RequestEventRow, 'kind' | 'actorKind' | 'actorId' | 
 /** What `writeFiling` stores: the rows `auditEntry` and `watchRow` build. */
 export type NewAudit = ReturnType<typeof auditEntry>
 export type NewWatch = ReturnType<typeof watchRow>
+/** Outbox rows as `outboxRows` builds them (a long text already in parts). */
+export type NewOutboxRow = ReturnType<typeof outboxRows>[number]
 
 // Rows of a kind travel as one JSON parameter, so the text is the same whatever their number (and stays
 // prepared); `ord` keeps their order, which is the order of their ids.
@@ -82,6 +87,15 @@ with request as (
     scope_path text, place_name text, owner_staff_id int, owner_org_id int, due_at timestamptz,
     remind_at timestamptz, urgent boolean, snoozed_until timestamptz, closed_at timestamptz, next_level int,
     next_at timestamptz)
+), told as (
+  insert into outbox (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch,
+    attachment_id, created_at)
+  select o.conversation_id, o.is_room, o.text, o.mentions, o.dedupe_key, o.not_before, o.priority, o.batch,
+    o.attachment_id, $17::timestamptz
+  from request, jsonb_to_recordset($21::jsonb) as o(conversation_id text, is_room int, text text, mentions jsonb,
+    dedupe_key text, not_before timestamptz, priority text, batch text, attachment_id int, ord int)
+  order by o.ord
+  on conflict (dedupe_key) do nothing
 )
 select id from request`
 
@@ -94,10 +108,19 @@ const json = (rows: readonly object[]) =>
     (_key, value) => (typeof value === 'string' ? wellFormed(value) : value),
   )
 
-/** Writes a new request with its events, audit rows and watches: one statement, so all or nothing. */
+/**
+ * Writes a new request with its events, audit rows, watches and messages: one statement, so all or nothing,
+ * with or without a transaction around it.
+ */
 export async function writeFiling(
   db: DbOrTx,
-  input: { request: RequestRow; events: NewEvent[]; audits: NewAudit[]; watches: NewWatch[] },
+  input: {
+    request: RequestRow
+    events: NewEvent[]
+    audits: NewAudit[]
+    watches: NewWatch[]
+    outbox?: NewOutboxRow[]
+  },
 ) {
   const r = input.request
   await runStatement(db, 'filing_write', writeSql, [
@@ -159,6 +182,7 @@ export async function writeFiling(
         next_at: iso(w.nextAt),
       })),
     ),
+    json(input.outbox ?? []),
   ])
 }
 

@@ -4,7 +4,7 @@ import { requestSupporters, requests, xiaoqu } from '../../db/schema'
 import { auditEntry, recordAudit } from '../audit/audit'
 import { type Category, categoryCodes, categoryInfo } from '../classify/categories'
 import { snoozeWatches, syncWatches, type WatchSpec, watchRow } from '../nudges/watches'
-import { enqueueMessages, type OutgoingMessage } from '../outbox/outbox.repository'
+import { enqueueMessages, type OutgoingMessage, outboxRows } from '../outbox/outbox.repository'
 import { maskPhone } from '../people/residents'
 import {
   type Actor,
@@ -95,7 +95,8 @@ export interface FileRequestInput {
 /**
  * Files a request: classify, compute deadlines, store it with its first event (and audit row when staff file
  * it) and its watches, tell the officers. Two statements when no routing rule applies: what it needs to know
- * (`planFiling`, which `plan` may bring already), then all it writes at once, the officers' notice beside.
+ * (`planFiling`, which `plan` may bring already), then all it writes at once, the officers' notice included;
+ * that one statement is atomic, so the caller need not open a transaction for it.
  */
 export async function fileRequest(ctx: Ctx, input: FileRequestInput, plan?: FilingPlan) {
   const cleaned = input.text.trim()
@@ -179,20 +180,20 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput, plan?: Fili
   }
   if (!isRouted(planned, classification.category)) {
     const watches = requestWatchSpecs(ctx, request, place).map((spec) => watchRow(ctx, spec, undefined, now))
-    // Both go down the transaction's connection together: one round trip.
-    await Promise.all([
-      writeFiling(ctx.db, { request, events: [filed], audits, watches }),
-      place
-        ? enqueueMessages(ctx.db, officersTold(), now, { maxChars: ctx.config.send.maxChars })
-        : undefined,
-    ])
+    const outbox = place ? outboxRows(officersTold(), now, ctx.config.send.maxChars) : []
+    await writeFiling(ctx.db, { request, events: [filed], audits, watches, outbox })
     return { request, truncated, xiaoquName }
   }
-  // 派单: a rule of the xiaoqu's areas matches; routing decides and records who holds it.
-  await writeFiling(ctx.db, { request, events: [filed], audits, watches: [] })
-  const routed = await routeFiledRequest(ctx, request, place, now)
-  await watchRequest(ctx, routed.request, place)
-  if (!routed.told && place) await enqueue(ctx, officersTold(routed.note), now)
+  // 派单: a rule of the xiaoqu's areas matches; routing decides and records who holds it, in several
+  // statements, so in a transaction (a savepoint when the caller's is already open).
+  const routed = await ctx.db.transaction(async (tx) => {
+    const inTx = { ...ctx, db: tx }
+    await writeFiling(tx, { request, events: [filed], audits, watches: [] })
+    const result = await routeFiledRequest(inTx, request, place, now)
+    await watchRequest(inTx, result.request, place)
+    if (!result.told && place) await enqueue(inTx, officersTold(result.note), now)
+    return result
+  })
   return { request: routed.request, truncated, xiaoquName }
 }
 
