@@ -27,7 +27,17 @@ export const puppetNames = [
   'wechaty-puppet-service',
 ] as const
 
+export const roles = ['all', 'api', 'bot', 'jobs'] as const
+
+const accountName = /^[\w.-]{1,64}$/
+
 const envSchema = z.object({
+  ROLE: z
+    .enum(roles, {
+      error:
+        'must be all (one process, the default), api (HTTP API and console), bot (the bot accounts) or jobs (scheduled jobs)',
+    })
+    .default('all'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
@@ -43,10 +53,27 @@ const envSchema = z.object({
   WECHATY_PUPPET_SERVICE_ENDPOINT: z.string().min(1).optional(),
   WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: boolFromEnv.optional(),
   BOT_NAME: z.string().min(1).max(32).default('改造助手'),
-  BOT_ACCOUNT: z
+  BOT_ACCOUNT: z.string().regex(accountName, 'letters, digits, _ . - only (at most 64)').default('default'),
+  BOT_ACCOUNTS: z
     .string()
-    .regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - only (at most 64)')
-    .default('default'),
+    .regex(
+      /^\s*(\*|[\w.-]{1,64}(\s*,\s*[\w.-]{1,64})*)\s*$/,
+      'must be account names separated by commas (letters, digits, _ . - only, at most 64 each), or * for every enabled account',
+    )
+    .transform((text): string[] | '*' =>
+      text.trim() === '*' ? '*' : text.split(',').map((name) => name.trim()),
+    )
+    .refine(
+      (names) => names === '*' || new Set(names).size === names.length,
+      'names an account twice: each account runs once',
+    )
+    .optional(),
+  ACCOUNT_FAILOVER_MINUTES: z.coerce
+    .number({ error: 'must be a whole number of minutes from 1 to 1440' })
+    .int('must be a whole number of minutes from 1 to 1440')
+    .min(1, 'must be a whole number of minutes from 1 to 1440')
+    .max(1_440, 'must be a whole number of minutes from 1 to 1440')
+    .default(10),
   BOT_LEASE_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
   BOT_RECONNECT_MAX_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
   BOT_EXIT_AFTER_MINUTES: z.coerce.number().int().min(0).max(100_000).default(0),
@@ -142,7 +169,14 @@ const envSchema = z.object({
     .default('7,3,1'),
 })
 
+export type Role = (typeof roles)[number]
+
 export interface Config {
+  /**
+   * What this process runs: `all` (everything, one process), `api` (HTTP API and console), `bot` (the bot
+   * accounts, their senders and alerts) or `jobs` (the scheduled jobs). Several processes share one PostgreSQL.
+   */
+  role: Role
   port: number
   host: string
   databaseUrl: string | undefined
@@ -160,6 +194,10 @@ export interface Config {
   bot: {
     /** The account's name for its lease: one process per account. */
     account: string
+    /** The accounts this process runs (BOT_ACCOUNTS), or '*' = every enabled row of bot_accounts. */
+    accounts: string[] | '*'
+    /** A conversation whose account has been down this long moves to another account that reaches it. */
+    failoverAfterMs: number
     leaseMs: number
     /** The longest pause between two reconnection attempts. */
     reconnectMaxMs: number
@@ -248,7 +286,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data
   const isSandbox = e.WECHATY_PUPPET === 'sandbox' || e.WECHATY_PUPPET === 'wechaty-puppet-mock'
-  if (e.WECHATY_PUPPET === 'wechaty-puppet-service' && !e.WECHATY_PUPPET_SERVICE_TOKEN) {
+  if (isSandbox && e.ROLE !== 'all') {
+    // The simulated WeChat (and what it has said) lives in one process's memory: an API process could not
+    // show what a bot process sent, nor a bot process hear what the sandbox page typed.
+    throw new ConfigError(
+      `Invalid configuration:\n  ROLE: ${e.ROLE} needs a real puppet (WECHATY_PUPPET=wechaty-puppet-service or wechaty-puppet-wechat4u); ${e.WECHATY_PUPPET} simulates WeChat inside one process, so it runs with ROLE=all only`,
+    )
+  }
+  if (e.ROLE !== 'all' && !e.GAIZAO_TOKEN_SECRET) {
+    // Each process would otherwise make its own key in its own DATA_DIR, and a token one API replica issued
+    // would not be recognised by the next.
+    throw new ConfigError(
+      `Invalid configuration:\n  GAIZAO_TOKEN_SECRET: required with ROLE=${e.ROLE}: every process sharing the database must hash staff tokens with the same key (32+ characters, e.g. \`openssl rand -base64 32\`)`,
+    )
+  }
+  // Only a process running the bot needs a token, and with BOT_ACCOUNTS each account's comes from the
+  // variable its bot_accounts row names (an account without one is shown as misconfigured, not a crash).
+  const runsBot = e.ROLE === 'all' || e.ROLE === 'bot'
+  if (
+    e.WECHATY_PUPPET === 'wechaty-puppet-service' &&
+    !e.WECHATY_PUPPET_SERVICE_TOKEN &&
+    runsBot &&
+    !e.BOT_ACCOUNTS
+  ) {
     throw new ConfigError(
       'Invalid configuration:\n  WECHATY_PUPPET_SERVICE_TOKEN: required when WECHATY_PUPPET=wechaty-puppet-service',
     )
@@ -259,6 +319,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     )
   }
   return {
+    role: e.ROLE,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
@@ -273,6 +334,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     botName: e.BOT_NAME,
     bot: {
       account: e.BOT_ACCOUNT,
+      accounts: e.BOT_ACCOUNTS ?? [e.BOT_ACCOUNT],
+      failoverAfterMs: e.ACCOUNT_FAILOVER_MINUTES * 60_000,
       leaseMs: e.BOT_LEASE_SECONDS * 1_000,
       reconnectMaxMs: e.BOT_RECONNECT_MAX_SECONDS * 1_000,
       exitAfterMs: e.BOT_EXIT_AFTER_MINUTES * 60_000,

@@ -2,8 +2,9 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { serve } from '@hono/node-server'
-import { createApi } from './api/app'
+import { createApi, createHealthApi } from './api/app'
 import { startAlerts } from './bot/alerts'
+import type { Bot } from './bot/bot'
 import type { SandboxWorld } from './bot/sandbox/sandbox-world'
 import { type Config, ConfigError, loadConfig } from './config'
 import { createClassifier } from './core/classify/classifier'
@@ -11,23 +12,35 @@ import { systemClock } from './core/shared/clock'
 import { isDatabaseUnavailable } from './core/shared/db-errors'
 import type { Deps } from './core/shared/deps'
 import { createLog } from './core/shared/log'
-import { createNotifier } from './core/shared/notifier'
+import { createNotifier, createPostgresNotifier, type SharedNotifier } from './core/shared/notifier'
 import { loadTokenSecret, useTokenSecret } from './core/shared/tokens'
 import { missingNextYearWarning } from './core/sla/calendar'
 import { loadCalendar } from './core/sla/calendar-store'
 import { ensureAdmin } from './core/staff/staff.usecases'
 import { openDatabase } from './db/client'
 import { startJobs } from './jobs'
+import { registerCalendarReloadJob } from './jobs/calendar-check.job'
 
 /** Start-up steps that meet an unavailable database try again once a second, this many times. */
 const startRetries = 60
 
-/** The one composition root: builds the dependencies and starts the bot, the API and the jobs. */
+/**
+ * The one composition root: builds the dependencies and starts what this process's ROLE runs. `all` (the
+ * default): the bot, the API and the jobs, as one process. `api`: the HTTP API and the console. `bot`: the
+ * bot accounts with their senders and alerts. `jobs`: the scheduled jobs. Any of them several times against
+ * one PostgreSQL; a process without the API still answers /healthz, /readyz and /metrics on PORT.
+ */
 export async function startGaizao(config: Config) {
   const log = createLog(config.logLevel)
   const clock = systemClock
+  const { role } = config
+  const runsBot = role === 'all' || role === 'bot'
+  const runsApi = role === 'all' || role === 'api'
+  const runsJobs = role === 'all' || role === 'jobs'
   // wechaty takes a second or two to load: load it while the database starts instead of before.
-  const botModules = Promise.all([import('./bot/bot'), import('./bot/sandbox/sandbox-world')])
+  const botModules = runsBot
+    ? Promise.all([import('./bot/bot'), import('./bot/sandbox/sandbox-world')])
+    : undefined
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -39,6 +52,7 @@ export async function startGaizao(config: Config) {
   log.info('database ready', {
     driver: database.driver,
     where: config.databaseUrl ? 'DATABASE_URL' : config.dataDir,
+    role,
   })
   const { db } = database
   useTokenSecret(loadTokenSecret({ configured: config.tokenSecret, dataDir: config.dataDir }))
@@ -54,10 +68,13 @@ export async function startGaizao(config: Config) {
       }
     }
   }
-  const admin = await whenAvailable('admin', () =>
-    db.transaction((tx) => ensureAdmin(tx, config.adminToken, clock.now())),
-  )
-  if (admin.printedToken) {
+  // The admin token is printed where the API is: a bot or jobs process has no use for it.
+  const admin = runsApi
+    ? await whenAvailable('admin', () =>
+        db.transaction((tx) => ensureAdmin(tx, config.adminToken, clock.now())),
+      )
+    : undefined
+  if (admin?.printedToken) {
     process.stdout.write(
       `\n  Admin API token (shown once, keep it safe): ${admin.printedToken}\n  Set GAIZAO_ADMIN_TOKEN to choose your own.\n\n`,
     )
@@ -65,6 +82,17 @@ export async function startGaizao(config: Config) {
   const calendar = await whenAvailable('calendar', () => loadCalendar(db))
   const warning = missingNextYearWarning(calendar, clock.now())
   if (warning) log.warn(warning)
+  // On PostgreSQL the sender may be in another process (ROLE=api, jobs): an enqueue wakes it through
+  // LISTEN/NOTIFY. Only a process running senders listens. PGlite is one process: the signal stays in it.
+  const outboxSignal =
+    database.driver === 'postgres' && config.databaseUrl
+      ? createPostgresNotifier({
+          url: config.databaseUrl,
+          log,
+          listen: runsBot,
+          connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+        })
+      : createNotifier()
   const deps: Deps = {
     db,
     database,
@@ -73,64 +101,91 @@ export async function startGaizao(config: Config) {
     config,
     classifier: createClassifier(),
     calendar,
-    outboxSignal: createNotifier(),
+    outboxSignal,
   }
 
-  const [{ createBot }, { createSandboxWorld }] = await botModules
   let sandbox: SandboxWorld | undefined
-  if (config.puppet === 'sandbox' || config.puppet === 'wechaty-puppet-mock') {
-    sandbox = createSandboxWorld(config.botName)
-    if (config.sandboxSeed) {
-      const { seedDemoCommunity } = await import('./core/demo/demo.seed')
-      const { seeded } = await whenAvailable('demo seed', () => seedDemoCommunity(db, clock.now(), deps))
-      if (seeded) log.info('seeded the demo community')
+  let bot: Bot | undefined
+  if (botModules) {
+    const [{ createBot }, { createSandboxWorld }] = await botModules
+    // config.ts allows the sandbox with ROLE=all only: its simulated WeChat lives in this process.
+    if (config.puppet === 'sandbox' || config.puppet === 'wechaty-puppet-mock') {
+      sandbox = createSandboxWorld(config.botName)
+      if (config.sandboxSeed && role === 'all') {
+        const { seedDemoCommunity } = await import('./core/demo/demo.seed')
+        const { seeded } = await whenAvailable('demo seed', () => seedDemoCommunity(db, clock.now(), deps))
+        if (seeded) log.info('seeded the demo community')
+      }
     }
+    bot = await createBot(deps, { sandbox, ...(await lifecycleHooks(deps)) })
   }
-  const bot = await createBot(deps, { sandbox, ...(await lifecycleHooks(deps)) })
-  const api = createApi(deps, { bot, sandbox })
-  const server = serve({ fetch: api.fetch, port: config.port, hostname: config.host })
+  const app = runsApi ? createApi(deps, { bot, sandbox }) : createHealthApi(deps, { bot })
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host })
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
+  // `url` first: tests and scripts read it from this line.
   log.info('gaizao is up', {
     url: `http://localhost:${port}`,
     sandbox: sandbox ? `http://localhost:${port}/sandbox` : undefined,
-    docs: `http://localhost:${port}/api/docs`,
+    docs: runsApi ? `http://localhost:${port}/api/docs` : undefined,
+    role,
   })
-  const jobs = startJobs(deps)
-  const alerts = startAlerts(deps, bot)
+  // Every process computes deadlines: one without the jobs still reloads the calendar admins edit elsewhere.
+  const jobs = runsJobs ? startJobs(deps) : onlyCalendarReload(deps)
+  const alerts = bot ? startAlerts(deps, bot) : undefined
 
   return {
     port,
+    role,
     bot,
     /**
      * Graceful: read no more messages, finish the message in hand and put back what was claimed, let
      * running jobs end, close the server, disconnect (giving up the account's lease), close the database.
      */
     async stop() {
-      bot.stopReading()
-      alerts.stop()
-      await Promise.all([bot.stop(), jobs.stop()])
+      bot?.stopReading()
+      alerts?.stop()
+      await Promise.all([bot?.stop(), jobs.stop()])
       if ('closeAllConnections' in server) server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      await (outboxSignal as Partial<SharedNotifier>).close?.()
       await database.close()
     },
   }
 }
 
+function onlyCalendarReload(deps: Deps) {
+  const task = registerCalendarReloadJob(deps)
+  return {
+    async stop() {
+      await task.stop()
+    },
+  }
+}
+
 /**
- * The group and contact lifecycle handlers, for each wechaty instance the connection builds; the friend
- * request throttle is made once, so a reconnection does not reset it.
+ * The group and contact lifecycle handlers, for each wechaty instance the connection builds, told which
+ * account it is. Each account has its own friend request throttle (WeChat limits each account), made once,
+ * so a reconnection does not reset it.
  */
 async function lifecycleHooks(deps: Deps) {
   const { attachLifecycleHandlers, reconcileOnLogin } = await import('./bot/on-lifecycle')
   const { createFriendThrottle } = await import('./core/groups/invitations.usecases')
-  const friendThrottle = createFriendThrottle(deps.config.bot.friendsPerHour)
+  const throttles = new Map<string, ReturnType<typeof createFriendThrottle>>()
+  const throttleOf = (account: string) => {
+    let throttle = throttles.get(account)
+    if (!throttle) {
+      throttle = createFriendThrottle(deps.config.bot.friendsPerHour)
+      throttles.set(account, throttle)
+    }
+    return throttle
+  }
   return {
-    attach: (wechaty: Parameters<typeof attachLifecycleHandlers>[0]) =>
-      attachLifecycleHandlers(wechaty, deps, { friendThrottle }),
-    onSettled: async (wechaty: Parameters<typeof reconcileOnLogin>[0]) => {
-      await reconcileOnLogin(wechaty, deps)
+    attach: (wechaty: Parameters<typeof attachLifecycleHandlers>[0], account: string) =>
+      attachLifecycleHandlers(wechaty, deps, { friendThrottle: throttleOf(account), account }),
+    onSettled: async (wechaty: Parameters<typeof reconcileOnLogin>[0], account: string) => {
+      await reconcileOnLogin(wechaty, deps, account)
     },
   }
 }

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { secureHeaders } from 'hono/secure-headers'
 import type { Bot } from '../bot/bot'
 import type { SandboxWorld } from '../bot/sandbox/sandbox-world'
+import type { Config } from '../config'
 import type { Deps } from '../core/shared/deps'
 import { type ApiEnv, requireStaff } from './auth'
 import { bodyLimits } from './body-limits'
@@ -30,10 +31,16 @@ import { registerStatsRoutes } from './routes/stats.routes'
 import { createSandboxRoutes } from './sandbox/sandbox.routes'
 
 export interface ApiOptions {
-  /** Absent in API-only tests; /readyz then reports the bot as not required. */
-  bot?: Pick<Bot, 'status'>
+  /** Absent in API-only tests and in ROLE=api; /readyz then reports the bot as not required. */
+  bot?: Pick<Bot, 'status'> & Partial<Pick<Bot, 'accounts' | 'inboundSpool'>>
   sandbox?: SandboxWorld
   /** The failed-token and sandbox limits; a test passes its own to move their clock. */
+  guards?: Guards
+}
+
+export interface HealthOptions {
+  /** The bot this process runs (ROLE=bot): /readyz waits for it; absent for ROLE=jobs. */
+  bot?: ApiOptions['bot']
   guards?: Guards
 }
 
@@ -48,30 +55,30 @@ const apiSecureHeaders: Parameters<typeof secureHeaders>[0] = {
   overwrite: false,
 }
 
-export function createApi(deps: Deps, options: ApiOptions = {}) {
-  const onError = createErrorHandler(deps.log)
-  const defaultHook = (
-    result: { success: boolean; error?: unknown },
-    c: Parameters<typeof validationError>[0],
-  ) => {
-    if (!result.success) return validationError(c, result.error as never)
-  }
+const defaultHook = (
+  result: { success: boolean; error?: unknown },
+  c: Parameters<typeof validationError>[0],
+) => {
+  if (!result.success) return validationError(c, result.error as never)
+}
+
+/** The bare app every role starts from: errors, 404s, and the middleware that must run before any route. */
+function baseApp(deps: Deps) {
   const app = new OpenAPIHono({ defaultHook })
-  app.onError(onError)
+  app.onError(createErrorHandler(deps.log))
   app.notFound((c) => c.json(errorBody('not_found', `没有这个地址：${c.req.method} ${c.req.path}`), 404))
+  return app
+}
 
-  // Before any route, in this order: the request's id, its access log line, the security headers every
-  // answer carries (pages set their own CSP; this strict one covers JSON and the rest), the body ceiling.
-  app.use('*', assignRequestId())
-  app.use('*', accessLog(deps.log))
-  app.use('*', requestIdInErrors())
-  app.use('*', secureHeaders(apiSecureHeaders))
-  app.use('*', bodyLimits(deps.config))
-  app.use('/api/*', wellFormedJson())
-  app.use('/sandbox/*', wellFormedJson())
-  app.use('*', provideGuards(options.guards ?? createGuards(), deps.config))
-
-  app.get('/', (c) => c.redirect(options.sandbox ? '/sandbox' : '/api/docs'))
+/**
+ * /healthz (the process answers), /readyz (it can do its work: the database answers and, where this process
+ * runs the bot, the bot is logged in) and /metrics, for every role.
+ */
+function registerHealthRoutes(
+  app: OpenAPIHono,
+  deps: Deps,
+  options: { bot?: ApiOptions['bot']; role: Config['role'] },
+) {
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.get('/readyz', async (c) => {
     // Bounded whatever the driver: a frozen database must make this answer 503 quickly, not hang.
@@ -85,18 +92,53 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
         timer = setTimeout(() => resolve(false), 1_500)
       }),
     ]).finally(() => clearTimeout(timer))
-    const status = options.bot?.status()
+    // ROLE=api and ROLE=jobs need the database only: the bot is another process's (and its own /readyz's).
+    const status = options.role === 'api' || options.role === 'jobs' ? undefined : options.bot?.status()
     const ready = database && (status ? status.loggedIn : true)
     // Never the login QR here: whoever scans it first owns the bot's session.
     const bot = status
       ? { puppet: status.puppet, state: status.state, since: status.since, loggedIn: status.loggedIn }
       : null
-    return c.json({ ready, database, bot }, ready ? 200 : 503)
+    return c.json({ ready, role: options.role, database, bot }, ready ? 200 : 503)
   })
 
   app.use('/metrics', metricsAccess(deps.config))
   app.use('/metrics/*', metricsAccess(deps.config))
   app.route('/metrics', createMetricsRoutes(deps, options.bot))
+}
+
+/**
+ * What a process without the API serves (ROLE=bot, ROLE=jobs): health, readiness and metrics on PORT, for
+ * its supervisor and Prometheus; everything else is 404, so no one mistakes it for an API replica.
+ */
+export function createHealthApi(deps: Deps, options: HealthOptions = {}) {
+  const app = baseApp(deps)
+  app.use('*', assignRequestId())
+  app.use('*', accessLog(deps.log))
+  app.use('*', requestIdInErrors())
+  app.use('*', secureHeaders(apiSecureHeaders))
+  app.use('*', provideGuards(options.guards ?? createGuards(), deps.config))
+  registerHealthRoutes(app, deps, { bot: options.bot, role: deps.config.role })
+  return app
+}
+
+export function createApi(deps: Deps, options: ApiOptions = {}) {
+  const onError = createErrorHandler(deps.log)
+  const app = baseApp(deps)
+
+  // Before any route, in this order: the request's id, its access log line, the security headers every
+  // answer carries (pages set their own CSP; this strict one covers JSON and the rest), the body ceiling.
+  app.use('*', assignRequestId())
+  app.use('*', accessLog(deps.log))
+  app.use('*', requestIdInErrors())
+  app.use('*', secureHeaders(apiSecureHeaders))
+  app.use('*', bodyLimits(deps.config))
+  app.use('/api/*', wellFormedJson())
+  app.use('/sandbox/*', wellFormedJson())
+  app.use('*', provideGuards(options.guards ?? createGuards(), deps.config))
+
+  app.get('/', (c) => c.redirect(options.sandbox ? '/sandbox' : '/api/docs'))
+  registerHealthRoutes(app, deps, { bot: options.bot, role: deps.config.role })
 
   const v1 = new OpenAPIHono<ApiEnv>({ defaultHook })
   v1.onError(onError)
@@ -114,7 +156,7 @@ export function createApi(deps: Deps, options: ApiOptions = {}) {
   registerStatsRoutes(v1, deps)
   registerGroupRoutes(v1, deps)
   registerRoutingRoutes(v1, deps)
-  registerBotRoutes(v1, options.bot)
+  registerBotRoutes(v1, deps, options.bot)
   app.route('/api/v1', v1)
   documentCommonErrors(app)
 

@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto'
+import postgres from 'postgres'
+import type { Log } from './log'
+
 /** A tiny wake-up signal: the sender sleeps until the poll interval or until someone calls `notify`. */
 export interface Notifier {
   notify(): void
@@ -27,6 +31,124 @@ export function createNotifier(): Notifier {
         }
         wake = done
       })
+    },
+  }
+}
+
+/** The PostgreSQL channel the outbox wake-ups travel on (per database, so test databases never mix). */
+export const outboxChannel = 'gaizao_outbox'
+
+export interface SharedNotifier extends Notifier {
+  /** Stops listening and closes the notifier's connections. */
+  close(): Promise<void>
+}
+
+export interface PostgresNotifierOptions {
+  url: string
+  log: Pick<Log, 'debug' | 'info' | 'warn'>
+  /** Whether this process sleeps on the signal (it runs a sender): else it only wakes the others. */
+  listen: boolean
+  connectTimeoutSeconds?: number
+  /** Notifies within this window go out as one NOTIFY. */
+  throttleMs?: number
+  channel?: string
+}
+
+/**
+ * The outbox signal across processes (several roles against one PostgreSQL): `notify` wakes this process's
+ * sender at once and, throttled so that a burst is one NOTIFY, every other process's through LISTEN/NOTIFY.
+ * A lost wake-up costs only latency: the sender polls anyway (OUTBOX_POLL_MS). postgres.js listens again on
+ * a new connection after the old one drops (a database restart); each (re)listen wakes the sender too, for
+ * whatever was enqueued while no notification could arrive.
+ */
+export function createPostgresNotifier(options: PostgresNotifierOptions): SharedNotifier {
+  const { log } = options
+  const channel = options.channel ?? outboxChannel
+  const throttleMs = options.throttleMs ?? 20
+  const local = createNotifier()
+  // Our own notifications come back to us; the local sender was woken already.
+  const origin = randomUUID()
+  const sql = postgres(options.url, {
+    max: 1,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    idle_timeout: 60,
+    connection: { application_name: 'gaizao-notify' },
+    onnotice: () => {},
+  })
+  let closed = false
+  let timer: NodeJS.Timeout | undefined
+  let sending: Promise<void> | undefined
+  let again = false
+
+  const publish = () => {
+    timer = undefined
+    if (closed) return
+    if (sending) {
+      again = true
+      return
+    }
+    sending = sql`select pg_notify(${channel}, ${origin})`
+      .then(
+        () => {},
+        (error: unknown) => log.debug('outbox wake-up not sent', { err: error }),
+      )
+      .finally(() => {
+        sending = undefined
+        if (again) {
+          again = false
+          schedule()
+        }
+      })
+  }
+  const schedule = () => {
+    if (closed || timer) return
+    timer = setTimeout(publish, throttleMs)
+  }
+
+  let subscription: { unlisten(): Promise<void> } | undefined
+  void (async () => {
+    if (!options.listen) return
+    let listened = false
+    // The first listen retried until it holds (the database may be restarting just then); after that,
+    // postgres.js itself listens again whenever its connection is replaced.
+    for (let attempt = 1; !closed; attempt++) {
+      try {
+        subscription = await sql.listen(
+          channel,
+          (payload) => {
+            if (payload !== origin) local.notify()
+          },
+          () => {
+            if (listened) log.info('listening for outbox wake-ups again')
+            listened = true
+            local.notify()
+          },
+        )
+        return
+      } catch (error) {
+        if (attempt === 1) log.warn('cannot listen for outbox wake-ups yet: retrying', { err: error })
+        await new Promise((resolve) => setTimeout(resolve, 2_000))
+      }
+    }
+  })()
+
+  return {
+    notify() {
+      local.notify()
+      schedule()
+    },
+    wait: (ms) => local.wait(ms),
+    async close() {
+      // A wake-up still waiting out its throttle goes now: what was just enqueued should not wait a poll.
+      if (timer) {
+        clearTimeout(timer)
+        publish()
+      }
+      closed = true
+      local.notify()
+      await sending
+      await subscription?.unlisten().catch(() => {})
+      await sql.end({ timeout: 1 })
     },
   }
 }

@@ -265,7 +265,7 @@ describe.each(drivers)('HTTP API end to end on %s', (driver) => {
       expect(health.body).toEqual({ ok: true })
       const ready = await call<{ ready: boolean; database: boolean; bot: unknown }>('GET', '/readyz')
       expect(ready.status).toBe(200)
-      expect(ready.body).toEqual({ ready: true, database: true, bot: null })
+      expect(ready.body).toEqual({ ready: true, role: 'all', database: true, bot: null })
     })
 
     it('serves an OpenAPI 3.1 document listing the request paths with a Bearer scheme', async () => {

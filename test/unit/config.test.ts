@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../config'
 
+const secret = 's'.repeat(32)
+
 describe('config', () => {
   it('starts with no settings: PGlite, the sandbox, port 3000, no pacing in the sandbox', () => {
     const config = loadConfig({})
@@ -89,6 +91,63 @@ describe('config', () => {
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0)
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2)
     expect(() => loadConfig({ TRUST_PROXY: 'nginx' })).toThrow('TRUST_PROXY')
+  })
+
+  it('runs every role in one process by default, the one BOT_ACCOUNT, failing over after 10 minutes', () => {
+    const config = loadConfig({})
+    expect(config.role).toBe('all')
+    expect(config.bot.accounts).toEqual(['default'])
+    expect(config.bot.failoverAfterMs).toBe(600_000)
+    expect(loadConfig({ BOT_ACCOUNT: 'dongcheng-1' }).bot.accounts).toEqual(['dongcheng-1'])
+  })
+
+  it('takes ROLE api, bot or jobs with a real puppet, and BOT_ACCOUNTS as a list or *', () => {
+    const service = {
+      WECHATY_PUPPET: 'wechaty-puppet-service',
+      WECHATY_PUPPET_SERVICE_TOKEN: 't',
+      GAIZAO_TOKEN_SECRET: secret,
+    }
+    for (const role of ['api', 'bot', 'jobs'] as const) {
+      expect(loadConfig({ ...service, ROLE: role }).role).toBe(role)
+    }
+    expect(loadConfig({ BOT_ACCOUNTS: ' a-1 , b.2,c_3 ' }).bot.accounts).toEqual(['a-1', 'b.2', 'c_3'])
+    expect(loadConfig({ BOT_ACCOUNTS: '*' }).bot.accounts).toBe('*')
+    expect(loadConfig({ ACCOUNT_FAILOVER_MINUTES: '1440' }).bot.failoverAfterMs).toBe(1_440 * 60_000)
+  })
+
+  it('needs no puppet token where no bot runs, nor where BOT_ACCOUNTS names the accounts (theirs are in bot_accounts)', () => {
+    const service = { WECHATY_PUPPET: 'wechaty-puppet-service', GAIZAO_TOKEN_SECRET: secret }
+    expect(loadConfig({ ...service, ROLE: 'api' }).puppetServiceToken).toBeUndefined()
+    expect(loadConfig({ ...service, ROLE: 'jobs' }).role).toBe('jobs')
+    expect(loadConfig({ ...service, ROLE: 'bot', BOT_ACCOUNTS: 'a,b' }).bot.accounts).toEqual(['a', 'b'])
+    expect(() => loadConfig({ ...service, ROLE: 'bot' })).toThrow(/WECHATY_PUPPET_SERVICE_TOKEN: required/)
+  })
+
+  it.each([
+    [{ ROLE: 'worker' }, /ROLE: must be all .*api .*bot .*jobs/],
+    [
+      { ROLE: 'api', WECHATY_PUPPET: 'wechaty-puppet-service' },
+      /GAIZAO_TOKEN_SECRET: required with ROLE=api: every process sharing the database/,
+    ],
+    [{ ROLE: 'api', GAIZAO_TOKEN_SECRET: secret }, /ROLE: api needs a real puppet .*ROLE=all only/],
+    [
+      { ROLE: 'bot', WECHATY_PUPPET: 'wechaty-puppet-mock', GAIZAO_TOKEN_SECRET: secret },
+      /ROLE: bot needs a real puppet/,
+    ],
+    [{ BOT_ACCOUNTS: 'a,,b' }, /BOT_ACCOUNTS: must be account names separated by commas/],
+    [{ BOT_ACCOUNTS: 'a b' }, /BOT_ACCOUNTS: must be account names separated by commas/],
+    [{ BOT_ACCOUNTS: 'a,*' }, /BOT_ACCOUNTS: must be account names separated by commas/],
+    [{ BOT_ACCOUNTS: 'a,b,a' }, /BOT_ACCOUNTS: names an account twice/],
+    [
+      { ACCOUNT_FAILOVER_MINUTES: '0' },
+      /ACCOUNT_FAILOVER_MINUTES: must be a whole number of minutes from 1 to 1440/,
+    ],
+    [{ ACCOUNT_FAILOVER_MINUTES: '1441' }, /ACCOUNT_FAILOVER_MINUTES: must be a whole number/],
+    [{ ACCOUNT_FAILOVER_MINUTES: '2.5' }, /ACCOUNT_FAILOVER_MINUTES: must be a whole number/],
+    [{ ACCOUNT_FAILOVER_MINUTES: 'ten' }, /ACCOUNT_FAILOVER_MINUTES: must be a whole number/],
+  ])('rejects %j and says what to do', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(message)
   })
 
   it('treats empty values as unset', () => {
