@@ -9,8 +9,19 @@ import { createCollapsedLog } from './collapsed-log'
 export type WechatyInterface = ReturnType<typeof WechatyBuilder.build>
 
 export interface ConnectionOptions {
+  /** The account's name, for the status (the lease's account by default). */
+  account?: string
   /** The puppet's name, for the status. */
   puppet: string
+  /** Who this process is, in the lease and in bot_status (host:pid:random); one is made when absent. */
+  holder?: string
+  /**
+   * Writes the status where other processes see it (bot_status): called at each state change or new QR
+   * code, and with each lease renewal (or every `reportEveryMs` without a lease), one call at a time.
+   */
+  report?(status: BotStatus): Promise<unknown>
+  /** Without a lease: how often the status is reported although nothing changed. */
+  reportEveryMs?: number
   /** A fresh wechaty with a fresh puppet: a connection whose own reset failed is rebuilt, not reused. */
   build(): WechatyInterface
   /** Registers the event handlers on a new instance (messages, rooms, friendships). */
@@ -64,6 +75,9 @@ export interface Connection {
 // gRPC status codes that mean the channel is gone: CANCELLED, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE.
 const connectionLost = /^(1|4|13|14) [A-Z_]+:/
 
+/** This process, as a lease holder and in bot_status: host, pid and a random part (pids repeat in containers). */
+export const processHolder = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+
 /** wechaty is an EventEmitter, though its types do not say so. */
 const emitter = (instance: WechatyInterface) => instance as unknown as import('node:events').EventEmitter
 
@@ -94,9 +108,11 @@ export function startConnection(
 ): Connection {
   const { log } = deps
   const collapsed = createCollapsedLog(log)
-  const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  const holder = options.holder ?? processHolder()
+  const account = options.account ?? options.lease?.account ?? 'default'
   const listeners: ((status: BotStatus) => void)[] = []
   let status: BotStatus = {
+    account,
     puppet: options.puppet,
     state: 'connecting',
     since: deps.clock.now().toISOString(),
@@ -118,9 +134,24 @@ export function startConnection(
       stoppedPromise,
     ])
 
+  // Reports go out one at a time, in order, each with the status as it was when it changed.
+  let reporting: Promise<void> = Promise.resolve()
+  const report = () => {
+    const write = options.report
+    if (!write) return
+    const snapshot = { ...status }
+    reporting = reporting
+      .then(() => write(snapshot))
+      .then(
+        () => {},
+        (error: unknown) => collapsed.report('could not report the bot status to the database', error),
+      )
+  }
+
   const update = (change: Partial<BotStatus> & { state?: BotState }) => {
     const wasOnline = status.state === 'online'
     const changed = change.state !== undefined && change.state !== status.state
+    const newQr = change.qr !== undefined && change.qr.value !== status.qr?.value
     status = {
       ...status,
       ...change,
@@ -130,7 +161,7 @@ export function startConnection(
     if (status.state !== 'scan') status.qr = undefined
     if (status.state === 'online') status.detail = undefined
     if (changed) {
-      const fields = { puppet: status.puppet, state: status.state, detail: status.detail }
+      const fields = { account, puppet: status.puppet, state: status.state, detail: status.detail }
       if (status.state === 'online') log.info('bot online', { ...fields, self: status.self?.name })
       else if (wasOnline || status.state === 'scan' || status.state === 'stopped')
         log.warn('bot not online', fields)
@@ -138,6 +169,7 @@ export function startConnection(
       else log.debug('bot not online', fields)
     }
     for (const listener of listeners) listener({ ...status })
+    if (changed || newQr) report()
   }
 
   const holdLease = async () => {
@@ -147,14 +179,14 @@ export function startConnection(
       try {
         const lease = await acquireLease(deps.db, options.lease.account, holder, options.lease.leaseMs)
         if (lease.held) {
-          if (announced) log.info('bot account lease taken over', { account: options.lease.account, holder })
+          if (announced) log.info('bot account lease taken over', { account, holder })
           return true
         }
         const detail = `账号 ${options.lease.account} 正由另一进程 ${lease.holder} 使用`
         if (!announced) {
           log.warn(
-            'another process holds this bot account; waiting for its lease to lapse (set BOT_ACCOUNT to run a second account)',
-            { account: options.lease.account, holder: lease.holder, until: lease.expiresAt.toISOString() },
+            'another process holds this bot account; waiting for its lease to lapse (BOT_ACCOUNTS names the accounts a process runs)',
+            { account, holder: lease.holder, until: lease.expiresAt.toISOString() },
           )
           announced = true
         }
@@ -310,9 +342,9 @@ export function startConnection(
         try {
           const result = await acquireLease(deps.db, lease.account, holder, lease.leaseMs)
           if (!result.held) {
-            log.error('lost the bot account lease; disconnecting', { holder: result.holder })
+            log.error('lost the bot account lease; disconnecting', { account, holder: result.holder })
             dropCurrent(`账号由 ${result.holder} 接管`)
-          }
+          } else report()
         } catch (error) {
           collapsed.report('could not renew the bot account lease', error)
         }
@@ -321,6 +353,10 @@ export function startConnection(
     )
     renew.unref()
     timers.push(renew)
+  } else if (options.report) {
+    const heartbeat = setInterval(() => stopped || report(), options.reportEveryMs ?? 10_000)
+    heartbeat.unref()
+    timers.push(heartbeat)
   }
 
   if (options.exitAfterMs > 0) {
@@ -342,10 +378,15 @@ export function startConnection(
 
   const loop = async () => {
     let failures = 0
+    let first = true
     while (!stopped) {
       const waited = status.state === 'waiting_lease'
       if (!(await holdLease())) break
       if (waited || status.state === 'waiting_lease') lastLoginAt = Date.now()
+      // The account is ours: said before the first attempt, which may stay `connecting` (a gateway down) and so
+      // change nothing; after a wait, the change to `connecting` says it.
+      if (first && status.state === 'connecting') report()
+      first = false
       const { connected, reason } = await connectOnce()
       const instance = wechaty
       wechaty = undefined
@@ -382,6 +423,8 @@ export function startConnection(
       // The loop ends the current attempt and tears its wechaty down.
       await done
       update({ state: 'stopped', detail: undefined })
+      // Written while the lease is still ours, then the lease goes: a successor's report follows ours.
+      await reporting
       collapsed.close()
       if (options.lease) await releaseLease(deps.db, options.lease.account, holder).catch(() => {})
     },

@@ -122,6 +122,7 @@ describe.each(drivers)('console: groups and the bot on %s', (driver) => {
 
   describe('the bot', () => {
     const status: BotStatus = {
+      account: 'default',
       puppet: 'wechaty-puppet-wechat4u',
       state: 'scan',
       since: '2026-12-01T07:20:00Z',

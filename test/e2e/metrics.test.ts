@@ -23,7 +23,9 @@ describe.each(drivers)('/metrics on %s', (driver) => {
       resident: world.resident,
     })
     const app = createApi(deps, {
-      bot: { status: () => ({ puppet: 'sandbox', state: 'online', since: '', loggedIn: true }) },
+      bot: {
+        status: () => ({ account: 'default', puppet: 'sandbox', state: 'online', since: '', loggedIn: true }),
+      },
     })
     const read = async () => {
       const res = await app.request('/metrics')

@@ -21,6 +21,7 @@ describe.each(drivers)('hardening on %s', (driver) => {
     app = createApi(deps, {
       bot: {
         status: () => ({
+          account: 'default',
           puppet: 'wechaty-puppet-wechat4u',
           state: 'scan',
           since: '2026-03-02T02:00:00.000Z',
@@ -66,6 +67,7 @@ describe.each(drivers)('hardening on %s', (driver) => {
       const online = createApi(deps, {
         bot: {
           status: () => ({
+            account: 'default',
             puppet: 'wechaty-puppet-service',
             state,
             since: '',

@@ -143,7 +143,7 @@ describe.each(drivers)('inbound messages while the database is away, on %s', (dr
     const filedAt = deps.clock.now()
     await say({ text: '帮助', senderId: sender })
     const metrics = createMetricsRoutes(deps, {
-      status: () => ({ puppet: 'sandbox', state: 'online', since: '', loggedIn: true }),
+      status: () => ({ account: 'default', puppet: 'sandbox', state: 'online', since: '', loggedIn: true }),
       inboundSpool: handler.spoolStats,
     })
     const scrape = async () => (await metrics.request('/')).text()

@@ -69,6 +69,7 @@ describe('operator alerts', () => {
         alerts: { webhookUrl: `http://127.0.0.1:${port}/hook`, afterMs: 5 * 60_000 },
       }
       let status: BotStatus = {
+        account: 'default',
         puppet: 'wechaty-puppet-service',
         state: 'connecting',
         since: deps.clock.now().toISOString(),
