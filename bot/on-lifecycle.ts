@@ -1,5 +1,6 @@
 import { types, type WechatyBuilder } from 'wechaty'
 import { z } from 'zod'
+import { forgetReach, learnReach, learnRoomList } from '../core/accounts/reach'
 import {
   createFriendThrottle,
   type FriendThrottle,
@@ -58,9 +59,15 @@ const people = (contacts: readonly ContactLike[]) =>
 export function attachLifecycleHandlers(
   wechaty: WechatyInterface,
   deps: LifecycleAdapterDeps,
-  options: { friendThrottle?: FriendThrottle } = {},
+  /** `account`: the bot account this wechaty is (several accounts): the rooms it is in are learnt for it. */
+  options: { friendThrottle?: FriendThrottle; account?: string } = {},
 ) {
-  const { log } = deps
+  const { log, account } = { ...deps, account: options.account }
+  /** The account is in this room (an event of it arrived): it reaches it, and routes it if nobody does. */
+  const inRoom = async (roomId: string) => {
+    if (account !== undefined)
+      await learnReach(deps.db, { conversationId: roomId, account, isRoom: true }, deps.clock.now())
+  }
   const throttle = options.friendThrottle ?? createFriendThrottle(deps.config.bot.friendsPerHour)
   const guarded =
     <A extends unknown[]>(event: string, work: (...args: A) => Promise<void>) =>
@@ -112,11 +119,24 @@ export function attachLifecycleHandlers(
     guarded('room-leave', async (room, leavers) => {
       const roomId = wechatId.parse(room.id)
       if (leavers.some((c) => c.self())) {
+        if (account !== undefined) {
+          // Another of our accounts still in the group keeps it (its route moves there): not gone for Gaizao.
+          const { othersReach } = await forgetReach(deps.db, roomId, account, deps.clock.now())
+          if (othersReach) {
+            log.info('bot account left a group another account is still in; the group stays', {
+              account,
+              roomId,
+            })
+            deps.outboxSignal.notify()
+            return
+          }
+        }
         const topic = await room.topic().catch(() => undefined)
         const result = await botRemovedFromRoom(deps, { roomId, topic })
         if (result.notified > 0) deps.outboxSignal.notify()
         return
       }
+      await inRoom(roomId)
       await membersLeft(deps, { roomId, memberCount: await memberCountOf(room), leftCount: leavers.length })
     }),
   )
@@ -124,15 +144,20 @@ export function attachLifecycleHandlers(
   wechaty.on(
     'room-topic',
     guarded('room-topic', async (room, topic) => {
-      await roomRenamed(deps, RoomTopicSchema.parse({ roomId: room.id, topic }))
+      const renamed = RoomTopicSchema.parse({ roomId: room.id, topic })
+      await inRoom(renamed.roomId)
+      await roomRenamed(deps, renamed)
     }),
   )
 
   wechaty.on(
     'room-join',
     guarded('room-join', async (room, invitees) => {
+      const roomId = wechatId.parse(room.id)
+      // The bot itself joining (an accepted invitation) and others joining both say it is in the room.
+      await inRoom(roomId)
       const result = await membersJoined(deps, {
-        roomId: wechatId.parse(room.id),
+        roomId,
         members: people(invitees),
         memberCount: await memberCountOf(room),
       })
@@ -145,7 +170,12 @@ export function attachLifecycleHandlers(
  * After each login: the rooms and contacts the puppet knows now, so groups and staff whose ids changed
  * (wechat4u) follow them. A list that cannot be read counts as empty, and core then leaves that half alone.
  */
-export async function reconcileOnLogin(wechaty: WechatyInterface, deps: LifecycleAdapterDeps): Promise<void> {
+export async function reconcileOnLogin(
+  wechaty: WechatyInterface,
+  deps: LifecycleAdapterDeps,
+  /** The bot account that logged in (several accounts): its room list is what it reaches. */
+  account?: string,
+): Promise<void> {
   try {
     const rooms = await wechaty.Room.findAll().catch((error: unknown) => {
       deps.log.warn('rooms could not be listed after login', { err: error })
@@ -155,6 +185,7 @@ export async function reconcileOnLogin(wechaty: WechatyInterface, deps: Lifecycl
       deps.log.warn('contacts could not be listed after login', { err: error })
       return []
     })
+    if (account !== undefined) await learnRooms(deps, account, rooms)
     const snapshot = SnapshotSchema.parse({
       rooms: (
         await Promise.all(
@@ -167,5 +198,22 @@ export async function reconcileOnLogin(wechaty: WechatyInterface, deps: Lifecycl
     if (result.groupsMoved + result.staffMoved > 0) deps.outboxSignal.notify()
   } catch (error) {
     deps.log.error('reconciling ids after login failed', { err: error })
+  }
+}
+
+/**
+ * The rooms an account is in after login (every listed room, topic read or not), learnt in one batch; a
+ * failure is logged and leaves the ids' reconciliation to go on.
+ */
+async function learnRooms(deps: LifecycleAdapterDeps, account: string, rooms: readonly { id: unknown }[]) {
+  try {
+    const ids = rooms
+      .map((room) => wechatId.safeParse(room.id))
+      .flatMap((id) => (id.success ? [id.data] : []))
+    const learnt = await learnRoomList(deps.db, account, ids, deps.clock.now())
+    deps.log.info('rooms learnt at login', { account, ...learnt })
+    if (learnt.routed + learnt.moved > 0) deps.outboxSignal.notify()
+  } catch (error) {
+    deps.log.error('learning the rooms after login failed', { account, err: error })
   }
 }

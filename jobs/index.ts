@@ -1,5 +1,6 @@
 import type { Deps } from '../core/shared/deps'
 import { registerCalendarCheckJob, registerCalendarReloadJob } from './calendar-check.job'
+import { registerFailoverJob } from './failover.job'
 import { registerNoticesJob } from './notices.job'
 import { registerNudgesJob } from './nudges.job'
 
@@ -10,6 +11,7 @@ export function startJobs(deps: Deps) {
     registerCalendarReloadJob(deps),
     registerNoticesJob(deps),
     ...registerNudgesJob(deps),
+    registerFailoverJob(deps),
   ]
   return {
     async stop() {

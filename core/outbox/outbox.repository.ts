@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { and, desc, entityKind, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, desc, entityKind, eq, inArray, lt, type SQL, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
 import { rowOf, runStatement } from '../../db/statements'
@@ -104,6 +104,12 @@ export interface ClaimOptions {
   minGapMs: number
   /** False in quiet hours: only replies and urgent messages may go. */
   allowNormal: boolean
+  /**
+   * The bot account claiming (several accounts: issue 15). Undefined = every conversation, as with one
+   * account. Given: only the conversations this account speaks in (see `accountSpeaksIn`), and the rows
+   * claimed are stamped with it (`sent_by`), so its pacing counts them while they are on their way.
+   */
+  account?: string
 }
 
 /**
@@ -150,7 +156,10 @@ function isEmbedded(db: DbOrTx) {
 }
 
 /** The claim as one UPDATE … RETURNING (exported so its plan can be looked at with EXPLAIN). */
-export function claimStatement(db: DbOrTx, { now, limit, leaseMs, minGapMs, allowNormal }: ClaimOptions) {
+export function claimStatement(
+  db: DbOrTx,
+  { now, limit, leaseMs, minGapMs, allowNormal, account }: ClaimOptions,
+) {
   // Raw SQL gets ISO strings: the drivers disagree on how a Date parameter is sent.
   const at = sql`${now.toISOString()}::timestamptz`
   // Literal SQL, so the planner matches the partial indexes outbox_queue / outbox_queue_quiet; the limits
@@ -184,7 +193,12 @@ export function claimStatement(db: DbOrTx, { now, limit, leaseMs, minGapMs, allo
           where e.conversation_id = w.conversation_id and e.id < w.id and ${queued('e')}
           order by e.conversation_id desc, e.id desc
           limit 1) is null
-        ${notPostedWithinGap('w')}
+        ${notPostedWithinGap('w')}${
+          account === undefined
+            ? sql``
+            : sql`
+        and ${accountSpeaksIn(sql.raw('w.conversation_id'), account)}`
+        }
       order by w.not_before, w.id
       limit ${n(limit)}),
     scan as (
@@ -196,11 +210,11 @@ export function claimStatement(db: DbOrTx, { now, limit, leaseMs, minGapMs, allo
         select q.conversation_id, q.id, q.status, q.not_before from ${outbox} q
         where ${queued('q')} and q.conversation_id > h.conversation_id
         order by q.conversation_id, q.id limit 1) x
-    ),
+    ),${account === undefined ? sql`` : accountHeads(account, queued)}
     heads as (
       select id, conversation_id, not_before from ahead
       union all
-      (select s.id, s.conversation_id, s.not_before from scan s
+      (select s.id, s.conversation_id, s.not_before from ${sql.raw(account === undefined ? 'scan' : 'mine')} s
        where (select count(*) from ahead) < ${n(limit)}
          and s.status = 'pending' and s.not_before <= ${at} ${notPostedWithinGap('s')}
          and s.id not in (select id from ahead)
@@ -237,11 +251,66 @@ export function claimStatement(db: DbOrTx, { now, limit, leaseMs, minGapMs, allo
       and not exists (
         select 1 from pick e
         where e.conversation_id = p.conversation_id and e.id < p.id and e.id not in (select id from locked))`
+  const leaseUntil = new Date(now.getTime() + leaseMs)
   return db
     .update(outbox)
-    .set({ status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs) })
+    .set(
+      account === undefined
+        ? { status: 'sending', leaseUntil }
+        : { status: 'sending', leaseUntil, sentBy: account },
+    )
     .where(sql`${outbox.id} in (${candidates})`)
     .returning()
+}
+
+/**
+ * Whether `account` speaks in the conversation: the one its route names; an unrouted one (nothing learnt
+ * it yet: a one-account deployment that never learnt routes, an upgrade, a group no account has reported)
+ * goes to the first enabled account by name that reaches it (conversation_reach), else to the fallback
+ * account, the first enabled account by name, else (bot_accounts holds no enabled row: the sandbox, the
+ * tests, a one-account deployment) to any account that asks. So every conversation has exactly one
+ * speaker whenever bot_accounts names the accounts, and a deployment that never filled it keeps sending.
+ * One primary-key probe per row looked at; the reach and fallback look-ups only for unrouted ones.
+ */
+function accountSpeaksIn(conversation: SQL, account: string) {
+  return sql`coalesce(
+    (select r.account from conversation_routes r where r.conversation_id = ${conversation}),
+    ${unroutedOwner(conversation, account)}) = ${account}::text`
+}
+
+/** Who takes an unrouted conversation: see accountSpeaksIn. */
+function unroutedOwner(conversation: SQL, account: string) {
+  return sql`coalesce(
+    (select min(h.account) from conversation_reach h where h.conversation_id = ${conversation}
+       and not exists (select 1 from bot_accounts d where d.name = h.account and not d.enabled)),
+    (select min(b.name) from bot_accounts b where b.enabled),
+    ${account}::text)`
+}
+
+/**
+ * The heads of the queues an account may claim when the look-ahead did not fill the claim: its routed
+ * conversations' heads, one probe in the queue index each, so the cost follows the account's own
+ * conversations, not the backlog of the others. Unrouted conversations come from the heads of all
+ * conversations (today's look) only while bot_accounts names no enabled account (one account, the
+ * sandbox, the tests): there one account takes everything and pays what it paid before. With accounts
+ * named, an unrouted conversation deep in the backlog is routed within a minute by the failover job
+ * (adoptUnrouted); the look-ahead takes it at once when it is among the next due rows.
+ */
+function accountHeads(account: string, queued: (alias: string) => SQL) {
+  return sql`
+    mine as (
+      select h.conversation_id, h.id, h.status, h.not_before from conversation_routes r
+      cross join lateral (
+        select q.conversation_id, q.id, q.status, q.not_before from ${outbox} q
+        where q.conversation_id = r.conversation_id and ${queued('q')}
+        order by q.conversation_id, q.id limit 1) h
+      where r.account = ${account}::text
+      union all
+      select s.conversation_id, s.id, s.status, s.not_before from scan s
+      where not exists (select 1 from bot_accounts b where b.enabled)
+        and not exists (select 1 from conversation_routes r where r.conversation_id = s.conversation_id)
+        and ${unroutedOwner(sql.raw('s.conversation_id'), account)} = ${account}::text
+    ),`
 }
 
 /** How many due rows per row wanted the claim looks at before it turns to the heads of all conversations. */
@@ -268,11 +337,19 @@ function inRunOrder(rows: OutboxRow[]) {
   return ordered
 }
 
-/** Messages that count against a pacing budget: sent since `since`, or on their way right now. */
-export async function countSentSince(db: DbOrTx, since: Date): Promise<number> {
+/**
+ * Messages that count against a pacing budget: sent since `since`, or on their way right now. With an
+ * account, only that account's (outbox_sent_by; its claims are stamped, so its rows in `sending` count too):
+ * each WeChat account has its own rate and daily cap.
+ */
+export async function countSentSince(db: DbOrTx, since: Date, account?: string): Promise<number> {
   const result = await db.execute(
-    sql`select count(*)::int as n from ${outbox}
-        where (status = 'sent' and sent_at > ${since.toISOString()}::timestamptz) or status = 'sending'`,
+    account === undefined
+      ? sql`select count(*)::int as n from ${outbox}
+        where (status = 'sent' and sent_at > ${since.toISOString()}::timestamptz) or status = 'sending'`
+      : sql`select ((select count(*) from ${outbox}
+          where status = 'sent' and sent_by = ${account}::text and sent_at > ${since.toISOString()}::timestamptz)
+        + (select count(*) from ${outbox} where status = 'sending' and sent_by = ${account}::text))::int as n`,
   )
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0)
 }
@@ -284,12 +361,8 @@ function prepareHandOver(db: DbOrTx) {
   const prev = sql`${sql.placeholder('prev')}::bigint`
   const next = sql`${sql.placeholder('next')}::bigint`
   const at = sql`${sql.placeholder('at')}::timestamptz`
-  return {
-    /**
-     * One statement per message: the previous message of this sender, handed over, is recorded as sent,
-     * and the next one goes in flight, if this sender still holds its lease.
-     */
-    handOver: db
+  const handOver = (by: boolean) =>
+    db
       .update(outbox)
       .set({
         status: sql`case when ${outbox.id} = ${prev} then 'sent' else ${outbox.status} end`,
@@ -298,13 +371,28 @@ function prepareHandOver(db: DbOrTx) {
         inFlight: sql`${outbox.id} = ${next}`,
         attempts: sql`case when ${outbox.id} = ${next} then ${outbox.attempts} + 1 else ${outbox.attempts} end`,
         leaseUntil: sql`case when ${outbox.id} = ${next} then ${sql.placeholder('lease')}::timestamptz end`,
+        // With several accounts, the account that hands the message over (its claim stamped it already;
+        // this keeps the record true should a row ever change hands between claim and send).
+        ...(by
+          ? {
+              sentBy: sql`case when ${outbox.id} = ${next} then ${sql.placeholder('by')}::text else ${outbox.sentBy} end`,
+            }
+          : {}),
       })
       .where(
         sql`${outbox.id} = any(array[${prev}, ${next}]) and (${outbox.id} = ${prev} or (${outbox.status} = 'sending'
           and ${outbox.leaseUntil} = ${sql.placeholder('held')}::timestamptz))`,
       )
       .returning({ id: outbox.id })
-      .prepare('outbox_hand_over'),
+      .prepare(by ? 'outbox_hand_over_by' : 'outbox_hand_over')
+  return {
+    /**
+     * One statement per message: the previous message of this sender, handed over, is recorded as sent,
+     * and the next one goes in flight, if this sender still holds its lease.
+     */
+    handOver: handOver(false),
+    /** The same, stamping the account that sends (`sent_by`). */
+    handOverBy: handOver(true),
     sent: db
       .update(outbox)
       .set({ status: 'sent', sentAt: sql`${at}`, leaseUntil: null, inFlight: false, lastError: null })
@@ -334,21 +422,33 @@ export async function markInFlight(
   now: Date,
   leaseMs: number,
   sentBefore?: number,
+  /** The account sending (several accounts), stamped as `sent_by`; undefined = as with one account. */
+  account?: string,
 ): Promise<OutboxRow | undefined> {
   if (!row.leaseUntil) {
     if (sentBefore !== undefined) await markSent(db, sentBefore, now)
     return undefined
   }
   const leaseUntil = new Date(now.getTime() + leaseMs)
-  const updated = await statements(db).handOver.execute({
+  const values = {
     prev: sentBefore ?? -1,
     next: row.id,
     at: now.toISOString(),
     lease: leaseUntil.toISOString(),
     held: row.leaseUntil.toISOString(),
-  })
+  }
+  const updated =
+    account === undefined
+      ? await statements(db).handOver.execute(values)
+      : await statements(db).handOverBy.execute({ ...values, by: account })
   if (!updated.some((r) => Number(r.id) === row.id)) return undefined
-  return { ...row, inFlight: true, attempts: row.attempts + 1, leaseUntil }
+  return {
+    ...row,
+    inFlight: true,
+    attempts: row.attempts + 1,
+    leaseUntil,
+    ...(account === undefined ? {} : { sentBy: account }),
+  }
 }
 
 export async function markSent(db: DbOrTx, id: number, now: Date) {

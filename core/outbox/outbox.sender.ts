@@ -18,6 +18,8 @@ import { isQuietTime, startOfShanghaiDay } from './pacing'
 
 /** Any constant all instances share: the pacing budget is counted under it. */
 const pacingLockKey = 7_301_202_005
+/** With several accounts each account's budget has its own lock: (this, hashtext(account)). */
+const accountPacingLockKey = 7_301_205
 
 /** What actually delivers a message: wechaty in production, a fake in tests. */
 export interface Transport {
@@ -47,6 +49,13 @@ export async function drainOutboxOnce(
   transport: Transport,
   limit = 20,
   signal: { stopped: boolean } = { stopped: false },
+  /**
+   * The bot account this sender speaks for (several accounts). Undefined: every conversation, pacing
+   * counted over all messages, as with one account. Given: only the conversations it speaks in (see
+   * claimDue), rows stamped `sent_by`, rate and daily cap counted for this account alone; the minimum gap
+   * stays per group, whoever sent there last.
+   */
+  account?: string,
 ): Promise<number> {
   const { db, clock, config, log } = deps
   const { jitterMs, maxAttempts, retryBaseMs, leaseMs } = config.send
@@ -58,22 +67,30 @@ export async function drainOutboxOnce(
   const now = clock.now()
   await recoverExpiredLeases(db, now)
   const allowNormal = !isQuietTime(now, quietHours)
-  const claim = { now, limit, leaseMs, minGapMs, allowNormal }
+  const claim = { now, limit, leaseMs, minGapMs, allowNormal, ...(account === undefined ? {} : { account }) }
   const rows =
     ratePerMinute > 0 || dailyCap > 0
       ? // Counting and claiming under one lock: two senders share the rate and the daily cap, not double them.
         await db.transaction(async (tx) => {
-          await tx.execute(sql`select pg_advisory_xact_lock(${pacingLockKey})`)
+          await tx.execute(
+            account === undefined
+              ? sql`select pg_advisory_xact_lock(${pacingLockKey})`
+              : sql`select pg_advisory_xact_lock(${accountPacingLockKey}::int, hashtext(${account}::text))`,
+          )
           let budget = limit
           if (ratePerMinute > 0) {
             budget = Math.min(
               budget,
-              ratePerMinute - (await countSentSince(tx, new Date(now.getTime() - 60_000))),
+              ratePerMinute - (await countSentSince(tx, new Date(now.getTime() - 60_000), account)),
             )
           }
           if (dailyCap > 0) {
-            const sentToday = await countSentSince(tx, startOfShanghaiDay(now))
-            if (sentToday >= dailyCap) log.warn('daily send cap reached; waiting for tomorrow', { dailyCap })
+            const sentToday = await countSentSince(tx, startOfShanghaiDay(now), account)
+            if (sentToday >= dailyCap)
+              log.warn('daily send cap reached; waiting for tomorrow', {
+                dailyCap,
+                ...(account === undefined ? {} : { account }),
+              })
             budget = Math.min(budget, dailyCap - sentToday)
           }
           return budget > 0 ? claimDue(tx, { ...claim, limit: budget }) : []
@@ -111,7 +128,7 @@ export async function drainOutboxOnce(
     }
     const sentBefore = handed
     handed = undefined
-    const attempt = await markInFlight(db, row, clock.now(), leaseMs, sentBefore)
+    const attempt = await markInFlight(db, row, clock.now(), leaseMs, sentBefore, account)
     if (!attempt) {
       // The lease ran out and another sender took the row back: the rest of its group is not ours to send.
       held.add(row.conversationId)
@@ -160,6 +177,8 @@ export async function drainOutboxOnce(
 export function startOutboxSender(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'outboxSignal'>,
   transport: Transport,
+  /** `account`: the bot account this sender speaks for (see drainOutboxOnce); undefined = all, as before. */
+  options: { account?: string } = {},
 ) {
   const signal = { stopped: false }
   // A round's claim: with pauses between messages (jitter) 20, so a claim goes out well within its lease;
@@ -168,12 +187,15 @@ export function startOutboxSender(
   const loop = async () => {
     while (!signal.stopped) {
       try {
-        const settled = await drainOutboxOnce(deps, transport, batch, signal)
+        const settled = await drainOutboxOnce(deps, transport, batch, signal, options.account)
         if (settled > 0) continue
       } catch (error) {
         if (signal.stopped) break
         // An outage is logged once, where it is noticed (db/health.ts), not at every poll.
-        deps.log[isDatabaseUnavailable(error) ? 'debug' : 'error']('outbox sender error', { err: error })
+        deps.log[isDatabaseUnavailable(error) ? 'debug' : 'error']('outbox sender error', {
+          err: error,
+          ...(options.account === undefined ? {} : { account: options.account }),
+        })
       }
       await deps.outboxSignal.wait(deps.config.send.pollMs)
     }
