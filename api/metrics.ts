@@ -2,8 +2,10 @@ import { sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import type { Bot } from '../bot/bot'
+import { accountsOverview, countUnreachable } from '../core/accounts/bot-health'
 import type { Deps } from '../core/shared/deps'
 import { rowsOf } from '../db/client'
+import { type BotView, liveStatuses } from './routes/bot.routes'
 
 /** Process metrics (memory, CPU, event loop lag) are per process: collected once, whatever the app count. */
 let processRegistry: Registry | undefined
@@ -58,13 +60,67 @@ function registerInboundSpoolMetrics(registry: Registry, bot?: Partial<Pick<Bot,
 }
 
 /**
+ * Each bot account as the database knows it (whatever process runs it, this one or another): up or not,
+ * messages waiting for it, and the conversations no enabled account reaches. One read per scrape serves
+ * the gauges that share it (prom-client collects them at once).
+ */
+function registerAccountMetrics(
+  registry: Registry,
+  deps: Pick<Deps, 'db' | 'config'>,
+  bot: BotView | undefined,
+) {
+  let shared: { at: number; read: ReturnType<typeof accountsOverview> } | undefined
+  const overview = () => {
+    if (!shared || Date.now() - shared.at > 1_000) {
+      shared = {
+        at: Date.now(),
+        read: accountsOverview(deps.db, {
+          leaseMs: deps.config.bot.leaseMs,
+          // The accounts this process runs count as it sees them, fresher than the table.
+          live: liveStatuses(bot, deps.config.bot.account),
+        }),
+      }
+    }
+    return shared.read
+  }
+  new Gauge({
+    name: 'gaizao_bot_account_up',
+    help: '1 when the bot account is online (reported by its process within two lease periods), else 0',
+    labelNames: ['account'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const a of await overview()) this.set({ account: a.name }, a.up ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'gaizao_bot_account_pending',
+    help: 'Messages waiting (pending or being sent) to conversations routed to the bot account',
+    labelNames: ['account'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const a of await overview()) this.set({ account: a.name }, a.pending)
+    },
+  })
+  new Gauge({
+    name: 'gaizao_unreachable_conversations',
+    help: 'Conversations with pending messages that no enabled bot account reaches',
+    registers: [registry],
+    async collect() {
+      this.set(await countUnreachable(deps.db))
+    },
+  })
+}
+
+/**
  * `/metrics` in the Prometheus text format: the outbox by state, open requests and tasks (late or not),
  * deadlines due for a nudge, each job's last run and recent failures, whether the bot is logged in, and
  * the process. Only counts: no personal data.
  */
 export function createMetricsRoutes(
-  deps: Pick<Deps, 'db' | 'clock'>,
-  bot?: Pick<Bot, 'status'> & Partial<Pick<Bot, 'inboundSpool'>>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  bot?: Pick<Bot, 'status'> & Partial<Pick<Bot, 'accounts' | 'inboundSpool'>>,
 ) {
   const registry = new Registry()
   const count = async (query: ReturnType<typeof sql>) =>
@@ -180,6 +236,7 @@ export function createMetricsRoutes(
       this.set(r?.n ?? 0)
     },
   })
+  registerAccountMetrics(registry, deps, bot)
   registerInboundSpoolMetrics(registry, bot)
   const merged = Registry.merge([processMetrics(), registry])
   return new Hono().get('/', async (c) =>

@@ -2,6 +2,8 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { BotStatus } from '../../bot/bot'
+import { currentStatuses, reportedStatuses } from '../../core/accounts/bot-health'
 import type { Deps } from '../../core/shared/deps'
 import { retryAfterSeconds } from '../../core/shared/rate-limit'
 import { missingNoticeYears } from '../../core/sla/calendar'
@@ -9,8 +11,10 @@ import { authenticate } from '../../core/staff/staff.usecases'
 import { isConsoleUploadPath } from '../body-limits'
 import { createErrorHandler } from '../errors'
 import { tokenAttempts, tooManyAttemptsMessage } from '../guard'
+import { statusFromReported } from '../routes/bot.routes'
 import { registerAuditPages } from './audit.routes'
 import { type ConsoleBot, registerBotPages } from './bot.page'
+import { bannerOf } from './bot-banner'
 import { registerCalendarPages } from './calendar.routes'
 import { registerConsentPages } from './consent.routes'
 import { registerDashboardPages } from './dashboard.routes'
@@ -41,6 +45,35 @@ import { registerTaskPages } from './tasks.routes'
 const noticeOf = noticeReader({
   logged_out: '您已退出登录。',
 })
+
+/** How long a banner read from bot_status is reused: it is read for every page. */
+const bannerCacheMs = 5_000
+
+/**
+ * The bot status every page's banner reflects: this process's bot's accounts when it runs one, else every
+ * enabled account as its bot process reported it (bot_status), read at most every few seconds.
+ */
+function botBannerSource(deps: Deps, bot: ConsoleBot | undefined) {
+  if (bot) return async () => bannerOf(bot.accounts?.() ?? [bot.status()])
+  let cached: { at: number; value: BotStatus | undefined } | undefined
+  return async (): Promise<BotStatus | undefined> => {
+    if (cached && Date.now() - cached.at < bannerCacheMs) return cached.value
+    try {
+      const rows = currentStatuses(await reportedStatuses(deps.db, deps.config.bot.leaseMs))
+      const labels = new Map(rows.map((r) => [r.account, r.label]))
+      const value = bannerOf(
+        rows.map((r) => statusFromReported(r, deps.config.puppet)),
+        (s) => labels.get(s.account) ?? s.account,
+      )
+      cached = { at: Date.now(), value }
+      return value
+    } catch (error) {
+      // The banner is a hint: a page whose database is away fails on its own, not here.
+      deps.log.warn('could not read the bot status for the banner', { err: error })
+      return cached?.value
+    }
+  }
+}
 
 /** The officers' web console (DESIGN §6): server-rendered pages under /console, no client script. */
 export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = {}) {
@@ -171,8 +204,9 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
   // Everything below needs a session; POSTs also a CSRF token.
   const guard = requireConsoleStaff(deps, csrfRefused)
   app.use('*', (c, next) => (c.req.path === `${consolePath}/login` ? next() : guard(c, next)))
+  const bannerStatus = botBannerSource(deps, options.bot)
   app.use('*', async (c, next) => {
-    c.set('bot', options.bot?.status())
+    c.set('bot', await bannerStatus())
     if (c.get('staff')?.role === 'admin')
       c.set('calendarMissing', missingNoticeYears(deps.calendar, deps.clock.now()))
     await next()
@@ -200,7 +234,7 @@ export function createConsoleRoutes(deps: Deps, options: { bot?: ConsoleBot } = 
 
   registerConsentPages(app, { deps, mutate })
   registerGroupPages(app, { deps, mutate })
-  registerBotPages(app, { deps, mutate })
+  registerBotPages(app, { deps, mutate }, options.bot)
 
   // Anything else under /console.
   app.all('*', (c) =>

@@ -158,6 +158,11 @@ const table: Record<string, Rule> = {
   'POST /identity-issues/{id}/resolve': rule(adminsOnly, 'object'),
   'GET /bot': rule(anyone, 'shared'),
   'GET /bot/qr.svg': rule(adminsOnly, 'shared'),
+  'GET /bot/accounts': rule(['officer'], 'list'),
+  'POST /bot/accounts': rule(adminsOnly, 'shared'),
+  'PATCH /bot/accounts/{name}': rule(adminsOnly, 'shared'),
+  'DELETE /bot/accounts/{name}': rule(adminsOnly, 'shared'),
+  'GET /bot/accounts/{name}/qr.svg': rule(adminsOnly, 'shared'),
   // 派单规则
   'GET /routing-rules': rule(['officer'], 'list'),
   'POST /routing-rules': rule(['officer'], 'object'),
@@ -427,6 +432,7 @@ function pathValue(w: World, path: string, name: string): string {
   if (name === 'id' && collection && ids[collection] !== undefined) return String(ids[collection])
   if (name === 'photoId') return String(w.photoId)
   if (name === 'seq') return '1'
+  if (name === 'name' && collection === 'bot') return 'matrix-account'
   if (name === 'batch') return 'matrix:batch'
   throw new Error(`no seeded value for {${name}} in ${path}: add one to pathValue`)
 }
