@@ -37,6 +37,10 @@ export interface Bench {
   description: string
   databases: readonly ('pglite' | 'postgres' | 'none')[]
   run(ctx: BenchContext): Promise<void>
+  /** `npm run bench -- GROUP` runs every bench of the group (`city`). */
+  group?: string
+  /** Left out of a plain `npm run bench` (the city scale's ten-million-row seeds): run it by name or group. */
+  onlyWhenNamed?: boolean
 }
 
 export const resultsDir = join(import.meta.dirname, 'results')

@@ -1,6 +1,6 @@
 /**
  * `npm run bench` runs every bench in bench/benches/ on PGlite and, when BENCH_DATABASE_URL is set, on
- * PostgreSQL; `npm run bench -- NAME [NAME…]` runs those. Each figure is written to
+ * PostgreSQL; `npm run bench -- NAME [NAME…]` runs those (a group's name, such as `city`, runs its benches). Each figure is written to
  * bench/results/<name>.<database>.json and the run ends with one table of them all.
  */
 import { readdirSync } from 'node:fs'
@@ -22,12 +22,17 @@ if (args.includes('--list')) {
   for (const b of all) console.log(`${b.name.padEnd(20)} ${b.description}`)
   process.exit(0)
 }
-const unknown = args.filter((a) => !byName.has(a))
+const groups = new Set(all.flatMap((b) => (b.group ? [b.group] : [])))
+const unknown = args.filter((a) => !byName.has(a) && !groups.has(a))
 if (unknown.length > 0) {
-  console.error(`unknown bench: ${unknown.join(', ')}; known: ${[...byName.keys()].join(', ')}`)
+  console.error(`unknown bench: ${unknown.join(', ')}; known: ${[...byName.keys(), ...groups].join(', ')}`)
   process.exit(1)
 }
-const chosen = args.length > 0 ? args.map((a) => byName.get(a)!) : all
+// A name runs that bench; a group's name runs its benches, in the order of the files.
+const chosen =
+  args.length > 0
+    ? all.filter((b) => args.includes(b.name) || (b.group !== undefined && args.includes(b.group)))
+    : all.filter((b) => !b.onlyWhenNamed)
 const url = process.env.BENCH_DATABASE_URL
 if (!url) console.error('BENCH_DATABASE_URL is not set: the PostgreSQL runs are skipped (PGlite only)')
 
