@@ -119,7 +119,7 @@ async function bareDrain(db: Db, transport: Transport) {
 }
 
 /**
- * Gaizao's drain: the sender the app runs (startOutboxSender), pacing off, until every row is settled
+ * Gaizao's drain: the sender the app runs (startOutboxSender, for its account), pacing off, until every row is settled
  * (or `capMs` passed: then the rate over what it sent).
  */
 async function gaizaoDrain(db: Db, transport: Transport) {
@@ -147,6 +147,8 @@ async function gaizaoDrain(db: Db, transport: Transport) {
   const sender = startOutboxSender(
     { db, clock: systemClock, config, log: silentLog, outboxSignal: createNotifier() },
     counting,
+    // As the bot runs it: every sender speaks for an account (the one-account deployment's `default`).
+    { account: 'default' },
   )
   const timer = setTimeout(done, capMs)
   await finished

@@ -259,7 +259,11 @@ async function overdueScan(ctx: BenchContext, small = 100_000, large = 1_000_000
       where x.item_kind = n.item_kind and x.item_id = n.item_id and x.level = n.level`)
   try {
     const t0 = Date.now()
-    await addItems(1, small, true)
+    // The 1,000 overdue items are among the first 100,000; the rest of a larger start are not due.
+    await addItems(1, 100_000, true)
+    for (let from = 100_001; from <= small; from += 1_000_000) {
+      await addItems(from, Math.min(small, from + 999_999), false)
+    }
     const seeded = await counts()
     console.error(
       `overdue-scan: seeded ${seeded.items} items, ${seeded.watches} watches in ${Date.now() - t0} ms`,
@@ -322,6 +326,14 @@ async function overdueScan(ctx: BenchContext, small = 100_000, large = 1_000_000
     }
     await restore()
     const grown = await counts()
+    const [bytes] = await rows<{ requests: string; tasks: string; watches: string }>(sql`
+      select pg_total_relation_size('requests') as requests, pg_total_relation_size('tasks') as tasks,
+        pg_total_relation_size('watches') as watches`)
+    console.error(
+      `overdue-scan: with their indexes, requests ${(Number(bytes!.requests) / 2 ** 20).toFixed(0)} MiB, ` +
+        `tasks ${(Number(bytes!.tasks) / 2 ** 20).toFixed(0)} MiB, watches ${(Number(bytes!.watches) / 2 ** 20).toFixed(0)} MiB ` +
+        `(${grown.watches} watches)`,
+    )
     console.error(
       `overdue-scan: seeded ${grown.items} items, ${grown.watches} watches in ${Date.now() - t1} ms`,
     )
