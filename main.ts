@@ -235,8 +235,21 @@ export async function main() {
 function exitOnUncaughtErrors(config: Config, stop: () => Promise<void> | undefined) {
   const log = createLog(config.logLevel)
   let exiting = false
+  let outageRejections = 0
   const fatal = (kind: 'uncaughtException' | 'unhandledRejection') => (error: unknown) => {
     if (kind === 'uncaughtException' && isFromWechat4u(error)) return
+    // A query nobody awaited any more, failing because the database went away: the outage itself is
+    // handled where it is noticed (db/health.ts answers 503 and probes; messages wait in the spool), so it
+    // is no reason to kill a process that will work again when the database is back. Logged, counted once
+    // per 100, never silent.
+    if (kind === 'unhandledRejection' && isDatabaseUnavailable(error)) {
+      if (outageRejections++ % 100 === 0)
+        log.warn('a database call failed during an outage with nobody awaiting it; carrying on', {
+          err: error instanceof Error ? error : new Error(String(error)),
+          count: outageRejections,
+        })
+      return
+    }
     if (exiting) return
     exiting = true
     log.error(`fatal ${kind}: exiting`, { err: error instanceof Error ? error : new Error(String(error)) })
