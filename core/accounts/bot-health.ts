@@ -129,12 +129,8 @@ interface StatusRaw {
   stale: boolean
 }
 
-const toReported = (r: StatusRaw): ReportedStatus => ({
-  account: r.account,
-  label: r.label ?? r.account,
-  puppet: r.puppet,
-  registered: r.enabled !== null,
-  enabled: r.enabled ?? true,
+/** What a process reported of an account (bot_status), as both the status list and the overview show it. */
+const reportedOf = (r: StatusRaw) => ({
   holder: r.holder,
   state: r.state,
   since: dateOf(r.state_since)!,
@@ -144,6 +140,15 @@ const toReported = (r: StatusRaw): ReportedStatus => ({
   selfName: r.self_name,
   reportedAt: dateOf(r.reported_at)!,
   stale: Boolean(r.stale),
+})
+
+const toReported = (r: StatusRaw): ReportedStatus => ({
+  account: r.account,
+  label: r.label ?? r.account,
+  puppet: r.puppet,
+  registered: r.enabled !== null,
+  enabled: r.enabled ?? true,
+  ...reportedOf(r),
 })
 
 const staleSql = (leaseMs: number) =>
@@ -284,19 +289,7 @@ export async function accountsOverview(
   const live = new Map((options.live ?? []).map((s) => [s.account, s]))
   const overview = rows.map((r): AccountOverview => {
     const reported =
-      r.state === null || r.holder === null
-        ? null
-        : {
-            holder: r.holder,
-            state: r.state,
-            since: dateOf(r.state_since)!,
-            detail: r.detail,
-            qr: r.qr,
-            selfId: r.self_id,
-            selfName: r.self_name,
-            reportedAt: dateOf(r.reported_at)!,
-            stale: Boolean(r.stale),
-          }
+      r.state === null || r.holder === null ? null : reportedOf({ ...r, holder: r.holder, state: r.state })
     return {
       name: r.account,
       registered: Boolean(r.registered),
