@@ -35,11 +35,13 @@ const chosen =
     : all.filter((b) => !b.onlyWhenNamed)
 const url = process.env.BENCH_DATABASE_URL
 if (!url) console.error('BENCH_DATABASE_URL is not set: the PostgreSQL runs are skipped (PGlite only)')
+// BENCH_ONLY=postgres (or pglite) runs one database's half, for profiling one side.
+const only = process.env.BENCH_ONLY
 
 const results: BenchResult[] = []
 let failed = 0
 for (const bench of chosen) {
-  const targets = bench.databases.filter((d) => d !== 'postgres' || url)
+  const targets = bench.databases.filter((d) => (d !== 'postgres' || url) && (!only || d === only))
   for (const database of targets) {
     const label = `${bench.name} (${database})`
     console.error(`== ${label}`)

@@ -15,7 +15,7 @@ import { createNotifier } from '../../core/shared/notifier'
 import { useTokenSecret } from '../../core/shared/tokens'
 import { createReloadableCalendar } from '../../core/sla/calendar-store'
 import { ensureAdmin } from '../../core/staff/staff.usecases'
-import { type Bench, type BenchContext, openScratch } from '../kit'
+import { type Bench, type BenchContext, median, openScratch } from '../kit'
 import { bareSql } from './chat-filing'
 
 const fixtures = JSON.parse(
@@ -37,12 +37,15 @@ type Autocannon = (options: Record<string, unknown>) => Promise<LoadResult>
 const autocannon = ((await import('autocannon' as string)) as { default: Autocannon }).default
 
 const residentsSeeded = 100_000
+/** Turns of each server, and their length: 5 × 4 s each, after the warm-ups. */
+const roundsOf = 5
+const secondsPerTurn = 4
 const phoneOf = (k: number) => `139${String(k).padStart(8, '0')}`
 
 /**
  * `POST /api/v1/requests` (代录: a call-centre filing for one of 100,000 residents known by phone) through the
  * real app (auth, validation, scope, classification, deadlines, the request with its event, audit row,
- * watches and the officers' notice, one transaction) with 50 connections for 10 s after a warm-up, against a
+ * watches and the officers' notice, one transaction) with 50 connections, in 5 turns of 4 s taken with the baselines after a warm-up, against a
  * bare Hono route on @hono/node-server: zod-validated body, one prepared INSERT into `requests`, same database.
  */
 async function apiCreate(ctx: BenchContext) {
@@ -137,11 +140,12 @@ async function apiCreate(ctx: BenchContext) {
   let lastSeen = 0
   const created = new Map<string, number>()
   const counted =
-    (label: string, fetch: (request: Request) => Response | Promise<Response>) =>
-    async (request: Request) => {
+    (label: string, fetch: (request: Request, env: unknown) => Response | Promise<Response>) =>
+    // The server's bindings (the socket) pass through, as @hono/node-server gives them to the app.
+    async (request: Request, env: unknown) => {
       active++
       try {
-        const response = await fetch(request)
+        const response = await fetch(request, env)
         if (response.status === 201) created.set(label, (created.get(label) ?? 0) + 1)
         return response
       } finally {
@@ -154,7 +158,7 @@ async function apiCreate(ctx: BenchContext) {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
-  const listen = (label: string, fetch: (request: Request) => Response | Promise<Response>) =>
+  const listen = (label: string, fetch: (request: Request, env: unknown) => Response | Promise<Response>) =>
     new Promise<{ url: string; close(): void }>((resolve) => {
       const server = serve(
         { fetch: counted(label, fetch), port: 0, hostname: '127.0.0.1' },
@@ -190,7 +194,15 @@ async function apiCreate(ctx: BenchContext) {
         },
       ],
     })
-  const requestsNow = async () => Number((await bare.query('select count(*) as n from requests', []))[0]!.n)
+  // Gaizao's rows are the ones stamped with its (test) clock; the baselines stamp now().
+  const requestsNow = async () =>
+    Number(
+      (
+        await bare.query('select count(*) as n from requests where created_at = $1', [
+          clock.now().toISOString(),
+        ])
+      )[0]!.n,
+    )
   const checked = (label: string, result: LoadResult) => {
     if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
       throw new Error(
@@ -206,30 +218,66 @@ async function apiCreate(ctx: BenchContext) {
   await idle()
   await load(gaizaoServer.url, 3)
   await idle()
-  const baseline = checked('bare', await load(bareServer.url, 10))
-  await idle()
-  const sameRows = checked('same rows', await load(sameRowsServer.url, 10))
-  await idle()
   const before = await requestsNow()
   created.set('gaizao', 0)
   const audited = async () =>
     Number(
-      (await bare.query(`select count(*) as n from audit_log where action = 'request.create'`, []))[0]!.n,
+      (
+        await bare.query(`select count(*) as n from audit_log where action = 'request.create' and at = $1`, [
+          clock.now().toISOString(),
+        ])
+      )[0]!.n,
     )
   const auditBefore = await audited()
   const residentsNow = async () => Number((await bare.query('select count(*) as n from residents', []))[0]!.n)
   const residentsBefore = await residentsNow()
-  const ours = checked('Gaizao', await load(gaizaoServer.url, 10))
-  await idle()
+  // The three take turns, a few seconds each: a machine whose speed drifts (a shared VM) moves all three
+  // alike, where one long run each would catch them at different moments. Each round's ratio is Gaizao
+  // against the baselines of the same round; the median round is reported.
+  const rounds: { ours: LoadResult; bare: LoadResult; sameRows: LoadResult }[] = []
+  for (let round = 0; round < roundsOf; round++) {
+    const b = checked('bare', await load(bareServer.url, secondsPerTurn))
+    await idle()
+    const sr = checked('same rows', await load(sameRowsServer.url, secondsPerTurn))
+    await idle()
+    const g = checked('Gaizao', await load(gaizaoServer.url, secondsPerTurn))
+    await idle()
+    rounds.push({ ours: g, bare: b, sameRows: sr })
+  }
   const written = (await requestsNow()) - before
   // Every 2xx was one request with its audit row, and every caller was found by phone (all are known).
   const residents = (await residentsNow()) - residentsBefore
   const audits = (await audited()) - auditBefore
   const answered = created.get('gaizao')
-  if (written !== answered || audits !== written || ours['2xx'] > written) {
+  const ours2xx = rounds.reduce((sum, r) => sum + r.ours['2xx'], 0)
+  if (written !== answered || audits !== written || ours2xx > written) {
     throw new Error(`Gaizao answered ${answered} × 201 but wrote ${written} requests, ${audits} audit rows`)
   }
   if (residents !== 0) throw new Error(`${residents} residents created: callers were not found by phone`)
+  const mid = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick))
+  const ours = {
+    requests: { average: mid((r) => r.ours.requests.average) },
+    latency: { p99: mid((r) => r.ours.latency.p99) },
+  }
+  const baseline = {
+    requests: { average: mid((r) => r.bare.requests.average) },
+    latency: { p99: mid((r) => r.bare.latency.p99) },
+  }
+  const sameRows = {
+    requests: { average: mid((r) => r.sameRows.requests.average) },
+    latency: { p99: mid((r) => r.sameRows.latency.p99) },
+  }
+  const ratios = {
+    bare: mid((r) => r.bare.requests.average / r.ours.requests.average),
+    bareP99: mid((r) => r.ours.latency.p99 / r.bare.latency.p99),
+    same: mid((r) => r.sameRows.requests.average / r.ours.requests.average),
+    sameP99: mid((r) => r.ours.latency.p99 / r.sameRows.latency.p99),
+  }
+  ctx.log(
+    `rounds (Gaizao/bare/same rows req/s): ${rounds
+      .map((r) => [r.ours, r.bare, r.sameRows].map((x) => x.requests.average.toFixed(0)).join('/'))
+      .join(', ')}`,
+  )
   ctx.log(
     `Gaizao ${ours.requests.average.toFixed(0)} req/s p99 ${ours.latency.p99} ms; bare ${baseline.requests.average.toFixed(0)} req/s p99 ${baseline.latency.p99} ms; same rows ${sameRows.requests.average.toFixed(0)} req/s p99 ${sameRows.latency.p99} ms`,
   )
@@ -238,7 +286,7 @@ async function apiCreate(ctx: BenchContext) {
     value: ours.requests.average,
     unit: 'req/s, 50 connections (ratio: bare ÷ Gaizao)',
     baseline: baseline.requests.average,
-    ratio: baseline.requests.average / ours.requests.average,
+    ratio: ratios.bare,
     database: database.driver,
     baselineLabel: 'bare Hono route, one prepared INSERT',
     target: '≤ 2×',
@@ -248,7 +296,7 @@ async function apiCreate(ctx: BenchContext) {
     value: ours.latency.p99,
     unit: 'ms p99, 50 connections',
     baseline: baseline.latency.p99,
-    ratio: ours.latency.p99 / baseline.latency.p99,
+    ratio: ratios.bareP99,
     database: database.driver,
     baselineLabel: 'bare Hono route, one prepared INSERT',
     target: '≤ 2×',
@@ -259,7 +307,7 @@ async function apiCreate(ctx: BenchContext) {
     value: ours.requests.average,
     unit: 'req/s, 50 connections (ratio: same rows ÷ Gaizao)',
     baseline: sameRows.requests.average,
-    ratio: sameRows.requests.average / ours.requests.average,
+    ratio: ratios.same,
     database: database.driver,
     baselineLabel: sameRowsLabel,
     target: '(the floor: not a target)',
@@ -269,7 +317,7 @@ async function apiCreate(ctx: BenchContext) {
     value: ours.latency.p99,
     unit: 'ms p99, 50 connections',
     baseline: sameRows.latency.p99,
-    ratio: ours.latency.p99 / sameRows.latency.p99,
+    ratio: ratios.sameP99,
     database: database.driver,
     baselineLabel: sameRowsLabel,
     target: '(the floor: not a target)',
