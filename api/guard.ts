@@ -37,12 +37,21 @@ export function createGuards(now?: () => number): Guards {
 /** A request handled in-process (`app.request` in a test) has no socket: it came over no network. */
 export const inProcess = 'in-process'
 
+// A keep-alive socket carries many requests from one peer: its address is read once.
+const peerOf = new WeakMap<object, string>()
+
 function socketAddress(c: Context): string | undefined {
+  const socket = (c.env as { incoming?: { socket?: object } } | undefined)?.incoming?.socket
+  const known = socket && peerOf.get(socket)
+  if (known) return known
+  let address: string | undefined
   try {
-    return getConnInfo(c).remote.address ?? undefined
+    address = getConnInfo(c).remote.address ?? undefined
   } catch {
-    return undefined
+    address = undefined
   }
+  if (socket && address) peerOf.set(socket, address)
+  return address
 }
 
 const normalise = (address: string) => {

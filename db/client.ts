@@ -27,7 +27,17 @@ export interface Database {
    * database is known to be down.
    */
   ping(): Promise<void>
+  /**
+   * LISTENs on a channel. `onNotify` runs at each notification and at each (re)listen, since what was sent
+   * while nothing listened is unknown. `active` is false while no connection listens (PostgreSQL down, or
+   * the first LISTEN not through yet). Closed with the database.
+   */
+  listen(channel: string, onNotify: () => void): Subscription
   close(): Promise<void>
+}
+
+export interface Subscription {
+  readonly active: boolean
 }
 
 // '../db/migrations' rather than './migrations': it holds from db/client.ts (tsx) and from the compiled
@@ -93,6 +103,7 @@ async function openPglite(
   })
   const db = drizzlePglite({ client, schema }) as unknown as Db
   await migratePglite(db as never, { migrationsFolder })
+  const unlistens: Promise<() => Promise<void>>[] = []
   return {
     db,
     driver: 'pglite',
@@ -100,7 +111,24 @@ async function openPglite(
     ping: async () => {
       await client.query('select 1')
     },
-    close: () => client.close(),
+    // In one process PGlite delivers a notification as the statement that sent it (or its COMMIT) returns.
+    listen(channel, onNotify) {
+      const subscription = { active: false }
+      unlistens.push(
+        client.listen(channel, onNotify).then((unlisten) => {
+          subscription.active = true
+          onNotify()
+          return unlisten
+        }),
+      )
+      return subscription
+    },
+    close: async () => {
+      for (const unlisten of await Promise.allSettled(unlistens)) {
+        if (unlisten.status === 'fulfilled') await unlisten.value().catch(() => {})
+      }
+      await client.close()
+    },
   }
 }
 
@@ -182,13 +210,56 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     log: options.log,
   })
   const db = drizzlePostgres({ client: watchedClient(client, health), schema }) as unknown as Db
+  // One connection for every LISTEN of this process, opened at the first. postgres.js listens again on a
+  // new connection after the old one drops; `active` follows it.
+  let listener: Sql | undefined
+  let closed = false
+  const subscriptions: { active: boolean; onNotify: () => void }[] = []
+  const listenOn = (channel: string, subscription: (typeof subscriptions)[number]) => {
+    listener ??= postgres(url, {
+      max: 1,
+      connect_timeout: options.connectTimeoutSeconds ?? 5,
+      idle_timeout: 0,
+      connection: { application_name: 'gaizao-listen' },
+      onclose: () => {
+        for (const s of subscriptions) s.active = false
+      },
+      ...quiet,
+    })
+    const sql = listener
+    void (async () => {
+      // The first LISTEN retried until it holds (the database may be restarting just then).
+      while (!closed) {
+        try {
+          await sql.listen(channel, subscription.onNotify, () => {
+            subscription.active = true
+            subscription.onNotify()
+          })
+          return
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 2_000))
+        }
+      }
+    })()
+  }
   return {
     db,
     driver: 'postgres',
     ping: () => health.ping(),
+    listen(channel, onNotify) {
+      const subscription = { active: false, onNotify }
+      subscriptions.push(subscription)
+      listenOn(channel, subscription)
+      return subscription
+    },
     close: async () => {
+      closed = true
       health.stop()
-      await Promise.all([client.end({ timeout: 5 }), probeClient?.end({ timeout: 1 })])
+      await Promise.all([
+        client.end({ timeout: 5 }),
+        probeClient?.end({ timeout: 1 }),
+        listener?.end({ timeout: 1 }),
+      ])
     },
   }
 }

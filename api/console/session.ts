@@ -5,7 +5,7 @@ import { createMiddleware } from 'hono/factory'
 import type { BotStatus } from '../../bot/bot'
 import type { StaffRow } from '../../core/shared/actor'
 import type { Deps } from '../../core/shared/deps'
-import { authenticate } from '../../core/staff/staff.usecases'
+import { authenticateCached } from '../../core/staff/staff.cache'
 import { retryAfterHeader, tokenAttempts, tooManyAttemptsMessage } from '../guard'
 
 /**
@@ -123,7 +123,7 @@ export function tooManyAttemptsPage(c: Context, waitMs: number) {
  * fails the check is refused with `onCsrfFailure`'s page.
  */
 export function requireConsoleStaff(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'database'>,
   onCsrfFailure: (c: Context<ConsoleEnv>) => Response | Promise<Response>,
 ) {
   return createMiddleware<ConsoleEnv>(async (c, next) => {
@@ -132,7 +132,7 @@ export function requireConsoleStaff(
     const attempts = tokenAttempts(c, token)
     const wait = token ? attempts.blockedFor() : 0
     if (wait > 0) return tooManyAttemptsPage(c, wait)
-    const staff = token && token.length <= 200 ? await authenticate(deps.db, token) : undefined
+    const staff = token && token.length <= 200 ? await authenticateCached(deps, token) : undefined
     if (token && !staff) attempts.failed()
     if (!token || !staff) {
       if (token) endSession(c)

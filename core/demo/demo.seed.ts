@@ -16,6 +16,7 @@ import { createProject, moveStage } from '../projects/projects.usecases'
 import type { Actor } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { shanghaiParts } from '../sla/calendar'
+import { staffChanged } from '../staff/staff.changes'
 import {
   demoAreaCenti,
   demoFloors,
@@ -121,8 +122,11 @@ export async function seedDemoCommunity(
         })),
       )
       .returning()
+    staffChanged()
     await tx.update(staff).set({ supervisorId: leader!.id }).where(eq(staff.role, 'officer'))
+    staffChanged()
     await tx.update(staff).set({ supervisorId: null }).where(eq(staff.id, leader!.id))
+    staffChanged()
     for (const r of demoResidents) {
       const [resident] = await tx
         .insert(residents)

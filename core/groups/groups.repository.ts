@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { chatGroups, outbox, staff } from '../../db/schema'
 import { officerGroupsCovering } from '../requests/requests.repository'
+import { staffChanged } from '../staff/staff.changes'
 
 export type GroupRow = typeof chatGroups.$inferSelect
 
@@ -44,6 +45,7 @@ export async function moveWechatId(
 ) {
   if (kind === 'group') await db.update(chatGroups).set({ roomId: to }).where(eq(chatGroups.id, subjectId))
   else await db.update(staff).set({ wechatId: to }).where(eq(staff.id, subjectId))
+  staffChanged()
   if (from && from !== to) await repointOutbox(db, from, to)
 }
 

@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../../db/client'
-import { createOfflineResident, findOfflineResident } from '../people/residents'
+import { createOfflineResident } from '../people/residents'
 import { type Actor, assertScope, type ResidentRow } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { notFound } from '../shared/errors'
@@ -24,12 +24,13 @@ export interface OnBehalfInput {
  * caller: it opens one where it writes more than one statement.
  */
 export async function fileForCaller(ctx: Ctx, actor: Actor & { kind: 'staff' }, input: OnBehalfInput) {
-  // The caller's lookup and the filing's plan (which reads the xiaoqu, for the scope check) do not depend on
-  // each other: on PostgreSQL they travel together, one round trip.
-  const [found, plan] = await Promise.all([
-    input.phone ? findOfflineResident(ctx.db, { name: input.residentName, phone: input.phone }) : undefined,
-    planFiling(ctx.db, input.xiaoquId),
-  ])
+  // The filing's plan (which reads the xiaoqu, for the scope check) and the caller, in one statement.
+  const plan = await planFiling(
+    ctx.db,
+    input.xiaoquId,
+    input.phone ? { name: input.residentName, phone: input.phone } : undefined,
+  )
+  const found = plan.caller
   // As getXiaoquForStaff answers.
   if (!plan.xiaoqu) throw notFound('xiaoqu.not_found', `没有编号为 ${input.xiaoquId} 的小区。`)
   assertScope(actor.staff, plan.xiaoqu.path)

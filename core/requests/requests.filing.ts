@@ -3,10 +3,12 @@
 // One statement is atomic by itself, so a filing needs no explicit transaction: BEGIN and COMMIT would be
 // two more round trips, and the pooled connection would be held across all of them.
 import type { DbOrTx } from '../../db/client'
-import { runStatement } from '../../db/statements'
+import { residents } from '../../db/schema'
+import { type RawRow, rowOf, runStatement } from '../../db/statements'
 import type { auditEntry } from '../audit/audit'
 import type { watchRow } from '../nudges/watches'
 import type { outboxRows } from '../outbox/outbox.repository'
+import type { ResidentRow } from '../shared/actor'
 import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
 
@@ -31,12 +33,34 @@ select nextval('requests_id_seq')::int as request_id, 'Q' || nextval('request_nu
       and (g.scope_path is null or x.path like g.scope_path || '%')) as officer_rooms
 from (select 1) one left join xiaoqu x on x.id = $1`
 
+// The same, with the caller of a 代录 filing looked up by name and phone (residents_phone, one index probe).
+const planForCallerSql = planSql.replace(
+  ' as officer_rooms\n',
+  ` as officer_rooms,
+  (select to_jsonb(r) from residents r where r.phone = $2 and r.name = $3 order by r.id limit 1) as caller\n`,
+)
+
 const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as string[]
 
-/** What filing a request in the xiaoqu needs from the database, in one statement. */
-export async function planFiling(db: DbOrTx, xiaoquId: number): Promise<FilingPlan> {
-  const [row] = await runStatement(db, 'filing_plan', planSql, [xiaoquId])
+/**
+ * What filing a request in the xiaoqu needs from the database, in one statement; with `caller`, also the
+ * resident of that name and phone, when one is known.
+ */
+export async function planFiling(
+  db: DbOrTx,
+  xiaoquId: number,
+  caller?: { name: string; phone: string },
+): Promise<FilingPlan & { caller?: ResidentRow }> {
+  const [row] = caller
+    ? await runStatement(db, 'filing_plan_caller', planForCallerSql, [xiaoquId, caller.phone, caller.name])
+    : await runStatement(db, 'filing_plan', planSql, [xiaoquId])
+  const found = row!.caller
+    ? typeof row!.caller === 'string'
+      ? JSON.parse(row!.caller)
+      : row!.caller
+    : undefined
   return {
+    ...(found ? { caller: rowOf(residents, found as RawRow) } : {}),
     requestId: Number(row!.request_id),
     number: String(row!.number),
     xiaoqu:
@@ -102,11 +126,15 @@ select id from request`
 const iso = (at: Date | null) => (at ? at.toISOString() : null)
 // Every string well-formed: a lone surrogate (a name cut inside an emoji) is an invalid JSON escape to
 // Postgres and would fail the whole filing.
-const json = (rows: readonly object[]) =>
-  JSON.stringify(
-    rows.map((row, ord) => ({ ...row, ord })),
-    (_key, value) => (typeof value === 'string' ? wellFormed(value) : value),
-  )
+// JSON.stringify writes a lone surrogate as a `\udXXX` escape and a paired one as itself, so the text shows
+// whether any string needs it: almost never, and then the slower replacer runs.
+const json = (rows: readonly object[]) => {
+  const ordered = rows.map((row, ord) => ({ ...row, ord }))
+  const text = JSON.stringify(ordered)
+  return /\\u[dD][89a-fA-F]/.test(text)
+    ? JSON.stringify(ordered, (_key, value) => (typeof value === 'string' ? wellFormed(value) : value))
+    : text
+}
 
 /**
  * Writes a new request with its events, audit rows, watches and messages: one statement, so all or nothing,

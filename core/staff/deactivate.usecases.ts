@@ -6,6 +6,7 @@ import { openStatuses } from '../requests/requests.repository'
 import { type Actor, assertRole } from '../shared/actor'
 import type { Clock } from '../shared/clock'
 import { conflict, forbidden, notFound } from '../shared/errors'
+import { staffChanged } from './staff.changes'
 
 /** The open requests a staff member holds and their open tasks: what must be reassigned when they leave. */
 export async function openWorkOf(db: DbOrTx, staffId: number) {
@@ -52,6 +53,7 @@ export async function deactivateStaff(
   if (!target.active) throw conflict('staff.inactive', `工作人员"${target.name}"已停用。`)
   const now = ctx.clock.now()
   const [updated] = await ctx.db.update(staff).set({ active: false }).where(eq(staff.id, staffId)).returning()
+  staffChanged()
   await ctx.db.delete(bindCodes).where(and(eq(bindCodes.staffId, staffId), isNull(bindCodes.usedAt)))
   const work = await openWorkOf(ctx.db, staffId)
   await recordAudit(ctx.db, {

@@ -7,6 +7,7 @@ import { type Actor, assertRole, assertScope, type StaffRow } from '../shared/ac
 import type { Clock } from '../shared/clock'
 import { AppError, conflict, invalid, notFound } from '../shared/errors'
 import { hashToken, legacyTokenHash, newApiToken, newBindCode } from '../shared/tokens'
+import { staffChanged } from './staff.changes'
 
 export interface CreateStaffInput {
   name: string
@@ -62,6 +63,7 @@ export async function createStaff(
       createdAt: now,
     })
     .returning()
+  staffChanged()
   await recordAudit(db, {
     actor,
     action: 'staff.create',
@@ -81,6 +83,7 @@ export async function rotateToken(db: DbOrTx, actor: Actor & { kind: 'staff' }, 
     .update(staff)
     .set({ tokenHash: hashToken(token) })
     .where(eq(staff.id, target.id))
+  staffChanged()
   await recordAudit(db, { actor, action: 'staff.rotate_token', entity: 'staff', entityId: staffId, at: now })
   return token
 }
@@ -112,6 +115,7 @@ export async function authenticate(db: DbOrTx, token: string) {
       .update(staff)
       .set({ tokenHash: keyed })
       .where(and(eq(staff.id, row.id), eq(staff.tokenHash, legacy)))
+    staffChanged()
     return { ...row, tokenHash: keyed }
   }
   return row
@@ -131,6 +135,7 @@ export async function ensureAdmin(db: DbOrTx, configured: string | undefined, no
         .update(staff)
         .set({ tokenHash: hashToken(configured) })
         .where(eq(staff.id, existing.value as number))
+    staffChanged()
     return { printedToken: undefined }
   }
   const token = configured ?? newApiToken()
@@ -138,6 +143,7 @@ export async function ensureAdmin(db: DbOrTx, configured: string | undefined, no
     .insert(staff)
     .values({ name: '管理员', role: 'admin', scopePath: null, tokenHash: hashToken(token), createdAt: now })
     .returning()
+  staffChanged()
   await db.insert(settings).values({ key: 'admin_staff_id', value: admin!.id }).onConflictDoNothing()
   return { printedToken: configured ? undefined : token }
 }
@@ -251,6 +257,7 @@ export async function bindStaffWechat(
     .set(wechatName === undefined ? { wechatId } : { wechatId, wechatName })
     .where(eq(staff.id, row.staffId!))
     .returning()
+  staffChanged()
   await recordAudit(db, {
     actor: { kind: 'staff', staff: bound!, via: 'wechat' },
     action: 'staff.bind_wechat',
@@ -341,6 +348,7 @@ export async function setDigestPreference(
   digest: boolean,
 ) {
   const [updated] = await ctx.db.update(staff).set({ digest }).where(eq(staff.id, actor.staff.id)).returning()
+  staffChanged()
   await recordAudit(ctx.db, {
     actor,
     action: 'staff.digest',
