@@ -1,10 +1,9 @@
 import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import { chatGroups, inboundMessages } from '../../db/schema'
+import { chatGroups, inboundMessages, staff as staffTable } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
-import { rowOf, runStatement } from '../../db/statements'
+import { type RawRow, rowOf, runStatement } from '../../db/statements'
 import { enqueueMessages } from '../outbox/outbox.repository'
-import { findStaffByWechat } from '../people/residents'
 import type { StaffRow } from '../shared/actor'
 import { isDatabaseUnavailable } from '../shared/db-errors'
 import { isAppError } from '../shared/errors'
@@ -28,39 +27,30 @@ export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<
   const file = await fetchFile(deps, inbound)
   const now = deps.clock.now()
   const result = await deps.db.transaction(async (tx) => {
-    // The dedupe row and who is speaking go down the connection together. A replay waits here for its first
-    // delivery's commit, then finds its row and does nothing.
-    const [stored, group, staff] = await Promise.all([
-      runStatement(tx, 'inbound_insert', insertInboundSql, [
-        inbound.id,
-        inbound.roomId ?? null,
-        inbound.senderId,
-        inbound.senderName,
-        inbound.text,
-        inbound.sentAt?.toISOString() ?? null,
-        now.toISOString(),
-        inbound.kind ?? 'text',
-      ]),
-      inbound.roomId ? findGroupByRoom(tx, inbound.roomId) : undefined,
-      findStaffByWechat(tx, inbound.senderId),
+    // The dedupe row and who is speaking, in one statement. A replay waits here for its first delivery's
+    // commit, then finds its row and does nothing.
+    const [opened] = await runStatement(tx, 'inbound_open', openInboundSql, [
+      inbound.id,
+      inbound.roomId ?? null,
+      inbound.senderId,
+      inbound.senderName,
+      inbound.text,
+      inbound.sentAt?.toISOString() ?? null,
+      now.toISOString(),
+      inbound.kind ?? 'text',
     ])
-    if (stored.length === 0) return { duplicate: true as const }
+    if (!opened?.stored) return { duplicate: true as const }
+    const group = opened.room ? rowOf(chatGroups, jsonOf(opened.room)) : undefined
+    const speaker = opened.speaker ? rowOf(staffTable, jsonOf(opened.speaker)) : undefined
+    const staff = speaker?.active ? speaker : undefined
     const outcome = await respond(deps, tx, inbound, file, { group, staff })
     // Stamped last, so concurrent messages of one group wait on its row for one round trip, not the whole
-    // transaction.
-    await Promise.all([
-      runStatement(tx, 'inbound_outcome', 'update inbound_messages set outcome = $2 where message_id = $1', [
-        inbound.id,
-        outcome,
-      ]),
-      group
-        ? runStatement(
-            tx,
-            'group_stamp',
-            'update chat_groups set last_message_at = greatest(last_message_at, $2::timestamptz) where id = $1',
-            [group.id, now.toISOString()],
-          )
-        : undefined,
+    // transaction: the outcome and the group's last message, in one statement.
+    await runStatement(tx, 'inbound_close', closeInboundSql, [
+      inbound.id,
+      outcome,
+      group?.id ?? null,
+      now.toISOString(),
     ])
     return { duplicate: false as const, outcome }
   })
@@ -68,18 +58,23 @@ export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<
   return result
 }
 
-const insertInboundSql = `
-insert into inbound_messages (message_id, room_id, sender_id, sender_name, text, sent_at, received_at, kind)
-values ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8)
-on conflict do nothing
-returning message_id`
+const openInboundSql = `
+with stored as (
+  insert into inbound_messages (message_id, room_id, sender_id, sender_name, text, sent_at, received_at, kind)
+  values ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz, $8)
+  on conflict do nothing
+  returning message_id
+)
+select (select message_id from stored) as stored,
+  (select to_jsonb(g) from chat_groups g where g.room_id = $2) as room,
+  (select to_jsonb(s) from staff s where s.wechat_id = $3) as speaker`
 
-async function findGroupByRoom(db: DbOrTx, roomId: string) {
-  const [row] = await runStatement(db, 'group_by_room', 'select * from chat_groups where room_id = $1', [
-    roomId,
-  ])
-  return row ? rowOf(chatGroups, row) : undefined
-}
+const closeInboundSql = `
+with outcome as (update inbound_messages set outcome = $2 where message_id = $1)
+update chat_groups set last_message_at = greatest(last_message_at, $4::timestamptz) where id = $3`
+
+/** A row read as JSON (to_jsonb): postgres.js and PGlite parse it already; text is parsed here. */
+const jsonOf = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as RawRow
 
 /**
  * An image's or voice's file, downloaded before the transaction opens (never hold one across WeChat)

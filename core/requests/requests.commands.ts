@@ -5,7 +5,7 @@ import { residentOf } from '../chat/chat.actors'
 import * as text from '../chat/chat.messages'
 import type { CommandHandlers, Who } from '../chat/chat.types'
 import { scopeCovers } from '../shared/actor'
-import { planFiling } from './requests.filing'
+import { planFilingForAuthor } from './requests.filing'
 import { cannotFollow, filedReply, progressReply, statusReply } from './requests.messages'
 import * as repo from './requests.repository'
 import * as requestsUseCases from './requests.usecases'
@@ -16,12 +16,17 @@ export const requestCommands: ResidentCommands = {
   async file(ctx, inbound, command, who) {
     if (who.group?.kind === 'officers')
       return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
-    // In a xiaoqu's group the author and the filing's plan are read together: one round trip, not two.
+    // In a xiaoqu's group the author is written and the filing planned by one statement.
     const groupXiaoqu = who.group?.xiaoquId
-    const [author, plan] = await Promise.all([
-      residentOf(ctx, inbound),
-      groupXiaoqu ? planFiling(ctx.db, groupXiaoqu) : undefined,
-    ])
+    const planned = groupXiaoqu
+      ? await planFilingForAuthor(ctx.db, groupXiaoqu, {
+          wechatId: inbound.senderId,
+          name: inbound.senderName,
+          at: ctx.clock.now(),
+        })
+      : undefined
+    const author = planned?.author ?? (await residentOf(ctx, inbound))
+    const plan = planned
     const xiaoquId = groupXiaoqu ?? (await repo.lastXiaoquOf(ctx.db, author.id))
     if (!xiaoquId) return { outcome: 'refused:no-xiaoqu', message: text.needGroupToFile(ctx.config.botName) }
     const filed = await requestsUseCases.fileRequest(

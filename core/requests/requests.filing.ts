@@ -42,6 +42,36 @@ const planForCallerSql = planSql.replace(
 
 const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as string[]
 
+// The same, with a WeChat author written as upsertResident does (core/people/residents.ts): read when known
+// under that name, else inserted or renamed.
+const planForAuthorSql = `
+with known as (select * from residents where wechat_id = $2 and name = $3),
+written as (
+  insert into residents (wechat_id, name, created_at)
+  select $2, $3, $4::timestamptz where not exists (select 1 from known)
+  on conflict (wechat_id) do update set name = excluded.name
+  returning *
+)${planSql.replace(
+  ' as officer_rooms\n',
+  ` as officer_rooms,
+  (select to_jsonb(a) from (select * from written union all select * from known) a limit 1) as author\n`,
+)}`
+
+/** `planFiling` for a resident writing in WeChat, who is upserted by the same statement. */
+export async function planFilingForAuthor(
+  db: DbOrTx,
+  xiaoquId: number,
+  author: { wechatId: string; name: string; at: Date },
+): Promise<FilingPlan & { author: ResidentRow }> {
+  const [row] = await runStatement(db, 'filing_plan_author', planForAuthorSql, [
+    xiaoquId,
+    author.wechatId,
+    author.name,
+    author.at.toISOString(),
+  ])
+  return { ...planOf(row!), author: rowOf(residents, jsonOf(row!.author)) }
+}
+
 /**
  * What filing a request in the xiaoqu needs from the database, in one statement; with `caller`, also the
  * resident of that name and phone, when one is known.
@@ -54,21 +84,23 @@ export async function planFiling(
   const [row] = caller
     ? await runStatement(db, 'filing_plan_caller', planForCallerSql, [xiaoquId, caller.phone, caller.name])
     : await runStatement(db, 'filing_plan', planSql, [xiaoquId])
-  const found = row!.caller
-    ? typeof row!.caller === 'string'
-      ? JSON.parse(row!.caller)
-      : row!.caller
-    : undefined
+  const found = row!.caller ? jsonOf(row!.caller) : undefined
+  return { ...(found ? { caller: rowOf(residents, found) } : {}), ...planOf(row!) }
+}
+
+/** A row read as JSON (to_jsonb): the drivers parse it already; text is parsed here. */
+const jsonOf = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as RawRow
+
+function planOf(row: RawRow): FilingPlan {
   return {
-    ...(found ? { caller: rowOf(residents, found as RawRow) } : {}),
-    requestId: Number(row!.request_id),
-    number: String(row!.number),
+    requestId: Number(row.request_id),
+    number: String(row.number),
     xiaoqu:
-      row!.xiaoqu_id === null
+      row.xiaoqu_id === null
         ? undefined
-        : { id: Number(row!.xiaoqu_id), path: String(row!.path), name: String(row!.name) },
-    routingCategories: parsed(row!.routing_categories),
-    officerRooms: parsed(row!.officer_rooms),
+        : { id: Number(row.xiaoqu_id), path: String(row.path), name: String(row.name) },
+    routingCategories: parsed(row.routing_categories),
+    officerRooms: parsed(row.officer_rooms),
   }
 }
 
