@@ -66,3 +66,7 @@ export function rowOf<T extends Table>(table: T, raw: RawRow): T['$inferSelect']
   }
   return out as T['$inferSelect']
 }
+
+/** A value read as JSON (to_jsonb, json_agg): postgres.js and PGlite parse it already; text is parsed here. */
+export const jsonValue = <T = RawRow>(value: unknown) =>
+  (typeof value === 'string' ? JSON.parse(value) : value) as T

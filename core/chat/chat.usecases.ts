@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { chatGroups, inboundMessages, staff as staffTable } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
-import { type RawRow, rowOf, runStatement } from '../../db/statements'
+import { jsonValue, rowOf, runStatement } from '../../db/statements'
 import { enqueueMessages } from '../outbox/outbox.repository'
 import type { StaffRow } from '../shared/actor'
 import { isDatabaseUnavailable } from '../shared/db-errors'
@@ -40,8 +40,8 @@ export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<
       inbound.kind ?? 'text',
     ])
     if (!opened?.stored) return { duplicate: true as const }
-    const group = opened.room ? rowOf(chatGroups, jsonOf(opened.room)) : undefined
-    const speaker = opened.speaker ? rowOf(staffTable, jsonOf(opened.speaker)) : undefined
+    const group = opened.room ? rowOf(chatGroups, jsonValue(opened.room)) : undefined
+    const speaker = opened.speaker ? rowOf(staffTable, jsonValue(opened.speaker)) : undefined
     const staff = speaker?.active ? speaker : undefined
     const outcome = await respond(deps, tx, inbound, file, { group, staff })
     // Stamped last, so concurrent messages of one group wait on its row for one round trip, not the whole
@@ -72,9 +72,6 @@ select (select message_id from stored) as stored,
 const closeInboundSql = `
 with outcome as (update inbound_messages set outcome = $2 where message_id = $1)
 update chat_groups set last_message_at = greatest(last_message_at, $4::timestamptz) where id = $3`
-
-/** A row read as JSON (to_jsonb): postgres.js and PGlite parse it already; text is parsed here. */
-const jsonOf = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as RawRow
 
 /**
  * An image's or voice's file, downloaded before the transaction opens (never hold one across WeChat)

@@ -4,7 +4,7 @@
 // two more round trips, and the pooled connection would be held across all of them.
 import type { DbOrTx } from '../../db/client'
 import { residents } from '../../db/schema'
-import { type RawRow, rowOf, runStatement } from '../../db/statements'
+import { jsonValue, type RawRow, rowOf, runStatement } from '../../db/statements'
 import type { auditEntry } from '../audit/audit'
 import type { watchRow } from '../nudges/watches'
 import type { outboxRows } from '../outbox/outbox.repository'
@@ -40,8 +40,6 @@ const planForCallerSql = planSql.replace(
   (select to_jsonb(r) from residents r where r.phone = $2 and r.name = $3 order by r.id limit 1) as caller\n`,
 )
 
-const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as string[]
-
 // The same, with a WeChat author written as upsertResident does (core/people/residents.ts): read when known
 // under that name, else inserted or renamed.
 const planForAuthorSql = `
@@ -69,7 +67,7 @@ export async function planFilingForAuthor(
     author.name,
     author.at.toISOString(),
   ])
-  return { ...planOf(row!), author: rowOf(residents, jsonOf(row!.author)) }
+  return { ...planOf(row!), author: rowOf(residents, jsonValue(row!.author)) }
 }
 
 /**
@@ -84,12 +82,9 @@ export async function planFiling(
   const [row] = caller
     ? await runStatement(db, 'filing_plan_caller', planForCallerSql, [xiaoquId, caller.phone, caller.name])
     : await runStatement(db, 'filing_plan', planSql, [xiaoquId])
-  const found = row!.caller ? jsonOf(row!.caller) : undefined
+  const found = row!.caller ? jsonValue(row!.caller) : undefined
   return { ...(found ? { caller: rowOf(residents, found) } : {}), ...planOf(row!) }
 }
-
-/** A row read as JSON (to_jsonb): the drivers parse it already; text is parsed here. */
-const jsonOf = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as RawRow
 
 function planOf(row: RawRow): FilingPlan {
   return {
@@ -99,8 +94,8 @@ function planOf(row: RawRow): FilingPlan {
       row.xiaoqu_id === null
         ? undefined
         : { id: Number(row.xiaoqu_id), path: String(row.path), name: String(row.name) },
-    routingCategories: parsed(row.routing_categories),
-    officerRooms: parsed(row.officer_rooms),
+    routingCategories: jsonValue<string[]>(row.routing_categories),
+    officerRooms: jsonValue<string[]>(row.officer_rooms),
   }
 }
 
