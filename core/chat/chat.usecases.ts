@@ -26,7 +26,33 @@ export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<
   const inbound = storable(received)
   const file = await fetchFile(deps, inbound)
   const now = deps.clock.now()
-  const result = await deps.db.transaction(async (tx) => {
+  // Most commands succeed: they run straight in the transaction, without a savepoint's two statements. One
+  // that fails (a refusal, a bug) takes the whole transaction down with it, nothing committed, and the
+  // message is handled again with the command in a savepoint, so its row and the explanation commit.
+  let result: Awaited<ReturnType<typeof handleOnce>>
+  try {
+    result = await handleOnce(deps, inbound, file, now, 'direct')
+  } catch (error) {
+    if (!(error instanceof CommandFailed)) throw error
+    result = await handleOnce(deps, inbound, file, now, 'savepoint')
+  }
+  if (!result.duplicate) deps.outboxSignal.notify()
+  return result
+}
+
+/** A command failed in 'direct' mode: its transaction is rolled back, to be run again with a savepoint. */
+class CommandFailed extends Error {}
+
+type Mode = 'direct' | 'savepoint'
+
+async function handleOnce(
+  deps: ChatDeps,
+  inbound: Inbound,
+  file: InboundFile | undefined,
+  now: Date,
+  mode: Mode,
+) {
+  return deps.db.transaction(async (tx) => {
     // The dedupe row and who is speaking, in one statement. A replay waits here for its first delivery's
     // commit, then finds its row and does nothing.
     const [opened] = await runStatement(tx, 'inbound_open', openInboundSql, [
@@ -43,7 +69,7 @@ export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<
     const group = opened.room ? rowOf(chatGroups, jsonValue(opened.room)) : undefined
     const speaker = opened.speaker ? rowOf(staffTable, jsonValue(opened.speaker)) : undefined
     const staff = speaker?.active ? speaker : undefined
-    const outcome = await respond(deps, tx, inbound, file, { group, staff })
+    const outcome = await respond(deps, tx, inbound, file, { group, staff }, mode)
     // Stamped last, so concurrent messages of one group wait on its row for one round trip, not the whole
     // transaction: the outcome and the group's last message, in one statement.
     await runStatement(tx, 'inbound_close', closeInboundSql, [
@@ -54,8 +80,6 @@ export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<
     ])
     return { duplicate: false as const, outcome }
   })
-  if (!result.duplicate) deps.outboxSignal.notify()
-  return result
 }
 
 const openInboundSql = `
@@ -118,6 +142,7 @@ async function respond(
   inbound: Inbound,
   file: InboundFile | undefined,
   known: { group: Group | undefined; staff: StaffRow | undefined },
+  mode: Mode,
 ) {
   const inRoom = Boolean(inbound.roomId)
   // A group that was unbound or that the bot left counts as unbound.
@@ -126,7 +151,7 @@ async function respond(
   const staff = known.staff
   if ((inbound.kind ?? 'text') !== 'text') {
     if (inRoom && !group) return 'unbound-room'
-    return dispatch(deps, tx, inbound, (ctx) => respondToMedia(ctx, inbound, who, file))
+    return dispatch(deps, tx, inbound, mode, (ctx) => respondToMedia(ctx, inbound, who, file))
   }
   // Only a quote of the bot's own message lends its numbers; a resident's quote is read as plain text.
   const quoted = inbound.quote?.fromBot ? quotedNumbers(inbound.quote.text) : undefined
@@ -142,14 +167,18 @@ async function respond(
   const handler = commandHandlers[command.kind] as (
     ...args: Parameters<(typeof commandHandlers)['help']>
   ) => Promise<CommandResult>
-  return dispatch(deps, tx, inbound, (ctx) => handler(ctx, inbound, command as never, who))
+  return dispatch(deps, tx, inbound, mode, (ctx) => handler(ctx, inbound, command as never, who))
 }
 
-/** Runs a handler in a savepoint and replies through the outbox; a refusal or a failure is explained. */
+/**
+ * Runs a handler and replies through the outbox. 'direct': in the transaction itself, any failure aborting
+ * it (CommandFailed). 'savepoint': in a savepoint, a refusal or a failure explained.
+ */
 async function dispatch(
   deps: ChatDeps,
   tx: DbOrTx,
   inbound: Inbound,
+  mode: Mode,
   run: (ctx: ChatDeps & { db: DbOrTx }) => Promise<CommandResult>,
 ): Promise<string> {
   const reply = async (db: DbOrTx, message: string, dedupeKey = `reply:${inbound.id}`) => {
@@ -171,6 +200,17 @@ async function dispatch(
       deps.clock.now(),
       { maxChars: deps.config.send.maxChars },
     )
+  }
+  if (mode === 'direct') {
+    try {
+      const result = await run({ ...deps, db: tx })
+      if (result.message) await reply(tx, result.message, result.replyKey)
+      return result.outcome
+    } catch (error) {
+      // The database away is no failure of the command: the whole message is kept and tried again.
+      if (isDatabaseUnavailable(error)) throw error
+      throw new CommandFailed('command failed: run again in a savepoint', { cause: error })
+    }
   }
   try {
     // A failed command, or a reply that cannot be stored, rolls back to this savepoint: the inbound row
