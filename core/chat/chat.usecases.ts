@@ -70,8 +70,8 @@ async function handleOnce(
     const speaker = opened.speaker ? rowOf(staffTable, jsonValue(opened.speaker)) : undefined
     const staff = speaker?.active ? speaker : undefined
     const outcome = await respond(deps, tx, inbound, file, { group, staff }, mode)
-    // Stamped last, so concurrent messages of one group wait on its row for one round trip, not the whole
-    // transaction: the outcome and the group's last message, in one statement.
+    // The outcome, and the group's last message (to the minute: a busy group's row is written, and locked
+    // to the commit, once a minute, not by every message), in one statement.
     await runStatement(tx, 'inbound_close', closeInboundSql, [
       inbound.id,
       outcome,
@@ -95,7 +95,8 @@ select (select message_id from stored) as stored,
 
 const closeInboundSql = `
 with outcome as (update inbound_messages set outcome = $2 where message_id = $1)
-update chat_groups set last_message_at = greatest(last_message_at, $4::timestamptz) where id = $3`
+update chat_groups set last_message_at = $4::timestamptz
+where id = $3 and (last_message_at is null or last_message_at <= $4::timestamptz - interval '1 minute')`
 
 /**
  * An image's or voice's file, downloaded before the transaction opens (never hold one across WeChat)
