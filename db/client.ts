@@ -210,50 +210,79 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     log: options.log,
   })
   const db = drizzlePostgres({ client: watchedClient(client, health), schema }) as unknown as Db
-  // One connection for every LISTEN of this process, opened at the first. postgres.js listens again on a
-  // new connection after the old one drops; `active` follows it.
+  // One connection for every LISTEN of this process, opened at the first. It is our own, not postgres.js's
+  // `listen` (whose re-listen after a drop is tried once and then given up): when it closes, every
+  // subscription goes inactive and the channels are listened to again, retried every 2 s until they hold.
   let listener: Sql | undefined
   let closed = false
-  const subscriptions: { active: boolean; onNotify: () => void }[] = []
-  const listenOn = (channel: string, subscription: (typeof subscriptions)[number]) => {
-    listener ??= postgres(url, {
+  let retry: NodeJS.Timeout | undefined
+  const channels = new Map<string, { active: boolean; onNotify: () => void }[]>()
+  const heard = new Set<string>()
+  // Bumped at each close: a LISTEN answered by a connection that has closed since counts for nothing.
+  let generation = 0
+  const relisten = async () => {
+    retry = undefined
+    if (closed || !listener) return
+    for (const [channel, subscriptions] of channels) {
+      if (heard.has(channel)) continue
+      const on = generation
+      try {
+        await listener.unsafe(`listen "${channel.replaceAll('"', '""')}"`)
+      } catch {
+        if (!closed) retry ??= setTimeout(relisten, 2_000)
+        return
+      }
+      if (on !== generation) return
+      heard.add(channel)
+      for (const subscription of subscriptions) {
+        subscription.active = true
+        subscription.onNotify()
+      }
+    }
+  }
+  const listenerClient = () =>
+    (listener ??= postgres(url, {
       max: 1,
-      connect_timeout: options.connectTimeoutSeconds ?? 5,
       idle_timeout: 0,
+      max_lifetime: null,
+      connect_timeout: options.connectTimeoutSeconds ?? 5,
       connection: { application_name: 'gaizao-listen' },
+      // postgres.js's own `listen` is built on this option (src/index.js), which its types leave out; the
+      // relay test in test/integration/listen-postgres.test.ts fails should an upgrade drop it.
+      ...({
+        onnotify: (channel: string) => {
+          for (const subscription of channels.get(channel) ?? []) subscription.onNotify()
+        },
+      } as object),
       onclose: () => {
-        for (const s of subscriptions) s.active = false
+        generation++
+        heard.clear()
+        for (const subscriptions of channels.values()) for (const s of subscriptions) s.active = false
+        if (!closed) retry ??= setTimeout(relisten, 2_000)
       },
       ...quiet,
-    })
-    const sql = listener
-    void (async () => {
-      // The first LISTEN retried until it holds (the database may be restarting just then).
-      while (!closed) {
-        try {
-          await sql.listen(channel, subscription.onNotify, () => {
-            subscription.active = true
-            subscription.onNotify()
-          })
-          return
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 2_000))
-        }
-      }
-    })()
-  }
+    }))
   return {
     db,
     driver: 'postgres',
     ping: () => health.ping(),
     listen(channel, onNotify) {
       const subscription = { active: false, onNotify }
-      subscriptions.push(subscription)
-      listenOn(channel, subscription)
+      const known = channels.get(channel)
+      if (known) {
+        known.push(subscription)
+        if (heard.has(channel)) {
+          subscription.active = true
+          onNotify()
+        }
+      } else channels.set(channel, [subscription])
+      listenerClient()
+      void relisten()
       return subscription
     },
     close: async () => {
       closed = true
+      clearTimeout(retry)
       health.stop()
       await Promise.all([
         client.end({ timeout: 5 }),
