@@ -202,11 +202,14 @@ async function dispatch(
       { maxChars: deps.config.send.maxChars },
     )
   }
+  const attempt = async (db: DbOrTx) => {
+    const result = await run({ ...deps, db })
+    if (result.message) await reply(db, result.message, result.replyKey)
+    return result.outcome
+  }
   if (mode === 'direct') {
     try {
-      const result = await run({ ...deps, db: tx })
-      if (result.message) await reply(tx, result.message, result.replyKey)
-      return result.outcome
+      return await attempt(tx)
     } catch (error) {
       // The database away is no failure of the command: the whole message is kept and tried again.
       if (isDatabaseUnavailable(error)) throw error
@@ -216,12 +219,7 @@ async function dispatch(
   try {
     // A failed command, or a reply that cannot be stored, rolls back to this savepoint: the inbound row
     // and the explanation still commit.
-    const { outcome } = await tx.transaction(async (sp) => {
-      const result = await run({ ...deps, db: sp })
-      if (result.message) await reply(sp, result.message, result.replyKey)
-      return result
-    })
-    return outcome
+    return await tx.transaction((sp) => attempt(sp))
   } catch (error) {
     // The database away is no failure of the command: the whole message is kept and tried again.
     if (isDatabaseUnavailable(error)) throw error

@@ -16,14 +16,20 @@ export async function upsertResident(db: DbOrTx, wechatId: string, name: string,
   return rowOf(residents, row!)
 }
 
-const upsertResidentSql = `
-with known as (select * from residents where wechat_id = $1 and name = $2),
+/**
+ * The upsert as CTEs `known` and `written` over the given parameters (`$1`…), for a statement that does more
+ * (the filing's plan): the resident is `select * from written union all select * from known`.
+ */
+export const upsertResidentCtes = (wechatId: string, name: string, at: string) => `
+with known as (select * from residents where wechat_id = ${wechatId} and name = ${name}),
 written as (
   insert into residents (wechat_id, name, created_at)
-  select $1, $2, $3::timestamptz where not exists (select 1 from known)
+  select ${wechatId}, ${name}, ${at}::timestamptz where not exists (select 1 from known)
   on conflict (wechat_id) do update set name = excluded.name
   returning *
-)
+)`
+
+const upsertResidentSql = `${upsertResidentCtes('$1', '$2', '$3')}
 select * from written union all select * from known`
 
 export async function findStaffByWechat(db: DbOrTx, wechatId: string) {

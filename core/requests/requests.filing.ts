@@ -8,6 +8,7 @@ import { jsonValue, type RawRow, rowOf, runStatement } from '../../db/statements
 import type { auditEntry } from '../audit/audit'
 import type { watchRow } from '../nudges/watches'
 import type { outboxRows } from '../outbox/outbox.repository'
+import { upsertResidentCtes } from '../people/residents'
 import type { ResidentRow } from '../shared/actor'
 import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
@@ -42,14 +43,7 @@ const planForCallerSql = planSql.replace(
 
 // The same, with a WeChat author written as upsertResident does (core/people/residents.ts): read when known
 // under that name, else inserted or renamed.
-const planForAuthorSql = `
-with known as (select * from residents where wechat_id = $2 and name = $3),
-written as (
-  insert into residents (wechat_id, name, created_at)
-  select $2, $3, $4::timestamptz where not exists (select 1 from known)
-  on conflict (wechat_id) do update set name = excluded.name
-  returning *
-)${planSql.replace(
+const planForAuthorSql = `${upsertResidentCtes('$2', '$3', '$4')}${planSql.replace(
   ' as officer_rooms\n',
   ` as officer_rooms,
   (select to_jsonb(a) from (select * from written union all select * from known) a limit 1) as author\n`,

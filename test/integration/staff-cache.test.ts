@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApi } from '../../api/app'
+import { describe, expect, it } from 'vitest'
 import { deactivateStaff } from '../../core/staff/deactivate.usecases'
 import { rotateToken } from '../../core/staff/staff.usecases'
-import { createTestDeps, type TestDeps } from '../support/deps'
+import { type ConsoleApp, consoleSuite } from '../support/console'
+import type { TestDeps } from '../support/deps'
 import { adminActor, makeStaff, makeWorld } from '../support/factories'
 import { apiCaller } from '../support/http'
 import { drivers } from '../support/test-db'
@@ -14,15 +14,12 @@ import { drivers } from '../support/test-db'
  */
 describe.each(drivers)('remembered tokens on %s', (driver) => {
   let deps: TestDeps
-  let app: ReturnType<typeof createApi>
+  let app: ConsoleApp
+  consoleSuite(driver, (made) => {
+    deps = made.deps
+    app = made.app
+  })
   const call = apiCaller(() => app)
-  beforeAll(async () => {
-    deps = await createTestDeps(driver)
-    app = createApi(deps)
-  })
-  afterAll(async () => {
-    await deps.database.close()
-  })
 
   const officer = async () => {
     const world = await makeWorld(deps)
