@@ -122,9 +122,7 @@ export async function seedDemoCommunity(
         })),
       )
       .returning()
-    staffChanged()
     await tx.update(staff).set({ supervisorId: leader!.id }).where(eq(staff.role, 'officer'))
-    staffChanged()
     await tx.update(staff).set({ supervisorId: null }).where(eq(staff.id, leader!.id))
     staffChanged()
     for (const r of demoResidents) {

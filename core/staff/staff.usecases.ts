@@ -130,12 +130,13 @@ export async function ensureAdmin(db: DbOrTx, configured: string | undefined, no
   await db.execute(sql`select pg_advisory_xact_lock(7301202006)`)
   const [existing] = await db.select().from(settings).where(eq(settings.key, 'admin_staff_id'))
   if (existing) {
-    if (configured)
+    if (configured) {
       await db
         .update(staff)
         .set({ tokenHash: hashToken(configured) })
         .where(eq(staff.id, existing.value as number))
-    staffChanged()
+      staffChanged()
+    }
     return { printedToken: undefined }
   }
   const token = configured ?? newApiToken()
