@@ -24,8 +24,11 @@ export interface FilingPlan {
   officerRooms: string[]
 }
 
+// The ids are drawn only for a xiaoqu that exists: a filing refused as "no such xiaoqu" leaves no gap in the
+// numbers residents see.
 const planSql = `
-select nextval('requests_id_seq')::int as request_id, 'Q' || nextval('request_number_seq') as number,
+select case when x.id is not null then nextval('requests_id_seq')::int end as request_id,
+  case when x.id is not null then 'Q' || nextval('request_number_seq') end as number,
   x.id as xiaoqu_id, x.path, x.name,
   (select coalesce(json_agg(distinct coalesce(r.category, '')), '[]') from routing_rules r
     where position('/' || r.area_id || '/' in x.path) > 0) as routing_categories,

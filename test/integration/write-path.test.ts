@@ -148,11 +148,18 @@ describe.each(drivers)('the write path of a new request on %s', (driver) => {
     await expect(
       deps.db.transaction((tx) => fileForCaller({ ...deps, db: tx }, outsider.actor, input)),
     ).rejects.toMatchObject({ code: 'auth.out_of_scope' })
+    // A xiaoqu that does not exist draws no request number: the numbers residents see keep no gap for it.
+    const lastNumber = async () =>
+      rowsOf<{ n: string }>(
+        await deps.db.execute(sql`select last_value::text as n from request_number_seq`),
+      )[0]!.n
+    const numberBefore = await lastNumber()
     await expect(
       deps.db.transaction((tx) =>
         fileForCaller({ ...deps, db: tx }, world.officer.actor, { ...input, xiaoquId: 2_000_000_000 }),
       ),
     ).rejects.toMatchObject({ code: 'xiaoqu.not_found' })
+    expect(await lastNumber()).toBe(numberBefore)
     expect(await count()).toBe(before)
   })
 
