@@ -184,8 +184,13 @@ export function claimStatement(
       where o.status = 'pending' and o.not_before <= ${at} ${allowed('o')}
       order by o.not_before, o.id
       limit ${n(limit * lookAhead)}),
+    -- Only a conversation's first row in w can be its head (a later one has that row queued before it):
+    -- a look-ahead full of one busy group's rows costs one probe, not one per row.
+    firsts as (
+      select distinct on (w.conversation_id) w.id, w.conversation_id, w.not_before from w
+      order by w.conversation_id, w.id),
     ahead as (
-      select w.id, w.conversation_id, w.not_before from w
+      select w.id, w.conversation_id, w.not_before from firsts w
       -- Heads only: no queued row of the conversation before it. Read backwards from the row, so a row
       -- behind others finds the one before it at once, not past the group's sent rows' dead entries.
       where (

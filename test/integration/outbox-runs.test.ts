@@ -90,6 +90,48 @@ describe.each(drivers)('outbox runs on %s', (driver) => {
     await drainAll(recordingTransport().transport)
   })
 
+  it('finds every group’s head behind a look-ahead full of one group, and never a row behind a held one', async () => {
+    const prefix = uniqueId('ahead')
+    const now = deps.clock.now()
+    const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000)
+    const [busy, held, late] = ['busy', 'held', 'late'].map((name) => `${prefix}-${name}@chatroom`)
+    await enqueueMessages(
+      deps.db,
+      [
+        // The held group's first row is not due yet; its second is, and comes early in the due order.
+        { conversationId: held!, isRoom: true, text: 'held 0', notBefore: at(60) },
+        // More due rows of one group than the claim looks ahead at (20 × 5), all due before the others.
+        ...Array.from({ length: 150 }, (_, n) => ({
+          conversationId: busy!,
+          isRoom: true,
+          text: `busy ${n}`,
+          notBefore: at(-60),
+        })),
+        { conversationId: held!, isRoom: true, text: 'held 1', notBefore: at(-90) },
+        { conversationId: late!, isRoom: true, text: 'late 0', notBefore: at(-5) },
+      ],
+      now,
+    )
+    const claim = (minGapMs: number) =>
+      deps.db.transaction(async (tx) => {
+        const rows = await claimDue(tx, { now, limit: 20, leaseMs: 60_000, minGapMs, allowNormal: true })
+        await tx
+          .update(outbox)
+          .set({ status: 'pending', leaseUntil: null })
+          .where(like(outbox.conversationId, `${prefix}%`))
+        return rows.filter((r) => r.conversationId.startsWith(prefix)).map((r) => r.text)
+      })
+    // Paced: one row per group, each group's first, none of the held group's.
+    expect((await claim(3_000)).sort()).toEqual(['busy 0', 'late 0'])
+    // A run: the busy group's rows in order, the other group's head; still none of the held group's.
+    const run = await claim(0)
+    expect(run).toContain('late 0')
+    expect(run.filter((t) => t.startsWith('busy'))).toEqual(
+      Array.from({ length: run.length - 1 }, (_, n) => `busy ${n}`),
+    )
+    await deps.db.delete(outbox).where(like(outbox.conversationId, `${prefix}%`))
+  })
+
   it('lets two senders drain runs together: nothing twice, every group in order', async () => {
     const { rooms } = await backlog(4, 30)
     const { sent, transport } = recordingTransport()
