@@ -25,11 +25,10 @@ export interface OnBehalfInput {
  */
 export async function fileForCaller(ctx: Ctx, actor: Actor & { kind: 'staff' }, input: OnBehalfInput) {
   // The filing's plan (which reads the xiaoqu, for the scope check) and the caller, in one statement.
-  const plan = await planFiling(
-    ctx.db,
-    input.xiaoquId,
-    input.phone ? { name: input.residentName, phone: input.phone } : undefined,
-  )
+  const plan = await planFiling(ctx.db, input.xiaoquId, {
+    staffScope: actor.staff.scopePath,
+    ...(input.phone ? { caller: { name: input.residentName, phone: input.phone } } : {}),
+  })
   const found = plan.caller
   // As getXiaoquForStaff answers.
   if (!plan.xiaoqu) throw notFound('xiaoqu.not_found', `没有编号为 ${input.xiaoquId} 的小区。`)

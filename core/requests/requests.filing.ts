@@ -24,11 +24,14 @@ export interface FilingPlan {
   officerRooms: string[]
 }
 
-// The ids are drawn only for a xiaoqu that exists: a filing refused as "no such xiaoqu" leaves no gap in the
-// numbers residents see.
-const planSql = `
-select case when x.id is not null then nextval('requests_id_seq')::int end as request_id,
-  case when x.id is not null then 'Q' || nextval('request_number_seq') end as number,
+// The ids are drawn only for a xiaoqu that exists and, for a staff member's filing, lies within their scope
+// (`scope`: the parameter holding their scope path, null for the whole city): a filing refused as "no such
+// xiaoqu" or "not yours" leaves no gap in the numbers residents see.
+const planSqlOf = (scope?: string) => {
+  const drawn = `x.id is not null${scope ? ` and (${scope}::text is null or starts_with(x.path, ${scope}::text))` : ''}`
+  return `
+select case when ${drawn} then nextval('requests_id_seq')::int end as request_id,
+  case when ${drawn} then 'Q' || nextval('request_number_seq') end as number,
   x.id as xiaoqu_id, x.path, x.name,
   (select coalesce(json_agg(distinct coalesce(r.category, '')), '[]') from routing_rules r
     where position('/' || r.area_id || '/' in x.path) > 0) as routing_categories,
@@ -36,9 +39,12 @@ select case when x.id is not null then nextval('requests_id_seq')::int end as re
     where g.kind = 'officers' and g.state = 'active'
       and (g.scope_path is null or x.path like g.scope_path || '%')) as officer_rooms
 from (select 1) one left join xiaoqu x on x.id = $1`
+}
+const planSql = planSqlOf()
+const planForStaffSql = planSqlOf('$2')
 
 // The same, with the caller of a 代录 filing looked up by name and phone (residents_phone, one index probe).
-const planForCallerSql = planSql.replace(
+const planForCallerSql = planSqlOf('$4').replace(
   ' as officer_rooms\n',
   ` as officer_rooms,
   (select to_jsonb(r) from residents r where r.phone = $2 and r.name = $3 order by r.id limit 1) as caller\n`,
@@ -68,17 +74,26 @@ export async function planFilingForAuthor(
 }
 
 /**
- * What filing a request in the xiaoqu needs from the database, in one statement; with `caller`, also the
- * resident of that name and phone, when one is known.
+ * What filing a request in the xiaoqu needs from the database, in one statement. `staffScope` (a staff
+ * member's filing: their scope path, null for the whole city) draws no number outside it, and `caller` also
+ * finds the resident of that name and phone, when one is known.
  */
 export async function planFiling(
   db: DbOrTx,
   xiaoquId: number,
-  caller?: { name: string; phone: string },
+  options: { staffScope?: string | null; caller?: { name: string; phone: string } } = {},
 ): Promise<FilingPlan & { caller?: ResidentRow }> {
+  const { caller, staffScope = null } = options
   const [row] = caller
-    ? await runStatement(db, 'filing_plan_caller', planForCallerSql, [xiaoquId, caller.phone, caller.name])
-    : await runStatement(db, 'filing_plan', planSql, [xiaoquId])
+    ? await runStatement(db, 'filing_plan_caller', planForCallerSql, [
+        xiaoquId,
+        caller.phone,
+        caller.name,
+        staffScope,
+      ])
+    : 'staffScope' in options
+      ? await runStatement(db, 'filing_plan_staff', planForStaffSql, [xiaoquId, staffScope])
+      : await runStatement(db, 'filing_plan', planSql, [xiaoquId])
   const found = row!.caller ? jsonValue(row!.caller) : undefined
   return { ...(found ? { caller: rowOf(residents, found) } : {}), ...planOf(row!) }
 }

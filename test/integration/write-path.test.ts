@@ -145,15 +145,20 @@ describe.each(drivers)('the write path of a new request on %s', (driver) => {
     })
     const count = async () => (await deps.db.select({ n: sql<number>`count(*)::int` }).from(requests))[0]!.n
     const before = await count()
-    await expect(
-      deps.db.transaction((tx) => fileForCaller({ ...deps, db: tx }, outsider.actor, input)),
-    ).rejects.toMatchObject({ code: 'auth.out_of_scope' })
-    // A xiaoqu that does not exist draws no request number: the numbers residents see keep no gap for it.
+    // A refused filing draws no request number: the numbers residents see keep no gap for it.
     const lastNumber = async () =>
       rowsOf<{ n: string }>(
         await deps.db.execute(sql`select last_value::text as n from request_number_seq`),
       )[0]!.n
     const numberBefore = await lastNumber()
+    const { phone: _phone, ...withoutPhone } = input
+    for (const refused of [input, withoutPhone]) {
+      await expect(
+        deps.db.transaction((tx) => fileForCaller({ ...deps, db: tx }, outsider.actor, refused)),
+      ).rejects.toMatchObject({ code: 'auth.out_of_scope' })
+    }
+    expect(await lastNumber()).toBe(numberBefore)
+    // Nor does a xiaoqu that does not exist.
     await expect(
       deps.db.transaction((tx) =>
         fileForCaller({ ...deps, db: tx }, world.officer.actor, { ...input, xiaoquId: 2_000_000_000 }),
