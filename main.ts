@@ -85,13 +85,8 @@ export async function startGaizao(config: Config) {
   // On PostgreSQL the sender may be in another process (ROLE=api, jobs): an enqueue wakes it through
   // LISTEN/NOTIFY. Only a process running senders listens. PGlite is one process: the signal stays in it.
   const outboxSignal =
-    database.driver === 'postgres' && config.databaseUrl
-      ? createPostgresNotifier({
-          url: config.databaseUrl,
-          log,
-          listen: runsBot,
-          connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
-        })
+    database.driver === 'postgres'
+      ? createPostgresNotifier({ database, log, listen: runsBot })
       : createNotifier()
   const deps: Deps = {
     db,

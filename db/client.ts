@@ -28,11 +28,11 @@ export interface Database {
    */
   ping(): Promise<void>
   /**
-   * LISTENs on a channel. `onNotify` runs at each notification and at each (re)listen, since what was sent
-   * while nothing listened is unknown. `active` is false while no connection listens (PostgreSQL down, or
-   * the first LISTEN not through yet). Closed with the database.
+   * LISTENs on a channel. `onNotify` runs at each notification, with its payload, and at each (re)listen,
+   * without one, since what was sent while nothing listened is unknown. `active` is false while no
+   * connection listens (PostgreSQL down, or the first LISTEN not through yet). Closed with the database.
    */
-  listen(channel: string, onNotify: () => void): Subscription
+  listen(channel: string, onNotify: (payload?: string) => void): Subscription
   close(): Promise<void>
 }
 
@@ -216,7 +216,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   let listener: Sql | undefined
   let closed = false
   let retry: NodeJS.Timeout | undefined
-  const channels = new Map<string, { active: boolean; onNotify: () => void }[]>()
+  const channels = new Map<string, { active: boolean; onNotify: (payload?: string) => void }[]>()
   const heard = new Set<string>()
   // Bumped at each close: a LISTEN answered by a connection that has closed since counts for nothing.
   let generation = 0
@@ -250,8 +250,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
       // postgres.js's own `listen` is built on this option (src/index.js), which its types leave out; the
       // relay test in test/integration/listen-postgres.test.ts fails should an upgrade drop it.
       ...({
-        onnotify: (channel: string) => {
-          for (const subscription of channels.get(channel) ?? []) subscription.onNotify()
+        onnotify: (channel: string, payload: string) => {
+          for (const subscription of channels.get(channel) ?? []) subscription.onNotify(payload)
         },
       } as object),
       onclose: () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import postgres from 'postgres'
+import { sql } from 'drizzle-orm'
+import type { Database } from '../../db/client'
 import type { Log } from './log'
 
 /** A tiny wake-up signal: the sender sleeps until the poll interval or until someone calls `notify`. */
@@ -39,16 +40,16 @@ export function createNotifier(): Notifier {
 export const outboxChannel = 'gaizao_outbox'
 
 export interface SharedNotifier extends Notifier {
-  /** Stops listening and closes the notifier's connections. */
+  /** Sends a wake-up still waiting out its throttle and stops hearing others'. */
   close(): Promise<void>
 }
 
 export interface PostgresNotifierOptions {
-  url: string
-  log: Pick<Log, 'debug' | 'info' | 'warn'>
+  /** The process's database: NOTIFY goes through its pool, LISTEN through its one listening connection. */
+  database: Pick<Database, 'db' | 'listen'>
+  log: Pick<Log, 'debug' | 'info'>
   /** Whether this process sleeps on the signal (it runs a sender): else it only wakes the others. */
   listen: boolean
-  connectTimeoutSeconds?: number
   /** Notifies within this window go out as one NOTIFY. */
   throttleMs?: number
   channel?: string
@@ -57,24 +58,17 @@ export interface PostgresNotifierOptions {
 /**
  * The outbox signal across processes (several roles against one PostgreSQL): `notify` wakes this process's
  * sender at once and, throttled so that a burst is one NOTIFY, every other process's through LISTEN/NOTIFY.
- * A lost wake-up costs only latency: the sender polls anyway (OUTBOX_POLL_MS). postgres.js listens again on
- * a new connection after the old one drops (a database restart); each (re)listen wakes the sender too, for
- * whatever was enqueued while no notification could arrive.
+ * A lost wake-up costs only latency: the sender polls anyway (OUTBOX_POLL_MS). Database.listen listens again
+ * after the connection drops (a database restart), retried until the server is back; each (re)listen wakes
+ * the sender too, for whatever was enqueued while no notification could arrive.
  */
 export function createPostgresNotifier(options: PostgresNotifierOptions): SharedNotifier {
-  const { log } = options
+  const { log, database } = options
   const channel = options.channel ?? outboxChannel
   const throttleMs = options.throttleMs ?? 20
   const local = createNotifier()
   // Our own notifications come back to us; the local sender was woken already.
   const origin = randomUUID()
-  const sql = postgres(options.url, {
-    max: 1,
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
-    idle_timeout: 60,
-    connection: { application_name: 'gaizao-notify' },
-    onnotice: () => {},
-  })
   let closed = false
   let timer: NodeJS.Timeout | undefined
   let sending: Promise<void> | undefined
@@ -87,7 +81,8 @@ export function createPostgresNotifier(options: PostgresNotifierOptions): Shared
       again = true
       return
     }
-    sending = sql`select pg_notify(${channel}, ${origin})`
+    sending = database.db
+      .execute(sql`select pg_notify(${channel}, ${origin})`)
       .then(
         () => {},
         (error: unknown) => log.debug('outbox wake-up not sent', { err: error }),
@@ -105,32 +100,17 @@ export function createPostgresNotifier(options: PostgresNotifierOptions): Shared
     timer = setTimeout(publish, throttleMs)
   }
 
-  let subscription: { unlisten(): Promise<void> } | undefined
-  void (async () => {
-    if (!options.listen) return
+  if (options.listen) {
     let listened = false
-    // The first listen retried until it holds (the database may be restarting just then); after that,
-    // postgres.js itself listens again whenever its connection is replaced.
-    for (let attempt = 1; !closed; attempt++) {
-      try {
-        subscription = await sql.listen(
-          channel,
-          (payload) => {
-            if (payload !== origin) local.notify()
-          },
-          () => {
-            if (listened) log.info('listening for outbox wake-ups again')
-            listened = true
-            local.notify()
-          },
-        )
-        return
-      } catch (error) {
-        if (attempt === 1) log.warn('cannot listen for outbox wake-ups yet: retrying', { err: error })
-        await new Promise((resolve) => setTimeout(resolve, 2_000))
+    database.listen(channel, (payload) => {
+      if (closed || payload === origin) return
+      if (payload === undefined) {
+        if (listened) log.info('listening for outbox wake-ups again')
+        listened = true
       }
-    }
-  })()
+      local.notify()
+    })
+  }
 
   return {
     notify() {
@@ -147,8 +127,6 @@ export function createPostgresNotifier(options: PostgresNotifierOptions): Shared
       closed = true
       local.notify()
       await sending
-      await subscription?.unlisten().catch(() => {})
-      await sql.end({ timeout: 1 })
     },
   }
 }

@@ -6,10 +6,11 @@ import {
   outboxChannel,
   type SharedNotifier,
 } from '../../core/shared/notifier'
+import { type Database, openDatabase } from '../../db/client'
 import { relayTo } from '../support/tcp-relay'
 import { createTestDatabase, drivers } from '../support/test-db'
 
-const silent = { debug: () => {}, info: () => {}, warn: () => {} }
+const silent = { debug: () => {}, info: () => {} }
 
 /** Whether `act` wakes `notifier` within `ms` (a wake-up already pending does not count). */
 async function wokenWithin(notifier: SharedNotifier, ms: number, act: () => void) {
@@ -44,8 +45,12 @@ describe.skipIf(!drivers.includes('postgres'))('the outbox signal across process
   let watcher: postgres.Sql
   const heard: string[] = []
   const notifiers: SharedNotifier[] = []
-  const make = (url: string, listen: boolean) => {
-    const notifier = createPostgresNotifier({ url, log: silent, listen, connectTimeoutSeconds: 2 })
+  const databases: Database[] = []
+  /** A process of its own: its own pool and listening connection. */
+  const make = async (url: string, listen: boolean) => {
+    const process = await openDatabase({ url, connectTimeoutSeconds: 2 })
+    databases.push(process)
+    const notifier = createPostgresNotifier({ database: process, log: silent, listen })
     notifiers.push(notifier)
     return notifier
   }
@@ -58,14 +63,15 @@ describe.skipIf(!drivers.includes('postgres'))('the outbox signal across process
   })
   afterAll(async () => {
     for (const notifier of notifiers) await notifier.close()
+    for (const process of databases) await process.close()
     await watcher.end({ timeout: 1 })
     await relay.close()
     await database.close()
   })
 
   it("wakes another process's sender, and its own at once", async () => {
-    const sender = make(database.url!, true)
-    const api = make(database.url!, false)
+    const sender = await make(database.url!, true)
+    const api = await make(database.url!, false)
     // The listener is subscribed once a wake-up sent now reaches it.
     await expect.poll(() => wokenWithin(sender, 500, () => api.notify()), { timeout: 10_000 }).toBe(true)
     // Its own notify wakes it at once, and its NOTIFY coming back does not wake it a second time.
@@ -77,7 +83,7 @@ describe.skipIf(!drivers.includes('postgres'))('the outbox signal across process
   })
 
   it('sends a burst of notifies as one NOTIFY', async () => {
-    const api = make(database.url!, false)
+    const api = await make(database.url!, false)
     await new Promise((resolve) => setTimeout(resolve, 200))
     const before = heard.length
     for (let i = 0; i < 100; i++) api.notify()
@@ -88,13 +94,14 @@ describe.skipIf(!drivers.includes('postgres'))('the outbox signal across process
   })
 
   it('listens again after the connection to PostgreSQL is cut and comes back (a database restart)', async () => {
-    const sender = make(relay.url, true)
-    const api = make(database.url!, false)
+    const sender = await make(relay.url, true)
+    const api = await make(database.url!, false)
     await expect.poll(() => wokenWithin(sender, 500, () => api.notify()), { timeout: 10_000 }).toBe(true)
     await relay.cut()
     // While cut, nothing reaches it.
     expect(await wokenWithin(sender, 500, () => api.notify())).toBe(false)
-    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    // Longer than one retry (every 2 s) of the listening connection.
+    await new Promise((resolve) => setTimeout(resolve, 4_500))
     await relay.restore()
     await expect
       .poll(() => wokenWithin(sender, 1_000, () => api.notify()), { timeout: 30_000, interval: 200 })
