@@ -60,6 +60,9 @@ export const requests = pgTable(
     index('requests_xiaoqu_status_id').on(t.xiaoquId, t.status, t.id),
     index('requests_resident').on(t.residentId),
     index('requests_assignee_id').on(t.assigneeStaffId, t.id),
+    // 未分配 within a scope: each xiaoqu's unassigned requests newest first, read from the index alone (the
+    // list's prepared plan does not know the scope's xiaoqu: without it, it read every request of each).
+    index('requests_unassigned').on(t.xiaoquId, t.id).where(sql`assignee_staff_id is null`),
     // xiaoqu_id too: the caller's scope is checked in the index (an index-only scan), not row by row.
     index('requests_category_id_xiaoqu').on(t.category, t.id, t.xiaoquId),
     index('requests_group').on(t.groupId),

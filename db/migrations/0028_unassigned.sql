@@ -1,0 +1,1 @@
+CREATE INDEX "requests_unassigned" ON "requests" USING btree ("xiaoqu_id","id") WHERE assignee_staff_id is null;
