@@ -211,8 +211,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   })
   const db = drizzlePostgres({ client: watchedClient(client, health), schema }) as unknown as Db
   // One connection for every LISTEN of this process, opened at the first. It is our own, not postgres.js's
-  // `listen` (whose re-listen after a drop is tried once and then given up): when it closes, every
-  // subscription goes inactive and the channels are listened to again, retried every 2 s until they hold.
+  // `listen`, which runs on a client of its own that keeps its drops to itself (so `active` could not follow
+  // them) and listens again after one with a single attempt: when ours closes, every subscription goes
+  // inactive and the channels are listened to again, retried every 2 s until they hold.
   let listener: Sql | undefined
   let closed = false
   let retry: NodeJS.Timeout | undefined

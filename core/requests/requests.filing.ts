@@ -26,8 +26,8 @@ export interface FilingPlan {
 
 // The ids are drawn only for a xiaoqu that exists and, for a staff member's filing, lies within their scope
 // (`scope`: the parameter holding their scope path, null for the whole city): a filing refused as "no such
-// xiaoqu" or "not yours" leaves no gap in the numbers residents see.
-const planSqlOf = (scope?: string) => {
+// xiaoqu" or "not yours" leaves no gap in the numbers residents see. `more`: further columns.
+const planSqlOf = ({ scope, more = '' }: { scope?: string; more?: string } = {}) => {
   const drawn = `x.id is not null${scope ? ` and (${scope}::text is null or starts_with(x.path, ${scope}::text))` : ''}`
   return `
 select case when ${drawn} then nextval('requests_id_seq')::int end as request_id,
@@ -37,26 +37,25 @@ select case when ${drawn} then nextval('requests_id_seq')::int end as request_id
     where position('/' || r.area_id || '/' in x.path) > 0) as routing_categories,
   (select coalesce(json_agg(g.room_id order by g.id), '[]') from chat_groups g
     where g.kind = 'officers' and g.state = 'active'
-      and (g.scope_path is null or x.path like g.scope_path || '%')) as officer_rooms
+      and (g.scope_path is null or x.path like g.scope_path || '%')) as officer_rooms${more}
 from (select 1) one left join xiaoqu x on x.id = $1`
 }
 const planSql = planSqlOf()
-const planForStaffSql = planSqlOf('$2')
+const planForStaffSql = planSqlOf({ scope: '$2' })
 
 // The same, with the caller of a 代录 filing looked up by name and phone (residents_phone, one index probe).
-const planForCallerSql = planSqlOf('$4').replace(
-  ' as officer_rooms\n',
-  ` as officer_rooms,
-  (select to_jsonb(r) from residents r where r.phone = $2 and r.name = $3 order by r.id limit 1) as caller\n`,
-)
+const planForCallerSql = planSqlOf({
+  scope: '$4',
+  more: `,
+  (select to_jsonb(r) from residents r where r.phone = $2 and r.name = $3 order by r.id limit 1) as caller`,
+})
 
 // The same, with a WeChat author written as upsertResident does (core/people/residents.ts): read when known
 // under that name, else inserted or renamed.
-const planForAuthorSql = `${upsertResidentCtes('$2', '$3', '$4')}${planSql.replace(
-  ' as officer_rooms\n',
-  ` as officer_rooms,
-  (select to_jsonb(a) from (select * from written union all select * from known) a limit 1) as author\n`,
-)}`
+const planForAuthorSql = `${upsertResidentCtes('$2', '$3', '$4')}${planSqlOf({
+  more: `,
+  (select to_jsonb(a) from (select * from written union all select * from known) a limit 1) as author`,
+})}`
 
 /** `planFiling` for a resident writing in WeChat, who is upserted by the same statement. */
 export async function planFilingForAuthor(
