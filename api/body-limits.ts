@@ -68,15 +68,28 @@ const tooLarge = (limit: Omit<RouteLimit, 'matches'>) => (c: Context) =>
  * Every request body has a ceiling, checked while it streams in: a declared Content-Length over it is
  * refused before a byte is read, a chunked body as soon as it passes it. 1 MB unless the route needs
  * another; a route may keep a lower limit of its own with its own message (the console's 64 KB).
+ *
+ * A declared length is checked here from the header alone. Hono's `bodyLimit` first asks `c.req.raw.body`
+ * whether there is a body, and on @hono/node-server that builds the whole web Request (an AbortController
+ * and a stream over the socket), which turns off the server's fast path (reading the body straight from the
+ * socket) for every request, GET included. Only a chunked body goes through its streaming check.
  */
 export function bodyLimits(config: Pick<Config, 'attachmentMaxBytes'>): MiddlewareHandler {
-  const byRoute = limitsFor(config).map((l) => ({
-    matches: l.matches,
+  const fallbackLimit: RouteLimit = { matches: () => true, maxSize: defaultBodyLimit }
+  const byRoute = [...limitsFor(config), fallbackLimit].map((l) => ({
+    ...l,
+    onError: tooLarge(l),
     limit: bodyLimit({ maxSize: l.maxSize, onError: tooLarge(l) }),
   }))
-  const fallback = bodyLimit({ maxSize: defaultBodyLimit, onError: tooLarge({ maxSize: defaultBodyLimit }) })
-  return (c, next) => {
-    const route = byRoute.find((r) => r.matches(c.req.path))
-    return (route?.limit ?? fallback)(c, next)
+  return async (c, next) => {
+    const method = c.req.method
+    if (method === 'GET' || method === 'HEAD') return next()
+    const path = c.req.path
+    const route = byRoute.find((r) => r.matches(path))!
+    const declared = c.req.header('content-length')
+    if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return Number.parseInt(declared, 10) > route.maxSize ? route.onError(c) : next()
+    }
+    return route.limit(c, next)
   }
 }

@@ -29,7 +29,9 @@ export function accessLog(log: Log) {
     const requestLog = logWith(log, { requestId: c.get('requestId') })
     c.set('log', requestLog)
     await next()
-    const keys = [...new Set(new URL(c.req.url).searchParams.keys())]
+    // Most requests carry no query string: the URL is parsed only for one that does.
+    const url = c.req.url
+    const keys = url.includes('?') ? [...new Set(new URL(url).searchParams.keys())] : []
     const fields = {
       method: c.req.method,
       path: c.req.path,

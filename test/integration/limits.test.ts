@@ -155,6 +155,22 @@ describe.each(drivers)('limits on %s', (driver) => {
         expect(text).toContain('请求体过大')
       })
 
+      it('takes a body under the limit, declared or chunked, and reads it whole', async () => {
+        const body = JSON.stringify({ to: 'bot', from: '张桂兰', text: '你好' })
+        for (const headers of [
+          { 'content-length': String(Buffer.byteLength(body)) },
+          { 'transfer-encoding': 'chunked' },
+        ]) {
+          const { req, answered } = open({ 'content-type': 'application/json', ...headers })
+          // In two writes, so a chunked body arrives in two chunks.
+          req.write(body.slice(0, 10))
+          req.end(body.slice(10))
+          const { status, text } = await answered
+          expect(status, text).toBe(202)
+          expect(JSON.parse(text)).toMatchObject({ accepted: true })
+        }
+      })
+
       it('answers 413 to a chunked body without Content-Length once it passes the limit', async () => {
         const { req, answered } = open({ 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
         let done = false
