@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, desc, entityKind, eq, inArray, lt, type SQL, sql } from 'drizzle-orm'
+import { PgTransaction } from 'drizzle-orm/pg-core'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
 import { rowOf, runStatement } from '../../db/statements'
@@ -136,17 +137,28 @@ export async function claimDue(db: DbOrTx, options: ClaimOptions): Promise<Outbo
   if (options.limit <= 0) return []
   const statement = claimStatement(db, options)
   if (!isEmbedded(db)) return inRunOrder(await statement)
-  // PGlite plans every statement afresh, and planning this one takes it ten times as long as running it:
-  // the claim is prepared in the session (one per kind of claim, named by its text), then executed. A
-  // prepared statement outlives a rolled-back transaction; the look-up makes sure of it all the same.
+  // PGlite plans every statement afresh, and planning this one takes it as long as running it: the claim
+  // is prepared in the session (one per kind of claim, named by its text), then executed. A prepared
+  // statement outlives a rolled-back transaction; the look-up makes sure of it all the same.
+  // The generic plan is the one to run: it is flat in the backlog (2.5 ms with 20 or 100,000 rows waiting
+  // in one group), but PostgreSQL's choice between it and a custom plan, remade at every VACUUM ANALYZE,
+  // could settle on planning each EXECUTE afresh (1.3 ms more). So the claim runs in a transaction (its
+  // caller's, or its own) with plan_cache_mode set for that transaction only, in the look-up's statement.
   const query = statement.toSQL()
   const name = `outbox_claim_${createHash('sha1').update(query.sql).digest('hex').slice(0, 16)}`
-  const known = await db.execute(sql`select 1 from pg_prepared_statements where name = ${name}`)
-  if (rowsOf(known).length === 0) await db.execute(sql.raw(`prepare ${name} as ${query.sql}`))
   // EXECUTE takes no bind parameters: its arguments are literals (ISO instants and 'sending', ours).
   const args = query.params.map((p) => `'${String(p).replaceAll("'", "''")}'`).join(', ')
-  const result = await db.execute(sql.raw(`execute ${name}(${args})`))
-  return inRunOrder(rowsOf<Record<string, unknown>>(result).map((raw) => rowOf(outbox, raw)))
+  const claim = async (tx: DbOrTx) => {
+    const [state] = rowsOf<{ known: boolean }>(
+      await tx.execute(sql`
+        select set_config('plan_cache_mode', 'force_generic_plan', true),
+          exists (select from pg_prepared_statements where name = ${name}) as known`),
+    )
+    if (!state?.known) await tx.execute(sql.raw(`prepare ${name} as ${query.sql}`))
+    const result = await tx.execute(sql.raw(`execute ${name}(${args})`))
+    return inRunOrder(rowsOf<Record<string, unknown>>(result).map((raw) => rowOf(outbox, raw)))
+  }
+  return db instanceof PgTransaction ? claim(db) : db.transaction(claim)
 }
 
 /** PGlite (the database itself or a transaction of it): one session for the database's whole life. */

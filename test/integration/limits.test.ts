@@ -157,10 +157,11 @@ describe.each(drivers)('limits on %s', (driver) => {
 
       it('takes a body under the limit, declared or chunked, and reads it whole', async () => {
         const body = JSON.stringify({ to: 'bot', from: '张桂兰', text: '你好' })
-        for (const headers of [
+        const ways: Record<string, string>[] = [
           { 'content-length': String(Buffer.byteLength(body)) },
           { 'transfer-encoding': 'chunked' },
-        ]) {
+        ]
+        for (const headers of ways) {
           const { req, answered } = open({ 'content-type': 'application/json', ...headers })
           // In two writes, so a chunked body arrives in two chunks.
           req.write(body.slice(0, 10))

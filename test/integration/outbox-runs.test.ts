@@ -1,4 +1,4 @@
-import { asc, eq, like } from 'drizzle-orm'
+import { asc, eq, like, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { claimDue, enqueueMessages, markInFlight, type OutboxRow } from '../../core/outbox/outbox.repository'
 import { drainOutboxOnce, type Transport } from '../../core/outbox/outbox.sender'
@@ -253,4 +253,32 @@ describe.each(drivers)('outbox runs on %s', (driver) => {
       ['sent', 1],
     ])
   })
+  it.runIf(driver === 'pglite')(
+    'runs the embedded claim on its generic plan, in or out of a transaction, and leaves the setting as it was',
+    async () => {
+      await backlog(2, 3)
+      const claim = { now: deps.clock.now(), limit: 20, leaseMs: 60_000, minGapMs: 0, allowNormal: true }
+      const plans = async () =>
+        (await deps.db.execute(
+          sql`select generic_plans, custom_plans from pg_prepared_statements where name like 'outbox_claim_%'`,
+        )) as unknown as { rows: { generic_plans: number; custom_plans: number }[] }
+      // Left to itself PostgreSQL plans the first five EXECUTEs afresh, and may go on doing so.
+      for (let i = 0; i < 6; i++) {
+        await expect(
+          deps.db.transaction(async (tx) => {
+            await claimDue(tx, claim)
+            tx.rollback()
+          }),
+        ).rejects.toThrow()
+        await claimDue(deps.db, { ...claim, now: new Date(claim.now.getTime() - 3_600_000) })
+      }
+      const { rows } = await plans()
+      expect(rows.length).toBeGreaterThan(0)
+      expect(rows.every((r) => Number(r.custom_plans) === 0 && Number(r.generic_plans) > 0)).toBe(true)
+      const mode = (await deps.db.execute(sql`show plan_cache_mode`)) as unknown as {
+        rows: { plan_cache_mode: string }[]
+      }
+      expect(mode.rows[0]!.plan_cache_mode).toBe('auto')
+    },
+  )
 })
