@@ -3,7 +3,13 @@ import type { DbOrTx } from '../../db/client'
 import { chatGroups, inboundMessages, staff as staffTable } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
 import { jsonValue, rowOf, runStatement } from '../../db/statements'
-import { enqueueMessages } from '../outbox/outbox.repository'
+import {
+  enqueueMessages,
+  insertOutboxSql,
+  type OutgoingMessage,
+  outboxJson,
+  outboxRows,
+} from '../outbox/outbox.repository'
 import type { StaffRow } from '../shared/actor'
 import { isDatabaseUnavailable } from '../shared/db-errors'
 import { isAppError } from '../shared/errors'
@@ -69,15 +75,32 @@ async function handleOnce(
     const group = opened.room ? rowOf(chatGroups, jsonValue(opened.room)) : undefined
     const speaker = opened.speaker ? rowOf(staffTable, jsonValue(opened.speaker)) : undefined
     const staff = speaker?.active ? speaker : undefined
-    const outcome = await respond(deps, tx, inbound, file, { group, staff }, mode)
-    // The outcome, and the group's last message (to the minute: a busy group's row is written, and locked
-    // to the commit, once a minute, not by every message), in one statement.
-    await runStatement(tx, 'inbound_close', closeInboundSql, [
-      inbound.id,
-      outcome,
-      group?.id ?? null,
-      now.toISOString(),
-    ])
+    // In 'direct' mode the reply is not written at once: it rides in the closing statement.
+    const replies: OutgoingMessage[] | undefined = mode === 'direct' ? [] : undefined
+    const outcome = await respond(deps, tx, inbound, file, { group, staff }, mode, replies)
+    const at = deps.clock.now()
+    // The outcome, the reply, and the group's last message (to the minute: a busy group's row is written, and
+    // locked to the commit, once a minute, not by every message), in one statement.
+    const close = () =>
+      runStatement(tx, 'inbound_close', closeInboundSql, [
+        inbound.id,
+        outcome,
+        group?.id ?? null,
+        now.toISOString(),
+        replies?.length ? outboxJson(outboxRows(replies, at, deps.config.send.maxChars)) : '[]',
+        at.toISOString(),
+      ])
+    if (mode === 'savepoint') await close()
+    else {
+      // A reply that cannot be stored counts as the command's failure, as when it was written on its own:
+      // the message is handled again with the command and its reply in a savepoint.
+      try {
+        await close()
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw error
+        throw new CommandFailed('reply failed: run again in a savepoint', { cause: error })
+      }
+    }
     return { duplicate: false as const, outcome }
   })
 }
@@ -94,7 +117,8 @@ select (select message_id from stored) as stored,
   (select to_jsonb(s) from staff s where s.wechat_id = $3) as speaker`
 
 const closeInboundSql = `
-with outcome as (update inbound_messages set outcome = $2 where message_id = $1)
+with outcome as (update inbound_messages set outcome = $2 where message_id = $1),
+replied as (${insertOutboxSql('$5', '$6')})
 update chat_groups set last_message_at = $4::timestamptz
 where id = $3 and (last_message_at is null or last_message_at <= $4::timestamptz - interval '1 minute')`
 
@@ -144,6 +168,7 @@ async function respond(
   file: InboundFile | undefined,
   known: { group: Group | undefined; staff: StaffRow | undefined },
   mode: Mode,
+  replies?: OutgoingMessage[],
 ) {
   const inRoom = Boolean(inbound.roomId)
   // A group that was unbound or that the bot left counts as unbound.
@@ -152,7 +177,7 @@ async function respond(
   const staff = known.staff
   if ((inbound.kind ?? 'text') !== 'text') {
     if (inRoom && !group) return 'unbound-room'
-    return dispatch(deps, tx, inbound, mode, (ctx) => respondToMedia(ctx, inbound, who, file))
+    return dispatch(deps, tx, inbound, mode, (ctx) => respondToMedia(ctx, inbound, who, file), replies)
   }
   // Only a quote of the bot's own message lends its numbers; a resident's quote is read as plain text.
   const quoted = inbound.quote?.fromBot ? quotedNumbers(inbound.quote.text) : undefined
@@ -168,12 +193,13 @@ async function respond(
   const handler = commandHandlers[command.kind] as (
     ...args: Parameters<(typeof commandHandlers)['help']>
   ) => Promise<CommandResult>
-  return dispatch(deps, tx, inbound, mode, (ctx) => handler(ctx, inbound, command as never, who))
+  return dispatch(deps, tx, inbound, mode, (ctx) => handler(ctx, inbound, command as never, who), replies)
 }
 
 /**
  * Runs a handler and replies through the outbox. 'direct': in the transaction itself, any failure aborting
- * it (CommandFailed). 'savepoint': in a savepoint, a refusal or a failure explained.
+ * it (CommandFailed), the reply handed back in `replies` for the closing statement. 'savepoint': in a
+ * savepoint, a refusal or a failure explained, the reply written in the savepoint.
  */
 async function dispatch(
   deps: ChatDeps,
@@ -181,26 +207,22 @@ async function dispatch(
   inbound: Inbound,
   mode: Mode,
   run: (ctx: ChatDeps & { db: DbOrTx }) => Promise<CommandResult>,
+  replies?: OutgoingMessage[],
 ): Promise<string> {
   const reply = async (db: DbOrTx, message: string, dedupeKey = `reply:${inbound.id}`) => {
     const mentions: OutboxMention[] = inbound.roomId
       ? [{ id: inbound.senderId, name: inbound.senderName }]
       : []
-    await enqueueMessages(
-      db,
-      [
-        {
-          conversationId: inbound.roomId ?? inbound.senderId,
-          isRoom: Boolean(inbound.roomId),
-          text: message,
-          mentions,
-          dedupeKey,
-          priority: 'reply',
-        },
-      ],
-      deps.clock.now(),
-      { maxChars: deps.config.send.maxChars },
-    )
+    const answer: OutgoingMessage = {
+      conversationId: inbound.roomId ?? inbound.senderId,
+      isRoom: Boolean(inbound.roomId),
+      text: message,
+      mentions,
+      dedupeKey,
+      priority: 'reply',
+    }
+    if (replies) replies.push(answer)
+    else await enqueueMessages(db, [answer], deps.clock.now(), { maxChars: deps.config.send.maxChars })
   }
   const attempt = async (db: DbOrTx) => {
     const result = await run({ ...deps, db })

@@ -50,17 +50,34 @@ export function outboxRows(messages: readonly OutgoingMessage[], now: Date, maxC
   )
 }
 
-// Prepared on PostgreSQL, one simple query on PGlite (db/statements.ts): the hot paths (a filing's notices,
-// a chat reply) enqueue a message or two per request.
-const enqueueSql = `
+/**
+ * The INSERT of outbox rows given as one JSON parameter (`rows`, built by `outboxJson`) stamped `at`: the
+ * enqueue statement's, and the one a chat message's closing statement carries its reply with.
+ */
+export const insertOutboxSql = (rows: string, at: string) => `
 insert into outbox (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch,
   attachment_id, created_at)
 select x.conversation_id, x.is_room, x.text, x.mentions, x.dedupe_key, x.not_before, x.priority, x.batch,
-  x.attachment_id, $2::timestamptz
-from jsonb_to_recordset($1::jsonb) as x(conversation_id text, is_room int, text text, mentions jsonb,
+  x.attachment_id, ${at}::timestamptz
+from jsonb_to_recordset(${rows}::jsonb) as x(conversation_id text, is_room int, text text, mentions jsonb,
   dedupe_key text, not_before timestamptz, priority text, batch text, attachment_id int, ord int)
 order by x.ord
 on conflict (dedupe_key) do nothing`
+
+// Prepared on PostgreSQL, one simple query on PGlite (db/statements.ts): the hot paths (a filing's notices,
+// a chat reply) enqueue a message or two per request.
+const enqueueSql = insertOutboxSql('$1', '$2')
+
+/**
+ * Outbox rows as the JSON parameter of `insertOutboxSql`, in order. Every string well-formed: half an emoji
+ * (an excerpt cut inside one, a name) would be an invalid JSON escape to Postgres and fail the statement,
+ * and with it the caller's transaction.
+ */
+export const outboxJson = (rows: readonly object[]) =>
+  JSON.stringify(
+    rows.map((row, ord) => ({ ...row, ord })),
+    (_key, value) => (typeof value === 'string' ? wellFormed(value) : value),
+  )
 
 /**
  * Writes messages in the caller's transaction, so a message exists exactly when its change does. A text
@@ -76,12 +93,7 @@ export async function enqueueMessages(
   // One statement per slice whatever the row count: the rows travel as one JSON parameter, which is far
   // cheaper to bind than ten parameters a row, and keep their order (delivery order per group is by id).
   for (let i = 0; i < rows.length; i += 5_000) {
-    // Every string well-formed: half an emoji (an excerpt cut inside one, a name) would be an invalid JSON
-    // escape to Postgres and fail the statement, and with it the caller's transaction.
-    const slice = JSON.stringify(
-      rows.slice(i, i + 5_000).map((row, ord) => ({ ...row, ord })),
-      (_key, value) => (typeof value === 'string' ? wellFormed(value) : value),
-    )
+    const slice = outboxJson(rows.slice(i, i + 5_000))
     await runStatement(db, 'outbox_enqueue', enqueueSql, [slice, now.toISOString()])
   }
 }

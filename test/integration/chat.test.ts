@@ -1,4 +1,4 @@
-import { eq, gt } from 'drizzle-orm'
+import { eq, gt, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as text from '../../core/chat/chat.messages'
 import { handleInbound, type Inbound } from '../../core/chat/chat.usecases'
@@ -296,6 +296,41 @@ describe.each(drivers)('chat on %s', (driver) => {
       expect(await storedInbound(inbound.id)).toMatchObject({ text: raw })
       expect(reply!.text).toBe(text.genericFailure)
       expect(await requestsOfRoom(world)).toHaveLength(0)
+    })
+
+    it('rolls the command back and apologises when its reply cannot be stored', async () => {
+      const world = await makeWorld(deps)
+      // The acknowledgement of a filing in this world's group is refused by the database; the apology is not.
+      const fn = uniqueId('refuse_reply').replaceAll('-', '_')
+      await deps.db.execute(
+        sql.raw(`create function ${fn}() returns trigger language plpgsql as $$
+        begin
+          if new.conversation_id = '${world.roomId}' and new.text like '%已收到您的诉求%' then
+            raise exception 'reply refused';
+          end if;
+          return new;
+        end $$`),
+      )
+      await deps.db.execute(
+        sql.raw(`create trigger ${fn} before insert on outbox for each row execute function ${fn}()`),
+      )
+      try {
+        const raw = '@改造助手 楼道灯坏了'
+        const { result, reply, inbound, written } = await say({
+          ...resident(world),
+          ...inGroup(world),
+          text: raw,
+        })
+        expect(result).toMatchObject({ duplicate: false, outcome: expect.stringMatching(/^error:/) })
+        expect(await storedInbound(inbound.id)).toMatchObject({ text: raw })
+        expect(reply!.text).toBe(text.genericFailure)
+        // Nothing of the filing is left: no request, no officers' notice.
+        expect(written).toHaveLength(1)
+        expect(await requestsOfRoom(world)).toHaveLength(0)
+      } finally {
+        await deps.db.execute(sql.raw(`drop trigger ${fn} on outbox`))
+        await deps.db.execute(sql.raw(`drop function ${fn}()`))
+      }
     })
 
     it('stores and answers a message that contains a NUL character', async () => {
