@@ -76,11 +76,10 @@ const tooLarge = (limit: Omit<RouteLimit, 'matches'>) => (c: Context) =>
  */
 export function bodyLimits(config: Pick<Config, 'attachmentMaxBytes'>): MiddlewareHandler {
   const fallbackLimit: RouteLimit = { matches: () => true, maxSize: defaultBodyLimit }
-  const byRoute = [...limitsFor(config), fallbackLimit].map((l) => ({
-    ...l,
-    onError: tooLarge(l),
-    limit: bodyLimit({ maxSize: l.maxSize, onError: tooLarge(l) }),
-  }))
+  const byRoute = [...limitsFor(config), fallbackLimit].map((l) => {
+    const onError = tooLarge(l)
+    return { ...l, onError, limit: bodyLimit({ maxSize: l.maxSize, onError }) }
+  })
   return async (c, next) => {
     const method = c.req.method
     if (method === 'GET' || method === 'HEAD') return next()

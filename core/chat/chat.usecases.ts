@@ -2,12 +2,11 @@ import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import { chatGroups, inboundMessages, staff as staffTable } from '../../db/schema'
 import type { OutboxMention } from '../../db/schema/messaging.table'
-import { jsonValue, rowOf, runStatement } from '../../db/statements'
+import { jsonRows, jsonValue, rowOf, runStatement } from '../../db/statements'
 import {
   enqueueMessages,
   insertOutboxSql,
   type OutgoingMessage,
-  outboxJson,
   outboxRows,
 } from '../outbox/outbox.repository'
 import type { StaffRow } from '../shared/actor'
@@ -49,6 +48,15 @@ export async function handleInbound(deps: ChatDeps, received: Inbound): Promise<
 /** A command failed in 'direct' mode: its transaction is rolled back, to be run again with a savepoint. */
 class CommandFailed extends Error {}
 
+/**
+ * What a failure in 'direct' mode becomes: the database away is no failure of the command (the whole message
+ * is kept and tried again); anything else is, and the message is handled again with a savepoint.
+ */
+const failedDirect = (error: unknown) =>
+  isDatabaseUnavailable(error)
+    ? error
+    : new CommandFailed('command failed: run again in a savepoint', { cause: error })
+
 type Mode = 'direct' | 'savepoint'
 
 async function handleOnce(
@@ -87,19 +95,15 @@ async function handleOnce(
         outcome,
         group?.id ?? null,
         now.toISOString(),
-        replies?.length ? outboxJson(outboxRows(replies, at, deps.config.send.maxChars)) : '[]',
+        replies?.length ? jsonRows(outboxRows(replies, at, deps.config.send.maxChars)) : '[]',
         at.toISOString(),
       ])
-    if (mode === 'savepoint') await close()
-    else {
+    try {
+      await close()
+    } catch (error) {
       // A reply that cannot be stored counts as the command's failure, as when it was written on its own:
       // the message is handled again with the command and its reply in a savepoint.
-      try {
-        await close()
-      } catch (error) {
-        if (isDatabaseUnavailable(error)) throw error
-        throw new CommandFailed('reply failed: run again in a savepoint', { cause: error })
-      }
+      throw mode === 'direct' ? failedDirect(error) : error
     }
     return { duplicate: false as const, outcome }
   })
@@ -233,9 +237,7 @@ async function dispatch(
     try {
       return await attempt(tx)
     } catch (error) {
-      // The database away is no failure of the command: the whole message is kept and tried again.
-      if (isDatabaseUnavailable(error)) throw error
-      throw new CommandFailed('command failed: run again in a savepoint', { cause: error })
+      throw failedDirect(error)
     }
   }
   try {

@@ -3,7 +3,7 @@ import { and, desc, entityKind, eq, inArray, lt, type SQL, sql } from 'drizzle-o
 import { PgTransaction } from 'drizzle-orm/pg-core'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import { type OutboxMention, outbox } from '../../db/schema'
-import { rowOf, runStatement } from '../../db/statements'
+import { jsonRows, rowOf, runStatement } from '../../db/statements'
 import { wellFormed } from '../shared/unicode'
 import { splitMessage } from './pacing'
 
@@ -51,8 +51,8 @@ export function outboxRows(messages: readonly OutgoingMessage[], now: Date, maxC
 }
 
 /**
- * The INSERT of outbox rows given as one JSON parameter (`rows`, built by `outboxJson`) stamped `at`: the
- * enqueue statement's, and the one a chat message's closing statement carries its reply with.
+ * The INSERT of outbox rows given as one JSON parameter (`rows`: `outboxRows` through `jsonRows`), stamped
+ * `at`: the enqueue statement's, and the one a chat message's closing statement carries its reply with.
  */
 export const insertOutboxSql = (rows: string, at: string) => `
 insert into outbox (conversation_id, is_room, text, mentions, dedupe_key, not_before, priority, batch,
@@ -69,17 +69,6 @@ on conflict (dedupe_key) do nothing`
 const enqueueSql = insertOutboxSql('$1', '$2')
 
 /**
- * Outbox rows as the JSON parameter of `insertOutboxSql`, in order. Every string well-formed: half an emoji
- * (an excerpt cut inside one, a name) would be an invalid JSON escape to Postgres and fail the statement,
- * and with it the caller's transaction.
- */
-export const outboxJson = (rows: readonly object[]) =>
-  JSON.stringify(
-    rows.map((row, ord) => ({ ...row, ord })),
-    (_key, value) => (typeof value === 'string' ? wellFormed(value) : value),
-  )
-
-/**
  * Writes messages in the caller's transaction, so a message exists exactly when its change does. A text
  * longer than `maxChars` becomes ordered parts, each with its own dedupe key.
  */
@@ -93,7 +82,7 @@ export async function enqueueMessages(
   // One statement per slice whatever the row count: the rows travel as one JSON parameter, which is far
   // cheaper to bind than ten parameters a row, and keep their order (delivery order per group is by id).
   for (let i = 0; i < rows.length; i += 5_000) {
-    const slice = outboxJson(rows.slice(i, i + 5_000))
+    const slice = jsonRows(rows.slice(i, i + 5_000))
     await runStatement(db, 'outbox_enqueue', enqueueSql, [slice, now.toISOString()])
   }
 }

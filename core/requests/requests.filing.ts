@@ -4,13 +4,12 @@
 // two more round trips, and the pooled connection would be held across all of them.
 import type { DbOrTx } from '../../db/client'
 import { residents } from '../../db/schema'
-import { jsonValue, type RawRow, rowOf, runStatement } from '../../db/statements'
+import { jsonRows, jsonValue, type RawRow, rowOf, runStatement } from '../../db/statements'
 import type { auditEntry } from '../audit/audit'
 import type { watchRow } from '../nudges/watches'
 import type { outboxRows } from '../outbox/outbox.repository'
 import { upsertResidentCtes } from '../people/residents'
 import type { ResidentRow } from '../shared/actor'
-import { wellFormed } from '../shared/unicode'
 import type { RequestEventRow, RequestRow } from './requests.repository'
 
 export interface FilingPlan {
@@ -162,18 +161,6 @@ with request as (
 select id from request`
 
 const iso = (at: Date | null) => (at ? at.toISOString() : null)
-// Every string well-formed: a lone surrogate (a name cut inside an emoji) is an invalid JSON escape to
-// Postgres and would fail the whole filing.
-// JSON.stringify writes a lone surrogate as a `\udXXX` escape and a paired one as itself, so the text shows
-// whether any string needs it: almost never, and then the slower replacer runs.
-const json = (rows: readonly object[]) => {
-  const ordered = rows.map((row, ord) => ({ ...row, ord }))
-  const text = JSON.stringify(ordered)
-  return /\\u[dD][89a-fA-F]/.test(text)
-    ? JSON.stringify(ordered, (_key, value) => (typeof value === 'string' ? wellFormed(value) : value))
-    : text
-}
-
 /**
  * Writes a new request with its events, audit rows, watches and messages: one statement, so all or nothing,
  * with or without a transaction around it.
@@ -207,7 +194,7 @@ export async function writeFiling(
     iso(r.resolutionDueAt),
     r.inboundMessageId,
     iso(r.createdAt),
-    json(
+    jsonRows(
       input.events.map((e) => ({
         kind: e.kind,
         actor_kind: e.actorKind,
@@ -217,7 +204,7 @@ export async function writeFiling(
         data: e.data ?? null,
       })),
     ),
-    json(
+    jsonRows(
       input.audits.map((a) => ({
         actor_staff_id: a.actorStaffId,
         actor_name: a.actorName,
@@ -229,7 +216,7 @@ export async function writeFiling(
         after: a.after ?? null,
       })),
     ),
-    json(
+    jsonRows(
       input.watches.map((w) => ({
         item_kind: w.itemKind,
         item_id: w.itemId,
@@ -248,7 +235,7 @@ export async function writeFiling(
         next_at: iso(w.nextAt),
       })),
     ),
-    json(input.outbox ?? []),
+    jsonRows(input.outbox ?? []),
   ])
 }
 
