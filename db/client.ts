@@ -101,6 +101,12 @@ async function openPglite(
     // the OS's page cache anyway, so a small pool costs little; in memory (tests) the default stays.
     ...(dataDir ? { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] } : {}),
   })
+  // A transaction's client is a new object each time: it is given its database's client, whose session
+  // keeps the prepared statements (db/statements.ts).
+  const transaction = client.transaction.bind(client)
+  client.transaction = ((work: (tx: object) => Promise<unknown>) =>
+    transaction((tx) => work(Object.assign(tx, { [sessionOf]: client })))) as typeof client.transaction
+  Object.assign(client, { [sessionOf]: client })
   const db = drizzlePglite({ client, schema }) as unknown as Db
   await migratePglite(db as never, { migrationsFolder })
   const unlistens: Promise<() => Promise<void>>[] = []
@@ -293,6 +299,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     },
   }
 }
+
+/** On PGlite, a client's (the database's or a transaction's) database client: one session for its life. */
+export const sessionOf = Symbol('gaizao.pgliteSession')
 
 /** postgres.js returns rows as an array, PGlite as `{ rows }`: raw queries go through this. */
 export function rowsOf<T>(result: unknown): T[] {

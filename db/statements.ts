@@ -1,17 +1,17 @@
 // Hot statements by hand: one SQL text with positional parameters, prepared per connection on postgres.js,
-// sent as one simple query on PGlite, and their raw rows mapped to what drizzle would return.
+// prepared in the session and run by EXECUTE on PGlite, and their raw rows mapped to what drizzle returns.
 import { type Column, getTableColumns, type Table } from 'drizzle-orm'
 import type { PgSession } from 'drizzle-orm/pg-core'
 import { wellFormed } from '../core/shared/unicode'
-import { type DbOrTx, rowsOf } from './client'
+import { type DbOrTx, rowsOf, sessionOf } from './client'
 
 export type RawRow = Record<string, unknown>
 
 /**
  * One SQL text with positional parameters, run through the caller's session (pool, transaction or savepoint).
- * On postgres.js: a named prepared statement, parsed and planned once per connection. On PGlite: one simple
- * query with the parameters written in as literals, which costs it a fraction of the extended protocol's
- * Parse/Bind/Describe/Execute round (a statement there is mostly that protocol work, not planning).
+ * On postgres.js: a named prepared statement, parsed and planned once per connection. On PGlite: EXECUTE of
+ * a statement prepared in the session, with the parameters as literals, in one simple query, which costs it
+ * a fraction of the extended protocol's Parse/Bind/Describe/Execute round.
  * Parameters are strings, numbers, booleans or null: a timestamp goes as an ISO string, JSON as text.
  */
 export async function runStatement(db: DbOrTx, name: string, text: string, params: unknown[]) {
@@ -21,11 +21,54 @@ export async function runStatement(db: DbOrTx, name: string, text: string, param
   // it (22021, answered 400) as before.
   const inlinable = params.every((p) => typeof p !== 'string' || !p.includes('\u0000'))
   if (typeof embedded.exec === 'function' && embedded.unsafe === undefined && inlinable) {
-    const inlined = text.replace(/\$(\d+)/g, (_match, n: string) => literal(params[Number(n) - 1]))
-    const results = await embedded.exec(inlined)
-    return results.at(-1)?.rows ?? []
+    // Every PGlite client comes from openDatabase, which marks a transaction's with its session.
+    const owner = (embedded as { [sessionOf]?: object })[sessionOf] ?? embedded
+    return runPrepared(embedded as EmbeddedClient, owner, name, text, params)
   }
   return rowsOf<RawRow>(await session.prepareQuery({ sql: text, params }, undefined, name, false).execute())
+}
+
+/** Per PGlite session: each statement's prepared name, and whether it is known to exist in the session. */
+const preparedIn = new WeakMap<object, Map<string, { name: string; ready: boolean; tries: number }>>()
+
+/**
+ * On PGlite: the statement is prepared in the session the first time (PREPARE), then run by EXECUTE with
+ * its parameters as literals, all in one simple query. PGlite would otherwise parse, analyse and plan the
+ * whole text for every call; EXECUTE's text is short and the plan is kept. A prepared statement outlives
+ * a failed transaction, so when a first attempt fails it may or may not exist: the next attempt prepares
+ * it afresh under a new name, rather than guess (one stray statement per such failure, before the first
+ * success only).
+ */
+async function runPrepared(
+  client: EmbeddedClient,
+  session: object,
+  name: string,
+  text: string,
+  params: unknown[],
+) {
+  let statements = preparedIn.get(session)
+  if (!statements) {
+    statements = new Map()
+    preparedIn.set(session, statements)
+  }
+  let state = statements.get(text)
+  if (!state) {
+    state = { name: `gz_${name}`, ready: false, tries: 0 }
+    statements.set(text, state)
+  }
+  const args = params.map(argument).join(', ')
+  const execute = `execute ${state.name}${args ? `(${args})` : ''}`
+  if (state.ready) return (await client.exec(execute)).at(-1)?.rows ?? []
+  state.tries++
+  const attempt = state
+  try {
+    const results = await client.exec(`prepare ${attempt.name} as ${text};\n${execute}`)
+    attempt.ready = true
+    return results.at(-1)?.rows ?? []
+  } catch (error) {
+    attempt.name = `gz_${name}_${attempt.tries}`
+    throw error
+  }
 }
 
 interface EmbeddedClient {
@@ -33,17 +76,14 @@ interface EmbeddedClient {
 }
 
 /**
- * A parameter as an SQL literal. Strings are quoted with their quotes doubled, which is the whole of the
- * escaping under standard_conforming_strings (on in every PostgreSQL since 9.1, PGlite's included), and made
- * well-formed (PGlite fails a statement on a lone surrogate).
+ * A parameter as an argument of EXECUTE: a quoted literal, which takes the type PREPARE gave the parameter,
+ * or null. Quotes are doubled, which is the whole of the escaping under standard_conforming_strings (on in
+ * every PostgreSQL since 9.1, PGlite's included), and strings made well-formed (PGlite fails a statement on
+ * a lone surrogate).
  */
-function literal(value: unknown): string {
+function argument(value: unknown): string {
   if (value === null || value === undefined) return 'null'
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`)
-    return String(value)
-  }
-  if (typeof value === 'boolean') return String(value)
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`not a finite number: ${value}`)
   return `'${wellFormed(String(value)).replaceAll("'", "''")}'`
 }
 
