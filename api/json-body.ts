@@ -30,10 +30,17 @@ export function wellFormedJson(): MiddlewareHandler {
       } catch {
         ok = false
       }
-      // Hono's request keeps each body reading in `bodyCache`, and `c.req.json()` parses the cached text.
+      // Hono's request keeps each body reading in `bodyCache`: the parsed value is kept as `json`, so the
+      // validator's `c.req.json()` takes it without parsing the text again. A lone surrogate reaches the
+      // value only through a `\uD800`–`\uDFFF` escape (a UTF-8 body decodes to well-formed text), so only
+      // a body with such an escape is walked and mended, and its text is the mended one too.
       if (ok) {
         const cache = (c.req as unknown as { bodyCache: Record<string, unknown> }).bodyCache
-        cache.text = Promise.resolve(JSON.stringify(cleaned(parsed)))
+        if (/\\u[dD][89a-fA-F]/.test(text)) {
+          parsed = cleaned(parsed)
+          cache.text = Promise.resolve(JSON.stringify(parsed))
+        }
+        cache.json = Promise.resolve(parsed)
       }
     }
     await next()

@@ -123,23 +123,34 @@ export function createDatabaseHealth(options: DatabaseHealthOptions): DatabaseHe
 
   return {
     available: () => !outage,
-    async run<T>(work: () => PromiseLike<T>): Promise<T> {
-      if (outage) throw outage
-      let fail: (error: Error) => void = () => {}
-      const failed = new Promise<never>((_, reject) => {
-        fail = reject
+    run<T>(work: () => PromiseLike<T>): Promise<T> {
+      if (outage) return Promise.reject(outage)
+      // One promise per piece of work (this runs for every query): settled by the work, or failed with the
+      // outage as soon as one is found, whichever comes first.
+      return new Promise<T>((resolve, reject) => {
+        const entry: InFlight = {
+          since: Date.now(),
+          fail: (error) => {
+            inFlight.delete(entry)
+            reject(error)
+          },
+        }
+        inFlight.add(entry)
+        startWatchdog()
+        const failed = (error: unknown) => {
+          inFlight.delete(entry)
+          if (!outage && isDatabaseUnavailable(error)) void check()
+          reject(error)
+        }
+        try {
+          work().then((value) => {
+            inFlight.delete(entry)
+            resolve(value)
+          }, failed)
+        } catch (error) {
+          failed(error)
+        }
       })
-      const entry: InFlight = { since: Date.now(), fail }
-      inFlight.add(entry)
-      startWatchdog()
-      try {
-        return await Promise.race([work(), failed])
-      } catch (error) {
-        if (!outage && isDatabaseUnavailable(error)) void check()
-        throw error
-      } finally {
-        inFlight.delete(entry)
-      }
     },
     async ping() {
       if (outage) throw outage

@@ -79,20 +79,23 @@ function scrubFields(fields: Record<string, unknown>) {
   return fields
 }
 
-function wrap(logger: pino.Logger): Required<Log> {
+function wrap(logger: pino.Logger, bound?: LogFields): Required<Log> {
   // The message first, as the lines always were: readers (and a start-up check) look for `"msg":…` early.
+  // A child's fields are merged into each line rather than made a pino child: a request's log is made for
+  // every request and mostly writes one line or none, and a pino child serializes (and redacts) its fields
+  // when it is made.
   const emit =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, fields?: LogFields): void => {
       if (!logger.isLevelEnabled(level)) return
-      logger[level]({ msg: message, ...fields })
+      logger[level]({ msg: message, ...bound, ...fields })
     }
   return {
     debug: emit('debug'),
     info: emit('info'),
     warn: emit('warn'),
     error: emit('error'),
-    child: (fields) => wrap(logger.child(fields)),
+    child: (fields) => wrap(logger, { ...bound, ...fields }),
   }
 }
 

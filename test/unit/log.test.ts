@@ -74,6 +74,11 @@ describe('log', () => {
       expect.objectContaining({ requestId: 'req-1', msg: 'request', status: 200 }),
       expect.objectContaining({ requestId: 'req-1', job: 'x', msg: 'nested' }),
     ])
+    // A child's own fields are redacted like a line's, and its lines still start with the message.
+    const { log: other, lines } = recording()
+    logWith(other, { requestId: 'req-3', phone: '13800000000' }).info('bound')
+    expect(lines[0]).toMatch(/^\{"level":"info","time":"[^"]+","msg":"bound","requestId":"req-3"/)
+    expect(lines[0]).not.toContain('13800000000')
     // A hand-made Log without children still gets the fields.
     const seen: unknown[] = []
     const plain = {
