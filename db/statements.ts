@@ -28,16 +28,28 @@ export async function runStatement(db: DbOrTx, name: string, text: string, param
   return rowsOf<RawRow>(await session.prepareQuery({ sql: text, params }, undefined, name, false).execute())
 }
 
-/** Per PGlite session: each statement's prepared name, and whether it is known to exist in the session. */
-const preparedIn = new WeakMap<object, Map<string, { name: string; ready: boolean; tries: number }>>()
+/** A statement in a PGlite session: its name there, whether it is known to exist, and its first attempts. */
+interface Prepared {
+  name: string
+  ready: boolean
+  tries: number
+  /** A first attempt (PREPARE and EXECUTE) on its way. */
+  preparing: boolean
+}
+
+/** Per PGlite session, per statement text. */
+const preparedIn = new WeakMap<object, Map<string, Prepared>>()
 
 /**
  * On PGlite: the statement is prepared in the session the first time (PREPARE), then run by EXECUTE with
  * its parameters as literals, all in one simple query. PGlite would otherwise parse, analyse and plan the
- * whole text for every call; EXECUTE's text is short and the plan is kept. A prepared statement outlives
- * a failed transaction, so when a first attempt fails it may or may not exist: the next attempt prepares
- * it afresh under a new name, rather than guess (one stray statement per such failure, before the first
- * success only).
+ * whole text for every call; EXECUTE's text is short and the plan is kept.
+ * - A prepared statement outlives a failed transaction, so when a first attempt fails the statement may or
+ *   may not exist: the next attempt prepares it afresh under a new name rather than guess (one stray
+ *   statement per such failure, before the first success only).
+ * - While one caller's first attempt is on its way, another runs the whole text with the literals written
+ *   in, as it would without PREPARE: waiting for the attempt could deadlock, as a caller inside a
+ *   transaction holds PGlite until its transaction ends.
  */
 async function runPrepared(
   client: EmbeddedClient,
@@ -53,21 +65,28 @@ async function runPrepared(
   }
   let state = statements.get(text)
   if (!state) {
-    state = { name: `gz_${name}`, ready: false, tries: 0 }
+    state = { name: `gz_${name}`, ready: false, tries: 0, preparing: false }
     statements.set(text, state)
   }
+  const rowsOfLast = (results: { rows: RawRow[] }[]) => results.at(-1)?.rows ?? []
+  if (state.preparing) {
+    const inlined = text.replace(/\$(\d+)/g, (_match, n: string) => literal(params[Number(n) - 1]))
+    return rowsOfLast(await client.exec(inlined))
+  }
   const args = params.map(argument).join(', ')
-  const execute = `execute ${state.name}${args ? `(${args})` : ''}`
-  if (state.ready) return (await client.exec(execute)).at(-1)?.rows ?? []
+  const execute = (on: string) => `execute ${on}${args ? `(${args})` : ''}`
+  if (state.ready) return rowsOfLast(await client.exec(execute(state.name)))
+  state.preparing = true
   state.tries++
-  const attempt = state
   try {
-    const results = await client.exec(`prepare ${attempt.name} as ${text};\n${execute}`)
-    attempt.ready = true
-    return results.at(-1)?.rows ?? []
+    const results = await client.exec(`prepare ${state.name} as ${text};\n${execute(state.name)}`)
+    state.ready = true
+    return rowsOfLast(results)
   } catch (error) {
-    attempt.name = `gz_${name}_${attempt.tries}`
+    state.name = `gz_${name}_${state.tries}`
     throw error
+  } finally {
+    state.preparing = false
   }
 }
 
@@ -85,6 +104,11 @@ function argument(value: unknown): string {
   if (value === null || value === undefined) return 'null'
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`not a finite number: ${value}`)
   return `'${wellFormed(String(value)).replaceAll("'", "''")}'`
+}
+
+/** A parameter written into the text: the same, with numbers and booleans bare (their type is their own). */
+function literal(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'boolean' ? argument(value).slice(1, -1) : argument(value)
 }
 
 /**

@@ -31,6 +31,18 @@ describe.each(drivers)('runStatement on %s', (driver) => {
     expect(again).toEqual({ t: "''", n: -1, b: false, j: null, nothing: 'x' })
   })
 
+  it('answers callers that arrive together while the statement is first prepared, in transactions too', async () => {
+    const statement = 'select $1::int * 2 as twice'
+    const results = await Promise.all([
+      ...[1, 2, 3].map((n) => runStatement(deps.db, 'test_twice', statement, [n])),
+      deps.db.transaction((tx) => runStatement(tx, 'test_twice', statement, [4])),
+      ...[5, 6].map((n) => runStatement(deps.db, 'test_twice', statement, [n])),
+    ])
+    expect(results.map(([row]) => row)).toEqual([2, 4, 6, 8, 10, 12].map((twice) => ({ twice })))
+    const [after] = await runStatement(deps.db, 'test_twice', statement, [7])
+    expect(after).toEqual({ twice: 14 })
+  })
+
   it('runs in transactions one after another, and again after a first attempt that failed', async () => {
     const statement = 'select $1::int + 1 as next'
     // The first attempt fails inside a transaction (on PGlite: after PREPARE, at EXECUTE), which is rolled back.
