@@ -108,7 +108,9 @@ function argument(value: unknown): string {
 
 /** A parameter written into the text: the same, with numbers and booleans bare (their type is their own). */
 function literal(value: unknown): string {
-  return typeof value === 'number' || typeof value === 'boolean' ? argument(value).slice(1, -1) : argument(value)
+  return typeof value === 'number' || typeof value === 'boolean'
+    ? argument(value).slice(1, -1)
+    : argument(value)
 }
 
 /**
