@@ -44,6 +44,15 @@ export const unknownHint = (botName: string, inRoom: boolean) =>
     ? `没听懂这条指令。提交诉求请发"@${botName} 问题描述"，发"帮助"查看全部用法。`
     : '没听懂。提交诉求请发"报事 问题描述"，查进度发"进度 Q1024"，发"帮助"查看全部用法。'
 
+/** The answer to thanks, a greeting or a plain "好的" (`null`: none, in a group, where it would be noise). */
+export const smallTalkReply = (botName: string, mood: 'thanks' | 'greeting' | 'ack', inRoom: boolean) => {
+  const how = inRoom ? `"@${botName} 问题描述"` : '"报事 问题描述"'
+  if (mood === 'thanks') return inRoom ? `不客气！有问题随时@${botName}。` : '不客气！有问题随时告诉我。'
+  if (mood === 'greeting')
+    return `您好！提交诉求请发${how}，例如"3号楼2单元楼道灯坏了"；发"帮助"查看全部用法。`
+  return inRoom ? null : `好的。提交诉求请发${how}，发"帮助"查看全部用法。`
+}
+
 export const missingArgument = (command: string, example: string) =>
   `"${command}"后面缺少内容，请这样发：${example}`
 

@@ -24,6 +24,8 @@ export type Command =
   | { kind: 'feedback'; number: string; text: string }
   | { kind: 'missingArgument'; command: string; usage: string }
   | { kind: 'unknown'; text: string }
+  /** Thanks, a greeting or a plain "好的" said to the bot: answered, never filed as a request. */
+  | { kind: 'smallTalk'; mood: 'thanks' | 'greeting' | 'ack' }
   | { kind: 'ignore' }
 
 export interface ParseContext {
@@ -112,6 +114,45 @@ export const commandWords = [
 
 const numberPattern = /^([qQ]?\d{1,9})(?:\s+|$)([\s\S]*)$/
 
+/**
+ * A request's number asked after without the command word, as residents write it: "Q1001怎么样了",
+ * "请问Q1001进展如何", "Q1001呢", or the number alone. The number needs its Q here (a bare 502 is a flat),
+ * and what follows it must be one of these questions, so "Q1001 灯又坏了" is still a new request.
+ */
+const askedAfter =
+  /^(?:请问|问一下|问下|麻烦问下|我的|我那个)?(?:诉求|编号)?[qQ](\d{1,9})(?:号|的|这个|那个)?(?:诉求)?(?:怎么样了?|咋样了?|如何了?|进展如何|进展怎么样了?|有进展吗|进度如何|进度怎么样了?|进展|进度|到哪了|到哪一步了|处理了吗|处理得怎么样了?|处理好了吗|办了吗|办好了吗|修了吗|修好了吗|解决了吗|有结果了吗|有人管吗|什么情况|呢)?(?:啊|呀|呢)?$/
+
+// Said to the bot in passing, alone or together ("你好，在吗", "好的，谢谢！"): matched on the text without
+// punctuation, symbols (emoji) or blanks, and only when short: words that run into each other ("好的" is also
+// "好" and "的") give the pattern several ways to read a text, so its length is bounded before it is tried.
+// Thanks outweigh a greeting, which outweighs a plain "好的".
+const smallTalkWords = {
+  thanks:
+    '谢谢|谢谢你|谢谢您|谢谢啦|谢啦|谢了|多谢|感谢|感谢你|感谢您|非常感谢|太感谢了|辛苦了|辛苦啦|辛苦|麻烦了|麻烦你了|麻烦您了|thanks|thankyou|thx',
+  greeting: '你好|您好|大家好|在吗|在不在|在么|在嘛|hello|hi|哈喽|嗨|早上好|上午好|中午好|下午好|晚上好|早',
+  ack: '好的|好滴|好吧|好嘞|好|嗯|哦|噢|收到|知道了|明白了|明白|了解|okay|ok|行的|行|可以|没问题',
+}
+const smallTalkOnly = new RegExp(
+  `^(?:${Object.values(smallTalkWords).join('|')}|啊|呀|哈|啦|的|了|呢)+$`,
+  'i',
+)
+const thanksWord = new RegExp(smallTalkWords.thanks, 'i')
+const greetingWord = new RegExp(smallTalkWords.greeting, 'i')
+const chatter = /[\p{P}\p{S}\p{Z}\p{Cf}\s]/gu
+
+/** What a message with no command word is, when it is said to the bot. */
+function freeText(text: string): Command | undefined {
+  const bare = text.replace(chatter, '')
+  // Only emoji or punctuation ("👍", "？？"): a question mark asks what the bot can do; the rest is a nod.
+  if (bare === '' && text !== '')
+    return /[?？]/.test(text) ? { kind: 'help' } : { kind: 'smallTalk', mood: 'ack' }
+  const asked = askedAfter.exec(bare)
+  if (asked) return { kind: 'progress', number: `Q${asked[1]}` }
+  if (bare.length > 16 || !smallTalkOnly.test(bare)) return undefined
+  const mood = thanksWord.test(bare) ? 'thanks' : greetingWord.test(bare) ? 'greeting' : 'ack'
+  return { kind: 'smallTalk', mood }
+}
+
 export function parseCommand(raw: string, ctx: ParseContext): Command {
   const mentionPattern = new RegExp(`@${escapeRegExp(ctx.botName)}`, 'g')
   const mentioned = ctx.mentionsSelf || mentionPattern.test(raw)
@@ -120,6 +161,8 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
   if (!word) {
     if (text === '?' || text === '？') return { kind: 'help' }
     if (ctx.inRoom && !mentioned) return { kind: 'ignore' }
+    const said = freeText(text)
+    if (said) return said
     if (ctx.inRoom) return { kind: 'file', text }
     return { kind: 'unknown', text }
   }

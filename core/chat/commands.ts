@@ -7,7 +7,10 @@ import * as text from './chat.messages'
 import type { CommandHandlers } from './chat.types'
 
 /** Replies that belong to no feature: help, hints, silence. */
-const conversationCommands: Pick<CommandHandlers, 'help' | 'unknown' | 'missingArgument' | 'ignore'> = {
+const conversationCommands: Pick<
+  CommandHandlers,
+  'help' | 'unknown' | 'missingArgument' | 'smallTalk' | 'ignore'
+> = {
   help: async (ctx, inbound, _command, who) => ({
     outcome: 'help',
     message: text.helpText(ctx.config.botName, {
@@ -23,6 +26,12 @@ const conversationCommands: Pick<CommandHandlers, 'help' | 'unknown' | 'missingA
     outcome: 'missing-argument',
     message: text.missingArgument(command.command, command.usage),
   }),
+  smallTalk: async (ctx, inbound, command) => {
+    const message = text.smallTalkReply(ctx.config.botName, command.mood, Boolean(inbound.roomId))
+    return message
+      ? { outcome: `small-talk:${command.mood}`, message }
+      : { outcome: `small-talk:${command.mood}` }
+  },
   ignore: async () => ({ outcome: 'ignored' }),
 }
 

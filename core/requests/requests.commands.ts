@@ -5,6 +5,7 @@ import { residentOf } from '../chat/chat.actors'
 import * as text from '../chat/chat.messages'
 import type { CommandHandlers, Who } from '../chat/chat.types'
 import { scopeCovers } from '../shared/actor'
+import * as errors from './requests.errors'
 import { planFilingForAuthor } from './requests.filing'
 import { cannotFollow, filedReply, progressReply, statusReply } from './requests.messages'
 import * as repo from './requests.repository'
@@ -16,6 +17,10 @@ export const requestCommands: ResidentCommands = {
   async file(ctx, inbound, command, who) {
     if (who.group?.kind === 'officers')
       return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
+    // Refused before the plan draws a number: an empty filing leaves no gap in the numbers residents see.
+    if (command.text.trim() === '') {
+      return { outcome: 'refused:requests.empty', message: errors.emptyDescription().message }
+    }
     // In a xiaoqu's group the author is written and the filing planned by one statement.
     const groupXiaoqu = who.group?.xiaoquId
     const planned = groupXiaoqu

@@ -176,7 +176,7 @@ describe.each(drivers)('chat on %s', (driver) => {
 
     it('answers unknown text in private with a one-line hint', async () => {
       const world = await makeWorld(deps)
-      const { result, reply } = await say({ ...resident(world), text: '你好，在吗' })
+      const { result, reply } = await say({ ...resident(world), text: '今天天气怎么样' })
       expect(result).toMatchObject({ outcome: 'unknown' })
       expect(reply).toMatchObject({ conversationId: world.resident.wechatId, isRoom: 0, mentions: [] })
       expect(reply!.text).not.toContain('\n')
@@ -191,6 +191,48 @@ describe.each(drivers)('chat on %s', (driver) => {
       expect(reply!.text).toContain('请说明哪里、出了什么问题')
       expect(reply!.mentions).toEqual([{ id: world.resident.wechatId, name: world.resident.name }])
       expect(await requestsOfRoom(world)).toHaveLength(0)
+    })
+
+    it('draws no request number for an @mention that comes alone', async () => {
+      const world = await makeWorld(deps)
+      const first = await file(world)
+      for (const alone of ['@改造助手', '@改造助手   ']) {
+        const { result } = await say({ ...resident(world), ...inGroup(world), text: alone })
+        expect(result).toMatchObject({ outcome: 'refused:requests.empty' })
+      }
+      const next = await file(world, '5号楼门口路灯不亮')
+      expect(Number(next.number.slice(1))).toBe(Number(first.number.slice(1)) + 1)
+    })
+
+    it('answers thanks and greetings said to it in the group, and files nothing', async () => {
+      const world = await makeWorld(deps)
+      const thanks = await say({ ...resident(world), ...inGroup(world), text: '@改造助手 好的，谢谢！' })
+      expect(thanks.result).toMatchObject({ outcome: 'small-talk:thanks' })
+      expect(thanks.reply!.text).toBe('不客气！有问题随时@改造助手。')
+      expect(thanks.reply!.mentions).toEqual([{ id: world.resident.wechatId, name: world.resident.name }])
+      const hello = await say({ ...resident(world), ...inGroup(world), text: '@改造助手 你好，在吗' })
+      expect(hello.result).toMatchObject({ outcome: 'small-talk:greeting' })
+      expect(hello.reply!.text).toContain('"@改造助手 问题描述"')
+      // A nod in the group needs no answer; in private it gets one, as every private message does.
+      const nod = await say({ ...resident(world), ...inGroup(world), text: '@改造助手 收到👍' })
+      expect(nod.result).toMatchObject({ outcome: 'small-talk:ack' })
+      expect(nod.reply).toBeUndefined()
+      const privateNod = await say({ ...resident(world), text: '好的' })
+      expect(privateNod.reply!.text).toContain('"报事 问题描述"')
+      expect(await requestsOfRoom(world)).toHaveLength(0)
+    })
+
+    it('gives the progress of a request asked after by its number without 进度, and files nothing', async () => {
+      const world = await makeWorld(deps)
+      const request = await file(world)
+      const { result, reply } = await say({
+        ...resident(world),
+        ...inGroup(world),
+        text: `@改造助手 请问${request.number}怎么样了？`,
+      })
+      expect(result).toMatchObject({ outcome: `progress:${request.number}` })
+      expect(reply!.text).toContain(`诉求 ${request.number}【照明】待受理`)
+      expect(await requestsOfRoom(world)).toHaveLength(1)
     })
 
     it('keeps an over-long message whole in the inbound store, files 2,000 chars and says so', async () => {

@@ -161,7 +161,7 @@ const missing: Case[] = [
 ]
 
 const others: Case[] = [
-  ['unknown text in private', '你好，在吗', dm, { kind: 'unknown', text: '你好，在吗' }],
+  ['unknown text in private', '今天天气怎么样', dm, { kind: 'unknown', text: '今天天气怎么样' }],
   ['plain chatter in a room without mention', '今天天气不错，大家出来晒太阳', room, { kind: 'ignore' }],
   ['another name @mentioned in a room', '@王阿姨 楼道灯坏了', room, { kind: 'ignore' }],
 ]
@@ -197,6 +197,59 @@ describe('parseCommand', () => {
   it('gives the same answer when called repeatedly (no regex state carried over)', () => {
     for (let i = 0; i < 3; i++) {
       expect(parseCommand('@改造助手 楼道灯坏了', room)).toEqual({ kind: 'file', text: '楼道灯坏了' })
+    }
+  })
+})
+
+describe('what residents say to the bot without a command word', () => {
+  const asked: [string, string][] = [
+    ['@改造助手 Q1001怎么样了', 'Q1001'],
+    ['@改造助手 q1001 怎么样了？', 'Q1001'],
+    ['@改造助手 请问Q1001进展如何', 'Q1001'],
+    ['@改造助手 我的Q1001呢？？', 'Q1001'],
+    ['@改造助手 Q1001', 'Q1001'],
+    ['@改造助手 Ｑ１００１修好了吗', 'Q1001'],
+    ['@改造助手 诉求Q25到哪一步了', 'Q25'],
+  ]
+  it.each(asked)('reads "%s" as asking after %s', (text, number) => {
+    expect(parseCommand(text, room)).toEqual({ kind: 'progress', number })
+    expect(parseCommand(text.replace('@改造助手 ', ''), dm)).toEqual({ kind: 'progress', number })
+  })
+
+  it('still files a request that names a number with something new to say, or a flat number', () => {
+    expect(parseCommand('@改造助手 Q1001 灯又坏了', room)).toEqual({ kind: 'file', text: 'Q1001 灯又坏了' })
+    expect(parseCommand('@改造助手 502怎么样了', room)).toEqual({ kind: 'file', text: '502怎么样了' })
+    expect(parseCommand('Q1001怎么样了', room)).toEqual({ kind: 'ignore' })
+  })
+
+  const talk: [string, 'thanks' | 'greeting' | 'ack'][] = [
+    ['@改造助手 谢谢', 'thanks'],
+    ['@改造助手 好的，谢谢！', 'thanks'],
+    ['@改造助手 辛苦了🙏', 'thanks'],
+    ['@改造助手 你好，在吗', 'greeting'],
+    ['@改造助手 您好啊', 'greeting'],
+    ['@改造助手 收到', 'ack'],
+    ['@改造助手 嗯嗯 好的', 'ack'],
+    ['@改造助手 👍👍', 'ack'],
+  ]
+  it.each(talk)('answers "%s" as %s, and files nothing', (text, mood) => {
+    expect(parseCommand(text, room)).toEqual({ kind: 'smallTalk', mood })
+    expect(parseCommand(text.replace('@改造助手 ', ''), dm)).toEqual({ kind: 'smallTalk', mood })
+  })
+
+  it('files what only starts or ends like small talk, and reads bare question marks as asking for help', () => {
+    expect(parseCommand('@改造助手 你好，3号楼楼道灯坏了', room)).toEqual({
+      kind: 'file',
+      text: '你好，3号楼楼道灯坏了',
+    })
+    expect(parseCommand('@改造助手 楼道灯坏了，谢谢', room).kind).toBe('file')
+    expect(parseCommand('@改造助手 ？？', room)).toEqual({ kind: 'help' })
+  })
+
+  it('files long runs of small-talk words (the pattern is tried on short texts only)', () => {
+    // "好的" is also "好" + "的": tried on 1,000 characters ending in "x", the pattern would backtrack for ages.
+    for (const run of ['好的'.repeat(500), `${'好的'.repeat(500)}x`, `${'嗯'.repeat(2000)}楼`]) {
+      expect(parseCommand(`@改造助手 ${run}`, room).kind).toBe('file')
     }
   })
 })
