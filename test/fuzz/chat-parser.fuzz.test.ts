@@ -56,6 +56,7 @@ const commandSchema = z.discriminatedUnion('kind', [
     usage: nonEmpty.refine((u) => /\p{Script=Han}/u.test(u)),
   }),
   z.strictObject({ kind: z.literal('unknown'), text: z.string() }),
+  z.strictObject({ kind: z.literal('smallTalk'), mood: z.enum(['thanks', 'greeting', 'ack']) }),
   z.strictObject({ kind: z.literal('ignore') }),
 ])
 
