@@ -69,12 +69,12 @@ const usage: Record<string, string> = {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /**
- * Full-width letters, digits, '#' and spaces as people type them on phones → plain ones; punctuation and
- * line breaks stay as typed.
+ * Full-width letters, digits, '#', '@' and spaces as people type them on phones → plain ones; punctuation
+ * and line breaks stay as typed.
  */
 export function normalizeChat(text: string) {
   return text
-    .replace(/[\uff03\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g, (c) =>
+    .replace(/[\uff03\uff10-\uff19\uff20-\uff3a\uff41-\uff5a]/g, (c) =>
       String.fromCharCode(c.charCodeAt(0) - 0xfee0),
     )
     .replace(/[\u3000\u2005\u00a0\t]/g, ' ')
@@ -154,7 +154,8 @@ function freeText(text: string): Command | undefined {
 }
 
 export function parseCommand(raw: string, ctx: ParseContext): Command {
-  const mentionPattern = new RegExp(`@${escapeRegExp(ctx.botName)}`, 'g')
+  // "＠改造助手" as a Chinese keyboard types it is the same mention.
+  const mentionPattern = new RegExp(`[@\uff20]${escapeRegExp(ctx.botName)}`, 'g')
   const mentioned = ctx.mentionsSelf || mentionPattern.test(raw)
   const text = normalizeChat(raw.replace(mentionPattern, ' '))
   const word = commandWords.find((w) => text.startsWith(w))

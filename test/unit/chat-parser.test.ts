@@ -30,6 +30,12 @@ const filing: Case[] = [
     room,
     { kind: 'file', text: '楼道灯坏了，晚上黑乎乎的！能修吗？' },
   ],
+  [
+    'a full-width ＠ as a Chinese keyboard types it',
+    '＠改造助手　５号楼３单元５０２楼上漏水',
+    room,
+    { kind: 'file', text: '5号楼3单元502楼上漏水' },
+  ],
   ['报事 in private', '报事 小区门口路灯不亮', dm, { kind: 'file', text: '小区门口路灯不亮' }],
   ['报事 with a full-width colon', '报事：小区门口路灯不亮', dm, { kind: 'file', text: '小区门口路灯不亮' }],
   ['报事 in a room without mention', '报事 垃圾站臭气熏天', room, { kind: 'file', text: '垃圾站臭气熏天' }],
