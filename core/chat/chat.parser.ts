@@ -140,6 +140,10 @@ const thanksWord = new RegExp(smallTalkWords.thanks, 'i')
 const greetingWord = new RegExp(smallTalkWords.greeting, 'i')
 const chatter = /[\p{P}\p{S}\p{Z}\p{Cf}\s]/gu
 
+// An adverb in front of 满意: dropped, and a negative one read as 不满意.
+const rated =
+  /^(?:非常|很|挺|蛮|比较|特别|十分|超级|相当|还算|还是很|太)?(不太|不是很|不是太|很不|非常不|特别不|太不|不)?(?=满意)/
+
 /** What a message with no command word is, when it is said to the bot. */
 function freeText(text: string): Command | undefined {
   const bare = text.replace(chatter, '')
@@ -157,13 +161,16 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
   // "＠改造助手" as a Chinese keyboard types it is the same mention.
   const mentionPattern = new RegExp(`[@\uff20]${escapeRegExp(ctx.botName)}`, 'g')
   const mentioned = ctx.mentionsSelf || mentionPattern.test(raw)
-  const text = normalizeChat(raw.replace(mentionPattern, ' '))
+  const said = normalizeChat(raw.replace(mentionPattern, ' '))
+  // "非常满意" and "很不满意，灯还是不亮" said to the bot are ratings like 满意 and 不满意.
+  const text =
+    ctx.inRoom && !mentioned && !ctx.quoted ? said : said.replace(rated, (_m, not) => (not ? '不' : ''))
   const word = commandWords.find((w) => text.startsWith(w))
   if (!word) {
     if (text === '?' || text === '？') return { kind: 'help' }
     if (ctx.inRoom && !mentioned) return { kind: 'ignore' }
-    const said = freeText(text)
-    if (said) return said
+    const free = freeText(text)
+    if (free) return free
     if (ctx.inRoom) return { kind: 'file', text }
     return { kind: 'unknown', text }
   }
@@ -204,7 +211,9 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     case '同求':
       return withNumber((number) => ({ kind: 'support', number }))
     case '满意':
-      if (rest === '' && !ctx.quoted?.request) return { kind: 'rate', rating: 'satisfied', reason: '' }
+      // "满意了！", "太满意啦": what follows is no number, only the tone.
+      if (/^[了啦呀啊的!！。.~～]*$/.test(rest) && !ctx.quoted?.request)
+        return { kind: 'rate', rating: 'satisfied', reason: '' }
       return withNumber((number) => ({ kind: 'rate', number, rating: 'satisfied', reason: '' }))
     case '不满意':
       // "不满意 灯还是不亮": the reason without a number, when it is clearly said to the bot.

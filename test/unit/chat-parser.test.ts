@@ -243,6 +243,21 @@ describe('what residents say to the bot without a command word', () => {
     expect(parseCommand(text.replace('@改造助手 ', ''), dm)).toEqual({ kind: 'smallTalk', mood })
   })
 
+  it('reads a rating with an adverb as the rating', () => {
+    const satisfied = { kind: 'rate', rating: 'satisfied', reason: '' }
+    expect(parseCommand('@改造助手 非常满意', room)).toEqual(satisfied)
+    expect(parseCommand('@改造助手 太满意了！', room)).toEqual(satisfied)
+    expect(parseCommand('很满意 Q1001', dm)).toEqual({ ...satisfied, number: 'Q1001' })
+    expect(parseCommand('@改造助手 很不满意，灯还是不亮', room)).toEqual({
+      kind: 'rate',
+      rating: 'unsatisfied',
+      reason: '灯还是不亮',
+    })
+    expect(parseCommand('不太满意 Q7 还是漏水', dm)).toMatchObject({ number: 'Q7', rating: 'unsatisfied' })
+    // Said in the group to no one, it stays the group's own talk.
+    expect(parseCommand('非常满意这次的施工队', room)).toEqual({ kind: 'ignore' })
+  })
+
   it('files what only starts or ends like small talk, and reads bare question marks as asking for help', () => {
     expect(parseCommand('@改造助手 你好，3号楼楼道灯坏了', room)).toEqual({
       kind: 'file',
