@@ -216,6 +216,8 @@ describe('what residents say to the bot without a command word', () => {
     ['@改造助手 Q1001', 'Q1001'],
     ['@改造助手 Ｑ１００１修好了吗', 'Q1001'],
     ['@改造助手 诉求Q25到哪一步了', 'Q25'],
+    ['@改造助手 查进度 Q1001', 'Q1001'],
+    ['@改造助手 帮我查一下Q1001的进度', 'Q1001'],
   ]
   it.each(asked)('reads "%s" as asking after %s', (text, number) => {
     expect(parseCommand(text, room)).toEqual({ kind: 'progress', number })
