@@ -227,7 +227,8 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     case '转派':
       return withNumber((number, tail) => {
         // The name ends at any blank, a line break too ("转派 Q1 王建国\n请今天联系").
-        const [, target = '', note = ''] = /^(\S*)\s*([\s\S]*)$/.exec(tail) ?? []
+        // "转派 Q1 给王建国": the 给 (or 至, 到) is not part of the name.
+        const [, target = '', note = ''] = /^(?:给|至|到)?\s*(\S*)\s*([\s\S]*)$/.exec(tail) ?? []
         if (!target) return { kind: 'missingArgument', command: word, usage: usage[word]! }
         return { kind: 'assign', number, target, note }
       })

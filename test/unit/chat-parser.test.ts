@@ -260,6 +260,16 @@ describe('what residents say to the bot without a command word', () => {
     expect(parseCommand('非常满意这次的施工队', room)).toEqual({ kind: 'ignore' })
   })
 
+  it('takes the name of 转派 without a 给 in front of it', () => {
+    expect(parseCommand('转派 Q1002 给赵强 麻烦跟进', dm)).toEqual({
+      kind: 'assign',
+      number: 'Q1002',
+      target: '赵强',
+      note: '麻烦跟进',
+    })
+    expect(parseCommand('转派 Q1002 给 赵强', dm)).toMatchObject({ target: '赵强', note: '' })
+  })
+
   it('files what only starts or ends like small talk, and reads bare question marks as asking for help', () => {
     expect(parseCommand('@改造助手 你好，3号楼楼道灯坏了', room)).toEqual({
       kind: 'file',
