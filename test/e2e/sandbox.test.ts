@@ -181,6 +181,9 @@ describe.each(drivers)('sandbox end to end on %s', (driver) => {
 
   it('answers a private chat, with a hint when it does not understand', async () => {
     await say({ to: 'bot', from: '刘建华', text: '你好' })
+    const greeting = await botReply('with=刘建华', 0, (t) => t.startsWith('您好'))
+    expect(greeting.text).toContain('报事')
+    await say({ to: 'bot', from: '刘建华', text: '今天天气怎么样' })
     const hint = await botReply('with=刘建华', 0, (t) => t.includes('没听懂'))
     expect(hint.text).toContain('报事')
     await say({ to: 'bot', from: '王建国', text: '待办' })
