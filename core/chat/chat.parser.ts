@@ -116,8 +116,9 @@ const numberPattern = /^([qQ]?\d{1,9})(?:\s+|$)([\s\S]*)$/
 
 /**
  * A request's number asked after without the command word, as residents write it: "Q1001怎么样了",
- * "请问Q1001进展如何", "查进度Q1001", "Q1001呢", or the number alone. The number needs its Q here (a bare 502 is a flat),
- * and what follows it must be one of these questions, so "Q1001 灯又坏了" is still a new request.
+ * "请问Q1001进展如何", "查进度Q1001", "Q1001呢", or the number alone. The number needs its Q here (a bare
+ * 502 is a flat), and what follows it must be one of these questions, so "Q1001 灯又坏了" is still a new
+ * request.
  */
 const askedAfter =
   /^(?:请问|问一下|问下|麻烦问下|帮我查一下|帮我查下|帮我查|查一下|查下|查询|查|看一下|看下|我的|我那个)?(?:诉求|编号|进度|进展)?[qQ](\d{1,9})(?:号|的|这个|那个)?(?:诉求)?(?:怎么样了?|咋样了?|如何了?|进展如何|进展怎么样了?|有进展吗|进度如何|进度怎么样了?|进展|进度|到哪了|到哪一步了|处理了吗|处理得怎么样了?|处理好了吗|办了吗|办好了吗|修了吗|修好了吗|解决了吗|有结果了吗|有人管吗|什么情况|呢)?(?:啊|呀|呢)?$/
@@ -211,8 +212,8 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     case '同求':
       return withNumber((number) => ({ kind: 'support', number }))
     case '满意':
-      // "满意了！", "太满意啦": what follows is no number, only the tone.
-      if (/^[了啦呀啊的!！。.~～]*$/.test(rest) && !ctx.quoted?.request)
+      // "满意了！", "太满意啦" said to the bot: what follows is no number, only the tone.
+      if ((rest === '' || (!quiet && /^[了啦呀啊的!！。.~～]+$/.test(rest))) && !ctx.quoted?.request)
         return { kind: 'rate', rating: 'satisfied', reason: '' }
       return withNumber((number) => ({ kind: 'rate', number, rating: 'satisfied', reason: '' }))
     case '不满意':

@@ -258,6 +258,7 @@ describe('what residents say to the bot without a command word', () => {
     expect(parseCommand('不太满意 Q7 还是漏水', dm)).toMatchObject({ number: 'Q7', rating: 'unsatisfied' })
     // Said in the group to no one, it stays the group's own talk.
     expect(parseCommand('非常满意这次的施工队', room)).toEqual({ kind: 'ignore' })
+    expect(parseCommand('满意了！', room)).toEqual({ kind: 'ignore' })
   })
 
   it('takes the name of 转派 without a 给 in front of it', () => {
