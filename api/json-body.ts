@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { wellFormed } from '../core/shared/unicode'
+import { mayHoldLoneSurrogate, wellFormed } from '../core/shared/unicode'
 
 /** Every string in a parsed JSON value, keys included, with lone surrogates made U+FFFD. */
 function cleaned(value: unknown): unknown {
@@ -36,7 +36,7 @@ export function wellFormedJson(): MiddlewareHandler {
       // a body with such an escape is walked and mended, and its text is the mended one too.
       if (ok) {
         const cache = (c.req as unknown as { bodyCache: Record<string, unknown> }).bodyCache
-        if (/\\u[dD][89a-fA-F]/.test(text)) {
+        if (mayHoldLoneSurrogate(text)) {
           parsed = cleaned(parsed)
           cache.text = Promise.resolve(JSON.stringify(parsed))
         }

@@ -2,7 +2,7 @@
 // prepared in the session and run by EXECUTE on PGlite, and their raw rows mapped to what drizzle returns.
 import { type Column, getTableColumns, type Table } from 'drizzle-orm'
 import type { PgSession } from 'drizzle-orm/pg-core'
-import { wellFormed } from '../core/shared/unicode'
+import { mayHoldLoneSurrogate, wellFormed } from '../core/shared/unicode'
 import { type DbOrTx, rowsOf, sessionOf } from './client'
 
 export type RawRow = Record<string, unknown>
@@ -123,7 +123,7 @@ function literal(value: unknown): string {
 export function jsonRows(rows: readonly object[]) {
   const ordered = rows.map((row, ord) => ({ ...row, ord }))
   const text = JSON.stringify(ordered)
-  return /\\u[dD][89a-fA-F]/.test(text)
+  return mayHoldLoneSurrogate(text)
     ? JSON.stringify(ordered, (_key, value) => (typeof value === 'string' ? wellFormed(value) : value))
     : text
 }

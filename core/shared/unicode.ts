@@ -4,3 +4,10 @@
  * character ("invalid byte sequence for encoding UTF8").
  */
 export const wellFormed = (text: string) => (text.isWellFormed() ? text : text.toWellFormed())
+
+/**
+ * Whether JSON text may hold a lone surrogate: only through a `\uD800`–`\uDFFF` escape, since JSON.stringify
+ * and a UTF-8 body both write any other surrogate as itself, paired. True for a paired escape too (the
+ * caller then mends what needs it), never false for a lone one.
+ */
+export const mayHoldLoneSurrogate = (json: string) => /\\u[dD][89a-fA-F]/.test(json)
