@@ -14,7 +14,22 @@ export type RawRow = Record<string, unknown>
  * a fraction of the extended protocol's Parse/Bind/Describe/Execute round.
  * Parameters are strings, numbers, booleans or null: a timestamp goes as an ISO string, JSON as text.
  */
-export async function runStatement(db: DbOrTx, name: string, text: string, params: unknown[]) {
+export function runStatement(db: DbOrTx, name: string, text: string, params: unknown[]): Promise<RawRow[]>
+/** The same, each row as the array of its values in the select's order (`rowAt` maps them). */
+export function runStatement(
+  db: DbOrTx,
+  name: string,
+  text: string,
+  params: unknown[],
+  mode: 'array',
+): Promise<unknown[][]>
+export async function runStatement(
+  db: DbOrTx,
+  name: string,
+  text: string,
+  params: unknown[],
+  mode?: 'array',
+): Promise<RawRow[] | unknown[][]> {
   const session = (db as unknown as { _: { session: PgSession & { client: unknown } } })._.session
   const embedded = session.client as Partial<EmbeddedClient> & { unsafe?: unknown }
   // A NUL would end the simple query's text early: such a statement goes the extended way, which refuses
@@ -23,7 +38,12 @@ export async function runStatement(db: DbOrTx, name: string, text: string, param
   if (typeof embedded.exec === 'function' && embedded.unsafe === undefined && inlinable) {
     // Every PGlite client comes from openDatabase, which marks a transaction's with its session.
     const owner = (embedded as { [sessionOf]?: object })[sessionOf] ?? embedded
-    return runPrepared(embedded as EmbeddedClient, owner, name, text, params)
+    return runPrepared(embedded as EmbeddedClient, owner, name, text, params, mode)
+  }
+  if (mode === 'array') {
+    // drizzle hands a custom mapper the driver's rows in array mode: as they are, here.
+    const query = session.prepareQuery({ sql: text, params }, undefined, name, true, (rows) => rows)
+    return (await query.execute()) as unknown[][]
   }
   return rowsOf<RawRow>(await session.prepareQuery({ sql: text, params }, undefined, name, false).execute())
 }
@@ -57,6 +77,7 @@ async function runPrepared(
   name: string,
   text: string,
   params: unknown[],
+  mode?: 'array',
 ) {
   let statements = preparedIn.get(session)
   if (!statements) {
@@ -69,17 +90,18 @@ async function runPrepared(
     statements.set(text, state)
   }
   const rowsOfLast = (results: { rows: RawRow[] }[]) => results.at(-1)?.rows ?? []
+  const options = mode === 'array' ? ({ rowMode: 'array' } as const) : undefined
   if (state.preparing) {
     const inlined = text.replace(/\$(\d+)/g, (_match, n: string) => literal(params[Number(n) - 1]))
-    return rowsOfLast(await client.exec(inlined))
+    return rowsOfLast(await client.exec(inlined, options))
   }
   const args = params.map(argument).join(', ')
   const execute = (on: string) => `execute ${on}${args ? `(${args})` : ''}`
-  if (state.ready) return rowsOfLast(await client.exec(execute(state.name)))
+  if (state.ready) return rowsOfLast(await client.exec(execute(state.name), options))
   state.preparing = true
   state.tries++
   try {
-    const results = await client.exec(`prepare ${state.name} as ${text};\n${execute(state.name)}`)
+    const results = await client.exec(`prepare ${state.name} as ${text};\n${execute(state.name)}`, options)
     state.ready = true
     return rowsOfLast(results)
   } catch (error) {
@@ -91,7 +113,7 @@ async function runPrepared(
 }
 
 interface EmbeddedClient {
-  exec(query: string): Promise<{ rows: RawRow[] }[]>
+  exec(query: string, options?: { rowMode: 'array' }): Promise<{ rows: RawRow[] }[]>
 }
 
 /**
@@ -135,17 +157,37 @@ const columnsOf = new WeakMap<Table, [string, Column][]>()
  * value types, so what is read raw is indistinguishable from what is read through drizzle.
  */
 export function rowOf<T extends Table>(table: T, raw: RawRow): T['$inferSelect'] {
+  const out: RawRow = {}
+  for (const [key, column] of columnsIn(table)) {
+    const value = raw[column.name]
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
+  }
+  return out as T['$inferSelect']
+}
+
+/**
+ * `rowOf` for a row in array mode whose values from `from` on are `table`'s columns in their declared order
+ * (as `getTableColumns(table)` spread into a select writes them).
+ */
+export function rowAt<T extends Table>(table: T, values: readonly unknown[], from = 0): T['$inferSelect'] {
+  const columns = columnsIn(table)
+  const out: RawRow = {}
+  for (let i = 0; i < columns.length; i++) {
+    const [key, column] = columns[i]!
+    const value = values[from + i]
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
+  }
+  return out as T['$inferSelect']
+}
+
+/** A table's columns in their declared order, with their keys. */
+function columnsIn(table: Table) {
   let columns = columnsOf.get(table)
   if (!columns) {
     columns = Object.entries(getTableColumns(table))
     columnsOf.set(table, columns)
   }
-  const out: RawRow = {}
-  for (const [key, column] of columns) {
-    const value = raw[column.name]
-    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
-  }
-  return out as T['$inferSelect']
+  return columns
 }
 
 /** A value read as JSON (to_jsonb, json_agg): postgres.js and PGlite parse it already; text is parsed here. */

@@ -176,4 +176,44 @@ describe.each(drivers)('request list query plans on %s', (driver) => {
       )
     }
   })
+
+  it('prepares each shape once in a PGlite session, and answers shapes past the kept ones unprepared', async () => {
+    const listPrepared = async () =>
+      rowsOf<{ name: string }>(
+        await deps.db.execute(sql`select name from pg_prepared_statements where name like 'gz_list_%'`),
+      ).length
+    const filters = { category: '照明', xiaoquId: w.home.xiaoqu.id }
+    const expected = await numbers(filters)
+    expect(expected).toHaveLength(21)
+    const before = driver === 'pglite' ? await listPrepared() : 0
+    expect(await numbers(filters)).toEqual(expected)
+    if (driver === 'pglite') {
+      expect(before).toBeGreaterThan(0)
+      expect(await listPrepared()).toBe(before)
+    }
+    // More shapes than are kept (256), none with a resident: each answers, and the process keeps no more.
+    const flags = ['status', 'category', 'xiaoquId', 'before', 'q', 'scope'] as const
+    let shapes = 0
+    for (let bits = 0; bits < 64 && shapes < 270; bits++)
+      for (const assignee of [undefined, 'none' as const, w.home.officer.staff.id])
+        for (const overdue of [undefined, true, false]) {
+          const has = (flag: (typeof flags)[number]) => (bits & (1 << flags.indexOf(flag))) !== 0
+          await numbers({
+            status: has('status') ? 'resolved' : undefined,
+            category: has('category') ? '其他' : undefined,
+            xiaoquId: has('xiaoquId') ? w.second.id : undefined,
+            before: has('before') ? 5_000 + (await firstId()) : undefined,
+            q: has('q') ? '楼道灯' : undefined,
+            scopePath: has('scope') ? w.home.street.path : null,
+            assignee,
+            overdue,
+          })
+          shapes++
+        }
+    expect(shapes).toBeGreaterThan(256)
+    // A shape never seen (with a resident), past the bound: the same answer as the kept shapes give.
+    const byResident = await numbers({ ...filters, residentId: w.home.resident.id })
+    expect(byResident).toEqual(expected)
+    if (driver === 'pglite') expect(await listPrepared()).toBeLessThanOrEqual(256)
+  })
 })
