@@ -165,15 +165,22 @@ function buildList(db: DbOrTx, s: ReturnType<typeof shapeOf>['shape'], v: (name:
     s.residentId ? eq(requests.residentId, p('residentId')) : undefined,
     s.before ? lt(requests.id, p('before')) : undefined,
     s.overdue === true ? overdueAt(now) : s.overdue === false ? not(overdueAt(now)) : undefined,
-    s.scope
-      ? inArray(
-          requests.xiaoquId,
-          db
-            .select({ id: xiaoqu.id })
-            .from(xiaoqu)
-            .where(like(xiaoqu.path, p('scope'))),
-        )
-      : undefined,
+    s.scope && s.assignee === 'one'
+      ? // What one officer holds: the scope's xiaoqu as an array computed once (an InitPlan), so the page is
+        // read newest first through (assignee, id) with the scope as a filter. As a subquery the planner may
+        // turn it into a join, and a prepared statement's generic plan then walked the scope's xiaoqu one by
+        // one and sorted all they held (3.6 ms against 0.3 at 100,000 requests on PGlite). Other filters
+        // keep the join, which their plans need (a keyword's with the array took 20 ms).
+        sql`${requests.xiaoquId} = any(array(select ${xiaoqu.id} from ${xiaoqu} where ${xiaoqu.path} like ${p('scope')}))`
+      : s.scope
+        ? inArray(
+            requests.xiaoquId,
+            db
+              .select({ id: xiaoqu.id })
+              .from(xiaoqu)
+              .where(like(xiaoqu.path, p('scope'))),
+          )
+        : undefined,
   ].filter((c) => c !== undefined)
   const page = db
     .select({ id: requests.id })
