@@ -18,6 +18,7 @@ import { createReloadableCalendar } from '../../core/sla/calendar-store'
 import { ensureAdmin } from '../../core/staff/staff.usecases'
 import { type Bench, type BenchContext, median, openScratch } from '../kit'
 import { bareSql } from './chat-filing'
+import { type CreateLoad, createLoad, type LoadResult } from './create-load'
 
 const fixtures = JSON.parse(
   readFileSync(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'requests-labelled.json'), 'utf8'),
@@ -25,23 +26,10 @@ const fixtures = JSON.parse(
 
 useTokenSecret('bench-secret-for-hashing-staff-tokens-0000')
 
-/** The part of autocannon's result the bench reads (the package ships no types). */
-interface LoadResult {
-  requests: { average: number }
-  latency: { p99: number }
-  non2xx: number
-  errors: number
-  timeouts: number
-  '2xx': number
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<LoadResult>
-const autocannon = ((await import('autocannon' as string)) as { default: Autocannon }).default
-
 const residentsSeeded = 100_000
 /** Turns of each server, and their length: 5 × 4 s each, after the warm-ups. */
 const roundsOf = 5
 const secondsPerTurn = 4
-const phoneOf = (k: number) => `139${String(k).padStart(8, '0')}`
 
 /**
  * `POST /api/v1/requests` (代录: a call-centre filing for one of 100,000 residents known by phone) through the
@@ -170,50 +158,27 @@ async function apiCreate(ctx: BenchContext) {
   const bareServer = await listen('bare', bareApp.fetch)
   const sameRowsServer = await listen('same-rows', sameRowsApp.fetch)
 
-  const inProcess = (url: string, duration: number) =>
-    autocannon({
-      url: `${url}/api/v1/requests`,
-      connections: 50,
-      duration,
-      // PGlite answers one statement at a time: 50 waiting callers see long waits, not failures.
-      timeout: 120,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      requests: [
-        {
-          setupRequest(request: Record<string, unknown>) {
-            const k = 1 + Math.floor(Math.random() * residentsSeeded)
-            request.body = JSON.stringify({
-              xiaoquId,
-              text: fixtures[k % fixtures.length]!.text,
-              channel: 'phone',
-              residentName: `居民${k}`,
-              phone: phoneOf(k),
-            })
-            return request
-          },
-        },
-      ],
-    })
+  const options = (url: string, duration: number): CreateLoad => ({
+    url,
+    duration,
+    token,
+    xiaoquId,
+    texts: fixtures.map((f) => f.text),
+    residents: residentsSeeded,
+  })
+  const inProcess = (url: string, duration: number) => createLoad(options(url, duration))
   // BENCH_LOADGEN=process: the same load from a process of its own, off the server's event loop. On PGlite the
   // p99 then shows the server's queue rather than the wait for a shared loop; the generator's CPU comes out
   // of the cores the server and PostgreSQL share instead.
   const inChild = (url: string, duration: number) =>
     new Promise<LoadResult>((resolve, reject) => {
-      const child = fork(join(import.meta.dirname, 'load-process.mjs'))
+      const child = fork(join(import.meta.dirname, 'load-process.ts'), [], { execArgv: ['--import', 'tsx'] })
       child.once('message', (result) => resolve(result as LoadResult))
       child.once('error', reject)
       child.once('exit', (code) => {
         if (code !== 0) reject(new Error(`the load process exited with ${code}`))
       })
-      child.send({
-        url,
-        duration,
-        token,
-        xiaoquId,
-        texts: fixtures.map((f) => f.text),
-        residents: residentsSeeded,
-      })
+      child.send(options(url, duration))
     })
   const fromChild = process.env.BENCH_LOADGEN === 'process'
   const load = fromChild ? inChild : inProcess
