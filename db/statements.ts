@@ -9,9 +9,9 @@ export type RawRow = Record<string, unknown>
 
 /**
  * One SQL text with positional parameters, run through the caller's session (pool, transaction or savepoint).
- * On postgres.js: a named prepared statement, parsed and planned once per connection. On PGlite: EXECUTE of
- * a statement prepared in the session, with the parameters as literals, in one simple query, which costs it
- * a fraction of the extended protocol's Parse/Bind/Describe/Execute round.
+ * On postgres.js: a prepared statement (postgres.js names it), parsed and planned once per connection. On
+ * PGlite: EXECUTE of a statement prepared in the session, with the parameters as literals, in one simple
+ * query, which costs it a fraction of the extended protocol's Parse/Bind/Describe/Execute round.
  * Parameters are strings, numbers, booleans or null: a timestamp goes as an ISO string, JSON as text.
  */
 export function runStatement(db: DbOrTx, name: string, text: string, params: unknown[]): Promise<RawRow[]>
@@ -40,12 +40,32 @@ export async function runStatement(
     const owner = (embedded as { [sessionOf]?: object })[sessionOf] ?? embedded
     return runPrepared(embedded as EmbeddedClient, owner, name, text, params, mode)
   }
+  if (typeof embedded.unsafe === 'function') {
+    // postgres.js straight from the session's client (the pool's, or the transaction's or savepoint's, under
+    // the health watch), as drizzle's prepared query would call it with no logger and no cache, without its
+    // query object, tracing spans and cache lookup around every call.
+    const query = (embedded as PostgresJsClient).unsafe(text, params, { prepare: true })
+    if (mode === 'array') return (await query.values()) as unknown[][]
+    return rowsOf<RawRow>(await query)
+  }
+  // PGlite with a NUL among the parameters: drizzle's extended-protocol query, which refuses it.
   if (mode === 'array') {
     // drizzle hands a custom mapper the driver's rows in array mode: as they are, here.
     const query = session.prepareQuery({ sql: text, params }, undefined, name, true, (rows) => rows)
     return (await query.execute()) as unknown[][]
   }
   return rowsOf<RawRow>(await session.prepareQuery({ sql: text, params }, undefined, name, false).execute())
+}
+
+/** What runStatement calls of a postgres.js client (pool, transaction or savepoint). */
+interface PostgresJsClient {
+  unsafe(
+    text: string,
+    params: unknown[],
+    options: { prepare: boolean },
+  ): Promise<unknown> & {
+    values(): Promise<unknown>
+  }
 }
 
 /** A statement in a PGlite session: its name there, whether it is known to exist, and its first attempts. */
