@@ -3,6 +3,8 @@ export type Command =
   | { kind: 'file'; text: string }
   /** No number: the resident's only open request, or a list to pick from. */
   | { kind: 'progress'; number?: string }
+  /** 催办: a resident chasing a request (no number: their only open one), in their own words. */
+  | { kind: 'urge'; number?: string; text: string }
   | { kind: 'mine' }
   | { kind: 'support'; number: string }
   /** No number: the resident's only resolved, unrated request, or a list to pick from. */
@@ -47,6 +49,7 @@ export interface QuotedNumbers {
 
 const usage: Record<string, string> = {
   进度: '进度 Q1024',
+  催办: '催办 Q1024',
   同求: '同求 Q1024',
   满意: '满意 Q1024',
   不满意: '不满意 Q1024 原因',
@@ -93,6 +96,7 @@ export const commandWords = [
   '#诉求',
   '报事',
   '进度',
+  '催办',
   '同求',
   '满意',
   '帮助',
@@ -145,14 +149,44 @@ const chatter = /[\p{P}\p{S}\p{Z}\p{Cf}\s]/gu
 const rated =
   /^(?:非常|很|挺|蛮|比较|特别|十分|超级|相当|还算|还是很|太)?(不太|不是很|不是太|很不|非常不|特别不|太不|不)?(?=满意)/
 
+// A resident chasing a request in their own words ("怎么还没人来修", "什么时候能修好", "都三天了", "催一下"):
+// 催办. Tried only on a short text about one known request: one under a quoted bot message naming it, or
+// one that starts with its number ("Q1001怎么还没人管"), so a new problem ("Q1001 灯又坏了") is still filed.
+const urgeWords =
+  /怎么还|咋还|为啥还|为什么还|还没|还不|还是没|一直没|一直不|迟迟|什么时候|啥时候|几时|多久|多长时间|催|快点|快些|赶紧|赶快|尽快|抓紧|到底|没人管|没人来|没人理|没人修|没人处理|没人回|有人管吗|有没有人管|管不管|等了|好几天|这么久|这么慢|太慢|[一二两三四五六七八九十几\d]+(?:天|周|个星期|个礼拜|个月)了/
+// Asking where a quoted request stands ("怎么样了", "有进展吗"): 进度.
+const progressWords =
+  /怎么样|咋样|如何|进展|进度|到哪|处理了吗|修了吗|修好了吗|办了吗|办好了吗|解决了吗|有结果|什么情况|啥情况|有回复吗|有消息吗|有人管吗/
+const maxFollowUp = 40
+const numberFirst =
+  /^(?:请问|问一下|问下|麻烦|帮我|我的|我那个)?(?:诉求|编号)?[qQ](\d{1,9})(?:号|的|这个|那个)?(?:诉求)?(.+)$/
+
+/**
+ * A follow-up on one request: 催办 or 进度 for `number` when the text (without punctuation or emoji) chases
+ * or asks after it; undefined for anything else, a new problem included.
+ */
+function followUp(bare: string, said: string, number: string): Command | undefined {
+  if (bare.length > maxFollowUp) return undefined
+  if (urgeWords.test(bare)) return { kind: 'urge', number, text: said }
+  if (progressWords.test(bare)) return { kind: 'progress', number }
+  return undefined
+}
+
 /** What a message with no command word is, when it is said to the bot. */
-function freeText(text: string): Command | undefined {
+function freeText(text: string, quoted?: QuotedNumbers): Command | undefined {
   const bare = text.replace(chatter, '')
   // Only emoji or punctuation ("👍", "？？"): a question mark asks what the bot can do; the rest is a nod.
   if (bare === '' && text !== '')
     return /[?？]/.test(text) ? { kind: 'help' } : { kind: 'smallTalk', mood: 'ack' }
   const asked = askedAfter.exec(bare)
   if (asked) return { kind: 'progress', number: `Q${asked[1]}` }
+  const numbered = numberFirst.exec(bare)
+  if (numbered && urgeWords.test(numbered[2]!) && bare.length <= maxFollowUp)
+    return { kind: 'urge', number: `Q${numbered[1]}`, text }
+  if (quoted?.request) {
+    const followed = followUp(bare, text, quoted.request)
+    if (followed) return followed
+  }
   if (bare.length > 16 || !smallTalkOnly.test(bare)) return undefined
   const mood = thanksWord.test(bare) ? 'thanks' : greetingWord.test(bare) ? 'greeting' : 'ack'
   return { kind: 'smallTalk', mood }
@@ -169,8 +203,15 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
   const word = commandWords.find((w) => text.startsWith(w))
   if (!word) {
     if (text === '?' || text === '？') return { kind: 'help' }
-    if (ctx.inRoom && !mentioned) return { kind: 'ignore' }
-    const free = freeText(text)
+    if (ctx.inRoom && !mentioned) {
+      // Quoting the bot's message about a request is speaking to it, but only a follow-up on that request
+      // is answered: anything else said under the quote is the group's own talk.
+      const followed = ctx.quoted?.request
+        ? followUp(text.replace(chatter, ''), text, ctx.quoted.request)
+        : undefined
+      return followed ?? { kind: 'ignore' }
+    }
+    const free = freeText(text, ctx.quoted)
     if (free) return free
     if (ctx.inRoom) return { kind: 'file', text }
     return { kind: 'unknown', text }
@@ -209,6 +250,9 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     case '进度':
       if (rest === '' && !ctx.quoted?.request) return { kind: 'progress' }
       return withNumber((number) => ({ kind: 'progress', number }))
+    case '催办':
+      if (rest === '' && !ctx.quoted?.request) return { kind: 'urge', text: '' }
+      return withNumber((number, tail) => ({ kind: 'urge', number, text: tail }))
     case '同求':
       return withNumber((number) => ({ kind: 'support', number }))
     case '满意':

@@ -7,11 +7,18 @@ import type { CommandHandlers, Who } from '../chat/chat.types'
 import { scopeCovers } from '../shared/actor'
 import * as errors from './requests.errors'
 import { planFilingForAuthor } from './requests.filing'
-import { cannotFollow, filedReply, progressReply, statusReply } from './requests.messages'
+import {
+  cannotFollow,
+  filedReply,
+  finishedReply,
+  progressReply,
+  statusReply,
+  urgedReply,
+} from './requests.messages'
 import * as repo from './requests.repository'
 import * as requestsUseCases from './requests.usecases'
 
-type ResidentCommands = Pick<CommandHandlers, 'file' | 'progress' | 'mine' | 'support' | 'rate'>
+type ResidentCommands = Pick<CommandHandlers, 'file' | 'progress' | 'urge' | 'mine' | 'support' | 'rate'>
 
 export const requestCommands: ResidentCommands = {
   async file(ctx, inbound, command, who) {
@@ -69,6 +76,47 @@ export const requestCommands: ResidentCommands = {
     return {
       outcome: `progress:${request.number}`,
       message: progressReply(request, events, context.assignee?.name ?? null),
+    }
+  },
+
+  async urge(ctx, inbound, command, who) {
+    // Staff chase through 待办 and the nudges: to them 催办 shows where the request stands.
+    if (who.staff)
+      return requestCommands.progress(ctx, inbound, { kind: 'progress', number: command.number }, who)
+    if (who.group?.kind === 'officers')
+      return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
+    let number = command.number
+    if (!number) {
+      const author = await residentOf(ctx, inbound)
+      const open = await candidatesOf(ctx.db, author.id, ['submitted', 'accepted'])
+      const picked = pickOne(open, 'progress', '催办')
+      if (typeof picked !== 'string') return picked
+      number = picked
+    }
+    const request = await repo.findRequestByNumber(ctx.db, number, true)
+    if (!request) return { outcome: 'refused:requests.not_found', message: cannotFollow(number) }
+    const context = await repo.loadRequestContext(ctx.db, request)
+    const view = await mayFollow(ctx.db, request, context, inbound.senderId, who)
+    if (!view) return { outcome: 'refused:urge-not-yours', message: cannotFollow(request.number) }
+    const resident = await residentOf(ctx, inbound)
+    const urged = await requestsUseCases.urgeRequest(ctx, resident, request, context, command.text)
+    if (urged === 'finished') {
+      return {
+        outcome: `urge:${request.number}:finished`,
+        message: finishedReply(request, view === 'full'),
+      }
+    }
+    const where =
+      view === 'full'
+        ? progressReply(
+            request,
+            await repo.listRequestEvents(ctx.db, request.id),
+            context.assignee?.name ?? null,
+          )
+        : statusReply(request)
+    return {
+      outcome: `urge:${request.number}:${urged}`,
+      message: `${urgedReply(request.number, urged)}\n${where}`,
     }
   },
 

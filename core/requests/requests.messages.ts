@@ -57,6 +57,7 @@ export const requestEventNames: Record<(typeof requestEventKinds)[number], strin
   reclassified: '重新分类',
   extended: '延期',
   replied: '回复居民',
+  urged: '居民催办',
 }
 
 export function progressReply(
@@ -111,3 +112,31 @@ export const resolvedNotice = (request: RequestRow, note: string) =>
 
 export const reopenedNotice = (request: RequestRow, reason: string) =>
   `诉求 ${request.number}【${request.category}】居民不满意：${reason}。已重新打开，请继续办理，办结时限 ${formatShanghai(request.resolutionDueAt)}。`
+
+/** To the holder (or the officers' groups) when a resident chases a request: once a day per request. */
+export const urgedNotice = (request: RequestRow, xiaoquName: string, who: string, said: string) =>
+  [
+    `居民催办：诉求 ${request.number}【${request.category}】${xiaoquName}（${statusNames[request.status]}）`,
+    `${who}：${excerpt(said.trim() || '请尽快处理', 40)}`,
+    `办结时限 ${formatShanghai(request.resolutionDueAt)}。${
+      request.status === 'submitted'
+        ? `回复"受理 ${request.number}"受理。`
+        : `回复"办结 ${request.number} 办理结果"办结。`
+    }`,
+  ].join('\n')
+
+/** The first line of the answer to 催办, before where the request stands. */
+export const urgedReply = (number: string, outcome: 'urged' | 'again' | 'joined') =>
+  outcome === 'urged'
+    ? `已为您催办诉求 ${number}，已提醒承办人尽快处理。`
+    : outcome === 'again'
+      ? `您今天已催办过诉求 ${number}，承办人已收到提醒，会尽快处理。`
+      : `已记录您的催办。今天已有居民催办过诉求 ${number}，承办人已收到提醒，会尽快处理。`
+
+/** 催办 on a request already resolved or closed: what to do instead. */
+export const finishedReply = (request: RequestRow, isAuthor: boolean) =>
+  request.status === 'closed'
+    ? `诉求 ${request.number} 已办结并完成评价。如有新的问题，请重新提交。`
+    : isAuthor
+      ? `诉求 ${request.number} 已办结。问题如果还在，请回复"不满意 ${request.number} 原因"，会重新办理；已解决请回复"满意 ${request.number}"。`
+      : `诉求 ${request.number} 已办结。`

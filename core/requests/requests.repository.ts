@@ -45,6 +45,21 @@ export async function addRequestEvent(db: DbOrTx, event: typeof requestEvents.$i
   return row!
 }
 
+/** Who chased the request (催办) since `since`: their resident ids. */
+export async function urgedSince(db: DbOrTx, requestId: number, since: Date) {
+  const rows = await db
+    .select({ actorId: requestEvents.actorId })
+    .from(requestEvents)
+    .where(
+      and(
+        eq(requestEvents.requestId, requestId),
+        eq(requestEvents.kind, 'urged'),
+        sql`${requestEvents.at} >= ${since.toISOString()}::timestamptz`,
+      ),
+    )
+  return rows.map((r) => r.actorId)
+}
+
 export async function listRequestEvents(db: DbOrTx, requestId: number) {
   return db
     .select()

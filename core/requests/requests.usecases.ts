@@ -16,6 +16,7 @@ import {
 } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { AppError, forbidden, invalid, notFound } from '../shared/errors'
+import { shanghaiParts } from '../sla/calendar'
 import { computeDeadlines } from '../sla/deadlines'
 import * as errors from './requests.errors'
 import { type FilingPlan, isRouted, type NewEvent, planFiling, writeFiling } from './requests.filing'
@@ -562,6 +563,49 @@ export async function rateRequest(
   }
   await enqueue(ctx, outgoing, now)
   return updated
+}
+
+/**
+ * 催办: a resident who may follow the request chases it. Recorded once a day per resident (the request's
+ * history shows who chased it and what they said); the holder, or the officers' groups covering the xiaoqu
+ * when nobody holds it or the holder has no WeChat bound, are told once a day per request, however many
+ * chase it. A request already resolved or closed is not chased: 'finished'.
+ */
+export async function urgeRequest(
+  ctx: Ctx,
+  resident: ResidentRow,
+  request: repo.RequestRow,
+  context: Awaited<ReturnType<typeof repo.loadRequestContext>>,
+  said: string,
+): Promise<'urged' | 'again' | 'joined' | 'finished'> {
+  if (request.status === 'resolved' || request.status === 'closed') return 'finished'
+  const now = ctx.clock.now()
+  const day = shanghaiParts(now)
+  const dayStart = new Date(Date.UTC(day.year, day.month - 1, day.day) - 8 * 3_600_000)
+  const chasers = await repo.urgedSince(ctx.db, request.id, dayStart)
+  if (chasers.includes(resident.id)) return 'again'
+  await repo.addRequestEvent(ctx.db, {
+    requestId: request.id,
+    kind: 'urged',
+    actorKind: 'resident',
+    actorId: resident.id,
+    actorName: resident.name,
+    note: said.trim() ? said.trim().slice(0, 200) : null,
+    at: now,
+  })
+  const text = messages.urgedNotice(request, context.xiaoqu?.name ?? '', resident.name ?? '居民', said)
+  const key = `request:${request.number}:urged:${day.year}-${day.month}-${day.day}`
+  const outgoing: OutgoingMessage[] = []
+  if (context.assignee?.wechatId)
+    outgoing.push({ conversationId: context.assignee.wechatId, isRoom: false, text, dedupeKey: key })
+  else if (context.xiaoqu) {
+    for (const g of await repo.officerGroupsCovering(ctx.db, context.xiaoqu.path)) {
+      outgoing.push({ conversationId: g.roomId, isRoom: true, text, dedupeKey: `${key}:room:${g.roomId}` })
+    }
+  }
+  // The dedupe keys keep a second chaser's notice of the same day from being sent again.
+  await enqueue(ctx, outgoing, now)
+  return chasers.length === 0 ? 'urged' : 'joined'
 }
 
 /** The one answer to 同求 on a number of another xiaoqu, or on none: it does not say which. */

@@ -86,6 +86,7 @@ export const requestEventKinds = [
   'reclassified',
   'extended',
   'replied',
+  'urged',
 ] as const
 
 export const requestEvents = pgTable(

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApi } from '../../api/app'
 import { handleInbound, type Inbound } from '../../core/chat/chat.usecases'
 import { acceptRequest, resolveRequest } from '../../core/requests/requests.usecases'
-import { attachments, chatGroups, inboundMessages, outbox, requestPhotos, requests } from '../../db/schema'
+import {
+  attachments,
+  chatGroups,
+  inboundMessages,
+  outbox,
+  requestEvents,
+  requestPhotos,
+  requests,
+} from '../../db/schema'
 import { Browser } from '../support/console'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeStaff, makeWorld, uniqueId } from '../support/factories'
@@ -105,6 +113,86 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       const viaBot = await say(world, { ...neighbour, text: '满意', quote: botQuote(`编号 ${number}`) })
       expect(viaBot.outcome).toBe('refused:requests.not_author')
       expect(await statusOf(number)).toBe('resolved')
+    })
+  })
+
+  describe('催办: chasing a request', () => {
+    const urgesOf = async (number: string) => {
+      const [request] = await deps.db.select().from(requests).where(eq(requests.number, number))
+      return deps.db
+        .select()
+        .from(requestEvents)
+        .where(and(eq(requestEvents.requestId, request!.id), eq(requestEvents.kind, 'urged')))
+    }
+    const requestCount = async () => (await deps.db.select({ id: requests.id }).from(requests)).length
+
+    it("a follow-up under the bot's reply chases the request instead of filing a new one", async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      const filed = await requestCount()
+      const chased = await say(world, {
+        text: '@改造助手 怎么还没人来修啊，都三天了！',
+        mentionsSelf: true,
+        quote: botQuote(`已收到您的诉求，编号 ${number}。`),
+      })
+      expect(chased.outcome).toBe(`urge:${number}:urged`)
+      expect(await requestCount()).toBe(filed)
+      expect(chased.reply).toContain(`已为您催办诉求 ${number}`)
+      // The author sees where it stands in full, the chase itself among its history.
+      expect(chased.reply).toContain('响应时限')
+      expect(chased.reply).toContain('居民催办：怎么还没人来修啊')
+      const urges = await urgesOf(number)
+      expect(urges).toHaveLength(1)
+      expect(urges[0]).toMatchObject({ actorKind: 'resident', actorName: world.resident.name })
+      // Nobody holds it yet: the officers' group is told, with how to accept it.
+      const told = chased.written.filter((m) => m.conversationId === world.officersRoomId)
+      expect(told).toHaveLength(1)
+      expect(told[0]!.text).toContain(`居民催办：诉求 ${number}`)
+      expect(told[0]!.text).toContain(`受理 ${number}`)
+    })
+
+    it('tells the holder once a day, however often and by however many it is chased', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      await acceptRequest(deps, world.officer.actor, number)
+      const quote = botQuote(`诉求 ${number} 已受理`)
+      const first = await say(world, { text: '什么时候能修好？', quote })
+      expect(first.outcome).toBe(`urge:${number}:urged`)
+      const holder = world.officer.staff.wechatId!
+      expect(first.written.filter((m) => m.conversationId === holder)).toHaveLength(1)
+      expect(first.written.some((m) => m.conversationId === world.officersRoomId)).toBe(false)
+      const again = await say(world, { text: '催办', quote })
+      expect(again.outcome).toBe(`urge:${number}:again`)
+      expect(again.reply).toContain('您今天已催办过')
+      expect(again.written.filter((m) => m.conversationId === holder)).toHaveLength(0)
+      // A neighbour in the same group joins the chase: recorded, not told twice, and shown only the status.
+      const neighbour = { senderId: uniqueId('wxid_neighbour'), senderName: '李阿姨' }
+      const joined = await say(world, { ...neighbour, text: `催办 ${number}` })
+      expect(joined.outcome).toBe(`urge:${number}:joined`)
+      expect(joined.written.filter((m) => m.conversationId === holder)).toHaveLength(0)
+      expect(joined.reply).not.toContain('楼道灯坏了')
+      expect(await urgesOf(number)).toHaveLength(2)
+      // The next day the holder is told again.
+      deps.clock.advance(24 * 3_600_000)
+      const nextDay = await say(world, { text: '还没修好', quote })
+      expect(nextDay.outcome).toBe(`urge:${number}:urged`)
+      expect(nextDay.written.filter((m) => m.conversationId === holder)).toHaveLength(1)
+    })
+
+    it('points a resolved request to rating, and keeps strangers out', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      await resolve(world, number)
+      const done = await say(world, { text: '怎么还没人来修', quote: botQuote(`诉求 ${number} 已办结`) })
+      expect(done.outcome).toBe(`urge:${number}:finished`)
+      expect(done.reply).toContain(`不满意 ${number} 原因`)
+      expect(await urgesOf(number)).toHaveLength(0)
+      expect(done.written.some((m) => m.conversationId === world.officersRoomId)).toBe(false)
+      const open = await file(world, '5号楼门口积水')
+      const stranger = { senderId: uniqueId('wxid_stranger'), senderName: '路人' }
+      const refused = await say(world, { ...stranger, text: `催办 ${open}` }, 'private')
+      expect(refused.outcome).toBe('refused:urge-not-yours')
+      expect(await urgesOf(open)).toHaveLength(0)
     })
   })
 

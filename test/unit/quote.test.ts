@@ -103,8 +103,66 @@ describe('parseCommand under a quoted bot message', () => {
     expect(parseCommand('谢谢', quoting('Q1001'))).toEqual({ kind: 'ignore' })
   })
 
+  it.each([
+    '怎么还没人来修啊，都三天了！',
+    '什么时候能修好？',
+    '催一下',
+    '到底有没有人管😡',
+    '等了一个星期了',
+  ])('reads "%s" as 催办 of the quoted request, with or without a mention', (said) => {
+    expect(parseCommand(said, quoting('Q1001'))).toEqual({ kind: 'urge', number: 'Q1001', text: said })
+    expect(parseCommand(`@改造助手 ${said}`, quoting('Q1001'))).toEqual({
+      kind: 'urge',
+      number: 'Q1001',
+      text: said,
+    })
+  })
+
+  it.each(['怎么样了？', '有进展吗', '修好了吗'])('reads "%s" as 进度 of the quoted request', (said) => {
+    expect(parseCommand(said, quoting('Q1001'))).toEqual({ kind: 'progress', number: 'Q1001' })
+  })
+
+  it('files a new problem said under the quote to the bot, and leaves the group its own talk', () => {
+    const problem = '另外5号楼门口的井盖也松了'
+    expect(parseCommand(`@改造助手 ${problem}`, quoting('Q1001'))).toEqual({ kind: 'file', text: problem })
+    expect(parseCommand(problem, quoting('Q1001'))).toEqual({ kind: 'ignore' })
+    // A long message that merely mentions time is a description, not a chase.
+    const long =
+      '3号楼到5号楼之间的路灯什么时候坏的不清楚，晚上老人出门很不方便，路面还有几个坑，下雨积水很深'
+    expect(parseCommand(`@改造助手 ${long}`, quoting('Q1001'))).toEqual({ kind: 'file', text: long })
+    // A quote naming no single request lends nothing to chase.
+    expect(parseCommand('怎么还没人来修', quoting(undefined))).toEqual({ kind: 'ignore' })
+  })
+
+  it('takes 催办 as a command, with its number, the quoted one, or none', () => {
+    expect(parseCommand('催办 Q1002', room)).toEqual({ kind: 'urge', number: 'Q1002', text: '' })
+    expect(parseCommand('催办 Q1002 快一个月了', room)).toEqual({
+      kind: 'urge',
+      number: 'Q1002',
+      text: '快一个月了',
+    })
+    expect(parseCommand('催办', quoting('Q1001'))).toEqual({ kind: 'urge', number: 'Q1001', text: '' })
+    expect(parseCommand('催办', room)).toEqual({ kind: 'urge', text: '' })
+  })
+
   it('without a quote, the same words in a group stay chatter or ask for the number', () => {
     expect(parseCommand('不满意 灯还是不亮', room)).toEqual({ kind: 'ignore' })
     expect(parseCommand('同求', room)).toMatchObject({ kind: 'missingArgument', command: '同求' })
+  })
+})
+
+describe('a request chased by its number, said to the bot', () => {
+  const room: ParseContext = { botName: '改造助手', inRoom: true, mentionsSelf: true }
+  it.each([
+    ['Q1001怎么还没人管', 'Q1001'],
+    ['请问q1001的诉求什么时候能处理', 'Q1001'],
+    ['Q27 都两天了', 'Q27'],
+  ])('reads "%s" as 催办', (said, number) => {
+    expect(parseCommand(said, room)).toMatchObject({ kind: 'urge', number })
+  })
+  it('still files a new problem that starts with a number, and still answers progress questions', () => {
+    expect(parseCommand('Q1001 灯又坏了', room)).toEqual({ kind: 'file', text: 'Q1001 灯又坏了' })
+    expect(parseCommand('Q1001怎么样了', room)).toEqual({ kind: 'progress', number: 'Q1001' })
+    expect(parseCommand('Q1001怎么还没人管', { ...room, mentionsSelf: false })).toEqual({ kind: 'ignore' })
   })
 })
