@@ -118,6 +118,15 @@ describe('parseCommand under a quoted bot message', () => {
     })
   })
 
+  it('takes praise under the quote as a nod, not a chase', () => {
+    expect(parseCommand('还不错，谢谢', quoting('Q1001'))).toEqual({ kind: 'ignore' })
+    expect(parseCommand('@改造助手 还不错，谢谢', quoting('Q1001'))).toEqual({
+      kind: 'smallTalk',
+      mood: 'thanks',
+    })
+    expect(parseCommand('@改造助手 挺好的👍', quoting('Q1001'))).toEqual({ kind: 'smallTalk', mood: 'ack' })
+  })
+
   it.each(['怎么样了？', '有进展吗', '修好了吗'])('reads "%s" as 进度 of the quoted request', (said) => {
     expect(parseCommand(said, quoting('Q1001'))).toEqual({ kind: 'progress', number: 'Q1001' })
   })
