@@ -91,7 +91,7 @@ export function sandboxPage(botName: string) {
       <input type="text" id="text" placeholder="例如：3号楼2单元楼道灯坏了，晚上黑乎乎的" autocomplete="off" maxlength="4000">
       <button class="send">发送</button>
     </form>
-    <details class="hint" id="hint"><summary>可以这样试试</summary>@${name} 报修内容 · 进度 Q1001 · 我的诉求 · 同求 Q1001 · 满意 Q1001 · 帮助；工作人员（王建国、李红、赵强、陈静）：待办 · 受理 Q1001 · 转派 Q1001 王建国 · 办结 Q1001 已修好</details>
+    <details class="hint" id="hint"><summary>可以这样试试</summary>@${name} 报修内容 · 进度 Q1001 · 催办 Q1001 · 我的诉求 · 同求 Q1001 · 满意 Q1001 · 帮助；工作人员（王建国、李红、赵强、陈静）：待办 · 受理 Q1001 · 转派 Q1001 王建国 · 办结 Q1001 已修好</details>
   </section>
 </main>
 <script>
