@@ -57,14 +57,8 @@ export const requestCommands: ResidentCommands = {
   },
 
   async progress(ctx, inbound, command, who) {
-    let number = command.number
-    if (!number) {
-      const author = await residentOf(ctx, inbound)
-      const open = await candidatesOf(ctx.db, author.id, ['submitted', 'accepted'])
-      const picked = pickOne(open, 'progress', '进度')
-      if (typeof picked !== 'string') return picked
-      number = picked
-    }
+    const number = command.number ?? (await onlyOpenRequest(ctx, inbound, '进度'))
+    if (typeof number !== 'string') return number
     const request = await repo.findRequestByNumber(ctx.db, number)
     // A number that does not exist and one the asker may not follow get the same words.
     if (!request) return { outcome: 'refused:requests.not_found', message: cannotFollow(number) }
@@ -85,14 +79,8 @@ export const requestCommands: ResidentCommands = {
       return requestCommands.progress(ctx, inbound, { kind: 'progress', number: command.number }, who)
     if (who.group?.kind === 'officers')
       return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
-    let number = command.number
-    if (!number) {
-      const author = await residentOf(ctx, inbound)
-      const open = await candidatesOf(ctx.db, author.id, ['submitted', 'accepted'])
-      const picked = pickOne(open, 'progress', '催办')
-      if (typeof picked !== 'string') return picked
-      number = picked
-    }
+    const number = command.number ?? (await onlyOpenRequest(ctx, inbound, '催办'))
+    if (typeof number !== 'string') return number
     const request = await repo.findRequestByNumber(ctx.db, number, true)
     if (!request) return { outcome: 'refused:requests.not_found', message: cannotFollow(number) }
     const context = await repo.loadRequestContext(ctx.db, request)
@@ -174,6 +162,16 @@ export const requestCommands: ResidentCommands = {
 }
 
 type Candidate = Pick<repo.RequestRow, 'number' | 'category' | 'text'>
+
+/** A command about an open request said without a number: the sender's only one, or the reply listing them. */
+async function onlyOpenRequest(
+  ctx: Parameters<ResidentCommands['progress']>[0],
+  inbound: Parameters<ResidentCommands['progress']>[1],
+  word: string,
+) {
+  const author = await residentOf(ctx, inbound)
+  return pickOne(await candidatesOf(ctx.db, author.id, ['submitted', 'accepted']), 'progress', word)
+}
 
 /** A resident's own requests in the given states, newest first: what a command without a number may mean. */
 async function candidatesOf(db: DbOrTx, residentId: number, statuses: repo.RequestRow['status'][]) {

@@ -552,7 +552,21 @@ export async function rateRequest(
   const context = await repo.loadRequestContext(ctx.db, updated)
   await watchRequest(ctx, updated, context.xiaoqu)
   const text = messages.reopenedNotice(updated, reason!.trim())
-  const key = `request:${number}:reopened:${now.getTime()}`
+  await tellHolder(ctx, context, text, `request:${number}:reopened:${now.getTime()}`, now)
+  return updated
+}
+
+/**
+ * Tells whoever acts on a request: its holder in private chat, or, when nobody holds it or the holder has
+ * no WeChat bound, the officers' groups covering its xiaoqu. `key` keeps each message to one sending.
+ */
+async function tellHolder(
+  ctx: Ctx,
+  context: Awaited<ReturnType<typeof repo.loadRequestContext>>,
+  text: string,
+  key: string,
+  now: Date,
+) {
   const outgoing: OutgoingMessage[] = []
   if (context.assignee?.wechatId)
     outgoing.push({ conversationId: context.assignee.wechatId, isRoom: false, text, dedupeKey: key })
@@ -562,7 +576,6 @@ export async function rateRequest(
     }
   }
   await enqueue(ctx, outgoing, now)
-  return updated
 }
 
 /**
@@ -594,17 +607,14 @@ export async function urgeRequest(
     at: now,
   })
   const text = messages.urgedNotice(request, context.xiaoqu?.name ?? '', resident.name ?? '居民', said)
-  const key = `request:${request.number}:urged:${day.year}-${day.month}-${day.day}`
-  const outgoing: OutgoingMessage[] = []
-  if (context.assignee?.wechatId)
-    outgoing.push({ conversationId: context.assignee.wechatId, isRoom: false, text, dedupeKey: key })
-  else if (context.xiaoqu) {
-    for (const g of await repo.officerGroupsCovering(ctx.db, context.xiaoqu.path)) {
-      outgoing.push({ conversationId: g.roomId, isRoom: true, text, dedupeKey: `${key}:room:${g.roomId}` })
-    }
-  }
-  // The dedupe keys keep a second chaser's notice of the same day from being sent again.
-  await enqueue(ctx, outgoing, now)
+  // One key a day: a second chaser's notice of the same day is not sent again.
+  await tellHolder(
+    ctx,
+    context,
+    text,
+    `request:${request.number}:urged:${day.year}-${day.month}-${day.day}`,
+    now,
+  )
   return chasers.length === 0 ? 'urged' : 'joined'
 }
 
