@@ -118,11 +118,9 @@ export const urgedNotice = (request: RequestRow, xiaoquName: string, who: string
   [
     `居民催办：诉求 ${request.number}【${request.category}】${xiaoquName}（${statusNames[request.status]}）`,
     `${who}：${excerpt(said.trim() || '请尽快处理', 40)}`,
-    `办结时限 ${formatShanghai(request.resolutionDueAt)}。${
-      request.status === 'submitted'
-        ? `回复"受理 ${request.number}"受理。`
-        : `回复"办结 ${request.number} 办理结果"办结。`
-    }`,
+    request.status === 'submitted'
+      ? `响应时限 ${formatShanghai(request.responseDueAt)}。回复"受理 ${request.number}"受理。`
+      : `办结时限 ${formatShanghai(request.resolutionDueAt)}。回复"办结 ${request.number} 办理结果"办结。`,
   ].join('\n')
 
 /** The first line of the answer to 催办, before where the request stands. */

@@ -148,6 +148,7 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       const told = chased.written.filter((m) => m.conversationId === world.officersRoomId)
       expect(told).toHaveLength(1)
       expect(told[0]!.text).toContain(`居民催办：诉求 ${number}`)
+      expect(told[0]!.text).toContain(`响应时限`)
       expect(told[0]!.text).toContain(`受理 ${number}`)
     })
 
@@ -159,7 +160,9 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       const first = await say(world, { text: '什么时候能修好？', quote })
       expect(first.outcome).toBe(`urge:${number}:urged`)
       const holder = world.officer.staff.wechatId!
-      expect(first.written.filter((m) => m.conversationId === holder)).toHaveLength(1)
+      const toHolder = first.written.filter((m) => m.conversationId === holder)
+      expect(toHolder).toHaveLength(1)
+      expect(toHolder[0]!.text).toContain(`办结 ${number} 办理结果`)
       expect(first.written.some((m) => m.conversationId === world.officersRoomId)).toBe(false)
       const again = await say(world, { text: '催办', quote })
       expect(again.outcome).toBe(`urge:${number}:again`)
