@@ -57,7 +57,8 @@ export const requestCommands: ResidentCommands = {
   },
 
   async progress(ctx, inbound, command, who) {
-    const number = command.number ?? (await onlyOpenRequest(ctx, inbound, '进度'))
+    const number =
+      command.number ?? (await onlyOpenRequest(ctx.db, (await residentOf(ctx, inbound)).id, '进度'))
     if (typeof number !== 'string') return number
     const request = await repo.findRequestByNumber(ctx.db, number)
     // A number that does not exist and one the asker may not follow get the same words.
@@ -79,15 +80,17 @@ export const requestCommands: ResidentCommands = {
       return requestCommands.progress(ctx, inbound, { kind: 'progress', number: command.number }, who)
     if (who.group?.kind === 'officers')
       return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
-    const number = command.number ?? (await onlyOpenRequest(ctx, inbound, '催办'))
+    // The sender is written (upserted) once, and only when needed: for the number, or for the chase itself.
+    let sender: ReturnType<typeof residentOf> | undefined
+    const resident = () => (sender ??= residentOf(ctx, inbound))
+    const number = command.number ?? (await onlyOpenRequest(ctx.db, (await resident()).id, '催办'))
     if (typeof number !== 'string') return number
     const request = await repo.findRequestByNumber(ctx.db, number, true)
     if (!request) return { outcome: 'refused:requests.not_found', message: cannotFollow(number) }
     const context = await repo.loadRequestContext(ctx.db, request)
     const view = await mayFollow(ctx.db, request, context, inbound.senderId, who)
     if (!view) return { outcome: 'refused:urge-not-yours', message: cannotFollow(request.number) }
-    const resident = await residentOf(ctx, inbound)
-    const urged = await requestsUseCases.urgeRequest(ctx, resident, request, context, command.text)
+    const urged = await requestsUseCases.urgeRequest(ctx, await resident(), request, context, command.text)
     if (urged === 'finished') {
       return {
         outcome: `urge:${request.number}:finished`,
@@ -164,13 +167,8 @@ export const requestCommands: ResidentCommands = {
 type Candidate = Pick<repo.RequestRow, 'number' | 'category' | 'text'>
 
 /** A command about an open request said without a number: the sender's only one, or the reply listing them. */
-async function onlyOpenRequest(
-  ctx: Parameters<ResidentCommands['progress']>[0],
-  inbound: Parameters<ResidentCommands['progress']>[1],
-  word: string,
-) {
-  const author = await residentOf(ctx, inbound)
-  return pickOne(await candidatesOf(ctx.db, author.id, ['submitted', 'accepted']), 'progress', word)
+async function onlyOpenRequest(db: DbOrTx, authorId: number, word: string) {
+  return pickOne(await candidatesOf(db, authorId, ['submitted', 'accepted']), 'progress', word)
 }
 
 /** A resident's own requests in the given states, newest first: what a command without a number may mean. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, like, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, like, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import {
   chatGroups,
@@ -54,7 +54,7 @@ export async function urgedSince(db: DbOrTx, requestId: number, since: Date) {
       and(
         eq(requestEvents.requestId, requestId),
         eq(requestEvents.kind, 'urged'),
-        sql`${requestEvents.at} >= ${since.toISOString()}::timestamptz`,
+        gte(requestEvents.at, since),
       ),
     )
   return rows.map((r) => r.actorId)

@@ -16,7 +16,7 @@ import {
 } from '../shared/actor'
 import type { Deps } from '../shared/deps'
 import { AppError, forbidden, invalid, notFound } from '../shared/errors'
-import { shanghaiParts } from '../sla/calendar'
+import { fromShanghai, shanghaiDate } from '../sla/calendar'
 import { computeDeadlines } from '../sla/deadlines'
 import * as errors from './requests.errors'
 import { type FilingPlan, isRouted, type NewEvent, planFiling, writeFiling } from './requests.filing'
@@ -593,9 +593,8 @@ export async function urgeRequest(
 ): Promise<'urged' | 'again' | 'joined' | 'finished'> {
   if (request.status === 'resolved' || request.status === 'closed') return 'finished'
   const now = ctx.clock.now()
-  const day = shanghaiParts(now)
-  const dayStart = new Date(Date.UTC(day.year, day.month - 1, day.day) - 8 * 3_600_000)
-  const chasers = await repo.urgedSince(ctx.db, request.id, dayStart)
+  const day = shanghaiDate(now)
+  const chasers = await repo.urgedSince(ctx.db, request.id, fromShanghai(day))
   if (chasers.includes(resident.id)) return 'again'
   await repo.addRequestEvent(ctx.db, {
     requestId: request.id,
@@ -603,18 +602,13 @@ export async function urgeRequest(
     actorKind: 'resident',
     actorId: resident.id,
     actorName: resident.name,
-    note: said.trim() ? said.trim().slice(0, 200) : null,
+    // Cut whole: half an emoji would fail the statement on PGlite.
+    note: said.trim() ? messages.excerpt(said.trim(), 200) : null,
     at: now,
   })
   const text = messages.urgedNotice(request, context.xiaoqu?.name ?? '', resident.name ?? '居民', said)
   // One key a day: a second chaser's notice of the same day is not sent again.
-  await tellHolder(
-    ctx,
-    context,
-    text,
-    `request:${request.number}:urged:${day.year}-${day.month}-${day.day}`,
-    now,
-  )
+  await tellHolder(ctx, context, text, `request:${request.number}:urged:${day}`, now)
   return chasers.length === 0 ? 'urged' : 'joined'
 }
 
