@@ -103,6 +103,12 @@ function Facts(props: { detail: RequestDetail }) {
         {optional('办理结果', request.resolutionNote)}
         {optional('评价', request.rating ? ratingNames[request.rating] : null)}
         {optional('同求', request.supportCount > 0 ? `${request.supportCount} 人` : null)}
+        {optional(
+          '居民催办',
+          request.urgeCount > 0 && request.lastUrgedAt
+            ? `${request.urgeCount} 次，最近 ${time(request.lastUrgedAt)}（见办理记录）`
+            : null,
+        )}
       </dl>
     </section>
   )

@@ -35,6 +35,8 @@ export interface ListedRequest {
 export type CandidatesByPlace = ReadonlyMap<string, readonly StaffRow[]>
 
 const isOpen = (request: RequestRow) => request.status === 'submitted' || request.status === 'accepted'
+/** Open and chased by residents (催办): the inbox flags it, and its todo list puts it before the rest. */
+const chased = (request: RequestRow) => isOpen(request) && request.urgeCount > 0
 const staffOption = (s: StaffRow) => ({ value: s.id, text: `${s.name}（${roleNames[s.role]}）` })
 
 /** 受理 / 办结 / 转派 on one row; each form returns to the inbox it was posted from (`back`). */
@@ -137,6 +139,9 @@ function RequestTable(props: {
       cell: ({ request }) => (
         <>
           {requestStatusNames[request.status]} <Late label={requestOverdue(request, props.now)} />
+          <Tag show={chased(request)} class="urgent">
+            居民催办 {request.urgeCount} 次
+          </Tag>
         </>
       ),
     },
@@ -255,12 +260,14 @@ export function InboxPage(props: {
   error?: string
 }) {
   const late = props.todo.filter((r) => requestOverdue(r.request, props.now)).length
-  // Overdue first; within each, the deadline that matters now, earliest first.
+  // Overdue first, then those residents chased; within each, the deadline that matters now, earliest first.
   const todo = [...props.todo].sort(
     (a, b) =>
       Number(!!requestOverdue(b.request, props.now)) - Number(!!requestOverdue(a.request, props.now)) ||
+      Number(chased(b.request)) - Number(chased(a.request)) ||
       currentDue(a.request).getTime() - currentDue(b.request).getTime(),
   )
+  const urged = props.todo.filter((r) => chased(r.request)).length
   const table = { now: props.now, candidates: props.candidates, csrf: props.viewer.csrf, back: props.here }
   return (
     <Layout title="收件箱" viewer={props.viewer} active="inbox" notice={props.notice} error={props.error}>
@@ -269,9 +276,10 @@ export function InboxPage(props: {
         <a href={`${consolePath}/requests/new`}>＋ 代录诉求（电话、来访）</a>
       </p>
       <h2>
-        我的待办诉求（{todo.length} 件{late > 0 ? `，其中超时 ${late} 件` : ''}）
+        我的待办诉求（{todo.length} 件{late > 0 ? `，其中超时 ${late} 件` : ''}
+        {urged > 0 ? `，居民催办 ${urged} 件` : ''}）
       </h2>
-      <p class="muted">交给您办理的，以及辖区内尚未指定承办人的诉求；超时的排在最前。</p>
+      <p class="muted">交给您办理的，以及辖区内尚未指定承办人的诉求；超时的排在最前，其次是居民催办的。</p>
       <RequestTable label="我的待办诉求" rows={todo} empty="没有待办诉求。" {...table} />
       <h2>{props.filtered ? '符合条件的诉求' : '辖区内最近的诉求'}</h2>
       <FilterForm filters={props.filters} options={props.options} />

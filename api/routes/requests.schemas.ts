@@ -80,6 +80,10 @@ export const RequestSchema = z
     resolutionNote: z.string().nullable(),
     rating: z.enum(['satisfied', 'unsatisfied']).nullable(),
     supportCount: z.number(),
+    urgeCount: z.number().openapi({
+      description: 'Chases (催办) residents recorded, at most one a day each; who and what in /events',
+    }),
+    lastUrgedAt: z.string().nullable(),
     overdue: z.boolean(),
     createdAt: z.string(),
   })
@@ -200,6 +204,8 @@ export function toRequestDto(
     resolutionNote: row.resolutionNote,
     rating: row.rating,
     supportCount: row.supportCount,
+    urgeCount: row.urgeCount,
+    lastUrgedAt: iso(row.lastUrgedAt),
     overdue,
     createdAt: row.createdAt.toISOString(),
   }

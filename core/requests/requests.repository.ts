@@ -60,6 +60,14 @@ export async function urgedSince(db: DbOrTx, requestId: number, since: Date) {
   return rows.map((r) => r.actorId)
 }
 
+/** One more chase (催办) of the request, for the inbox to show; its history holds who and what. */
+export async function countUrge(db: DbOrTx, requestId: number, at: Date) {
+  await db
+    .update(requests)
+    .set({ urgeCount: sql`${requests.urgeCount} + 1`, lastUrgedAt: at })
+    .where(eq(requests.id, requestId))
+}
+
 export async function listRequestEvents(db: DbOrTx, requestId: number) {
   return db
     .select()

@@ -140,6 +140,8 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput, plan?: Fili
     rating: null,
     ratedAt: null,
     supportCount: 0,
+    urgeCount: 0,
+    lastUrgedAt: null,
     inboundMessageId: input.inboundMessageId ?? null,
     createdAt: now,
     updatedAt: now,
@@ -606,6 +608,7 @@ export async function urgeRequest(
     note: said.trim() ? messages.excerpt(said.trim(), 200) : null,
     at: now,
   })
+  await repo.countUrge(ctx.db, request.id, now)
   const text = messages.urgedNotice(request, context.xiaoqu?.name ?? '', resident.name ?? '居民', said)
   // One key a day: a second chaser's notice of the same day is not sent again.
   await tellHolder(ctx, context, text, `request:${request.number}:urged:${day}`, now)

@@ -48,6 +48,9 @@ export const requests = pgTable(
     rating: text('rating', { enum: ['satisfied', 'unsatisfied'] }),
     ratedAt: instant('rated_at'),
     supportCount: integer('support_count').notNull().default(0),
+    /** 催办: how many chases were recorded (one a day per resident), and the last one's time. */
+    urgeCount: integer('urge_count').notNull().default(0),
+    lastUrgedAt: instant('last_urged_at'),
     inboundMessageId: text('inbound_message_id'),
     createdAt: createdAt(),
     updatedAt: instant('updated_at').notNull().defaultNow(),

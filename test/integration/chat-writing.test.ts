@@ -324,6 +324,48 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       })
       expect(broken.outcome).toBe('image:unreadable')
     })
+    it('shows officers what residents chased: the API counts it, the inbox flags it and puts it first', async () => {
+      const world = await makeWorld(deps)
+      const calm = await file(world, '5号楼门口积水')
+      const chasedOne = await file(world)
+      const quote = botQuote(`已收到您的诉求，编号 ${chasedOne}。`)
+      await say(world, { text: '怎么还没人来修', quote })
+      deps.clock.advance(60_000)
+      await say(world, {
+        senderId: uniqueId('wxid_neighbour'),
+        senderName: '李阿姨',
+        text: `催办 ${chasedOne}`,
+      })
+      const app = createApi(deps)
+      const api = apiCaller(() => app)
+      const detail = await api(world.officer.token, 'GET', `/requests/${chasedOne}`)
+      expect(detail.body).toMatchObject({ urgeCount: 2, lastUrgedAt: deps.clock.now().toISOString() })
+      expect((await api(world.officer.token, 'GET', `/requests/${calm}`)).body).toMatchObject({
+        urgeCount: 0,
+        lastUrgedAt: null,
+      })
+      const listed = await api(world.officer.token, 'GET', `/requests?xiaoquId=${world.xiaoqu.id}`)
+      const counts = Object.fromEntries(
+        listed.body.items.map((r: { number: string; urgeCount: number }) => [r.number, r.urgeCount]),
+      )
+      expect(counts).toMatchObject({ [chasedOne]: 2, [calm]: 0 })
+
+      const browser = new Browser(app)
+      const form = await browser.open('/console/login')
+      await browser.post(form, '/console/login', { token: world.officer.token })
+      const inbox = (await browser.open('/console')).html
+      expect(inbox).toContain('居民催办 2 次')
+      expect(inbox).toMatch(/我的待办诉求（\d+ 件，居民催办 1 件/)
+      // Neither is overdue, and the calm one's deadline is earlier: the chased one still comes first.
+      expect(inbox.indexOf(`/console/requests/${chasedOne}"`)).toBeLessThan(
+        inbox.indexOf(`/console/requests/${calm}"`),
+      )
+      const page = (await browser.open(`/console/requests/${chasedOne}`)).html
+      expect(page).toContain('2 次，最近')
+      // Once resolved, the flag goes: there is nothing left to chase.
+      await resolve(world, chasedOne)
+      expect((await browser.open('/console')).html).not.toContain('居民催办 2 次')
+    })
   })
 
   it('lists photos on the request and serves them to whoever may see it, API and console', async () => {
