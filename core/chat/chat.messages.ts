@@ -73,9 +73,11 @@ export function requestLines(
 ) {
   return rows.map(({ request, xiaoquName }) => {
     const due = request.status === 'submitted' ? request.responseDueAt : request.resolutionDueAt
-    const overdue = (request.status === 'submitted' || request.status === 'accepted') && due < now
+    const open = request.status === 'submitted' || request.status === 'accepted'
+    const overdue = open && due < now
     const place = xiaoquName ? `${xiaoquName} ` : ''
-    return `${request.number}【${request.category}】${statusNames[request.status]} ${place}${excerpt(request.text, 18)}${request.status === 'resolved' || request.status === 'closed' ? '' : ` 时限${formatShanghai(due)}`}${overdue ? ' ⚠已超时' : ''}`
+    const chased = open && request.urgeCount > 0 ? ` 居民催办${request.urgeCount}次` : ''
+    return `${request.number}【${request.category}】${statusNames[request.status]} ${place}${excerpt(request.text, 18)}${open ? ` 时限${formatShanghai(due)}` : ''}${overdue ? ' ⚠已超时' : ''}${chased}`
   })
 }
 

@@ -362,6 +362,14 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       )
       const page = (await browser.open(`/console/requests/${chasedOne}`)).html
       expect(page).toContain('2 次，最近')
+      // In WeChat too: the officer's 待办 marks it.
+      const todo = await say(
+        world,
+        { senderId: world.officer.staff.wechatId!, senderName: world.officer.staff.name, text: '待办' },
+        'private',
+      )
+      expect(todo.reply).toMatch(new RegExp(`${chasedOne}【.*居民催办2次`))
+      expect(todo.reply).not.toMatch(new RegExp(`${calm}【.*催办`))
       // Once resolved, the flag goes: there is nothing left to chase.
       await resolve(world, chasedOne)
       expect((await browser.open('/console')).html).not.toContain('居民催办 2 次')
