@@ -118,6 +118,8 @@ export async function requestsExport(
         '受理时间',
         '办结时间',
         '评价',
+        '同求（人）',
+        '居民催办（次）',
         '提交时间',
       ],
       rows: rows.map(({ request: r, xiaoquName, authorName }) => [
@@ -135,6 +137,8 @@ export async function requestsExport(
         r.respondedAt ? formatShanghaiFull(r.respondedAt) : '',
         r.resolvedAt ? formatShanghaiFull(r.resolvedAt) : '',
         r.rating === 'satisfied' ? '满意' : r.rating === 'unsatisfied' ? '不满意' : '',
+        r.supportCount,
+        r.urgeCount,
         formatShanghaiFull(r.createdAt),
       ]),
     },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApi } from '../../api/app'
-import { fileRequest } from '../../core/requests/requests.usecases'
+import { loadRequestContext } from '../../core/requests/requests.repository'
+import { fileRequest, urgeRequest } from '../../core/requests/requests.usecases'
 import { createTask } from '../../core/tasks/tasks.usecases'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeWorld } from '../support/factories'
@@ -44,6 +45,7 @@ describe.each(drivers)('CSV exports on %s', (driver) => {
       ownerStaffId: world.officer.staff.id,
       dueAt: new Date(deps.clock.now().getTime() + 86_400_000),
     })
+    await urgeRequest(deps, world.resident, request, await loadRequestContext(deps.db, request), '还没修')
     const requests = await get(world.officer.token, '/exports/requests.csv')
     expect(requests.status).toBe(200)
     expect(requests.type).toContain('text/csv')
@@ -55,6 +57,12 @@ describe.each(drivers)('CSV exports on %s', (driver) => {
     expect(requests.text).toContain(`"'=HYPERLINK(""x"") 楼道灯坏了"`)
     expect(requests.text).not.toContain('13501010001')
     expect(requests.text).toContain('135****0001')
+    // How many share it (同求) and how often residents chased it (催办), beside its rating.
+    const [header, row] = requests.text.replace('\uFEFF', '').split('\r\n')
+    const columns = header!.split(',')
+    const cells = row!.split(',')
+    expect(cells[columns.indexOf('同求（人）')]).toBe('0')
+    expect(cells[columns.indexOf('居民催办（次）')]).toBe('1')
     const tasks = await get(world.officer.token, '/exports/tasks.csv?status=open')
     expect(tasks.text.split('\r\n').filter(Boolean)).toHaveLength(2)
     expect(tasks.text).toContain('入户测量')
