@@ -101,9 +101,10 @@ table.cards thead{display:none}
 table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
 table.cards tr{background:#fff;border:1px solid #d8dee4;border-radius:6px;margin-bottom:10px;padding:4px 0}
 table.cards tr.late{border-color:#ff8182}
-table.cards td{border:0;display:grid;grid-template-columns:5.5em minmax(0,1fr);gap:8px;padding:4px 10px;text-align:left}
-table.cards td::before{content:attr(data-label);color:#656d76}
-table.cards td.wide{grid-template-columns:1fr}
+table.cards td{border:0;position:relative;padding:4px 10px 4px calc(5.5em + 18px);text-align:left;overflow-wrap:anywhere}
+table.cards td::before{content:attr(data-label);color:#656d76;position:absolute;left:10px;width:5.5em}
+table.cards td.wide{padding-left:10px}
+table.cards input[type=checkbox]{width:28px;height:28px;min-height:0;margin:0}
 table.cards td.wide::before{display:none}
 table.cards td.num{text-align:left}
 .cards-wrap{background:none}

@@ -5,6 +5,7 @@ import { appForSuite, chromiumForFile, type Viewport, viewports } from './suppor
 import {
   carriesId,
   consoleLinks,
+  expectCardCellsAligned,
   expectNoHorizontalOverflow,
   isDownload,
   login,
@@ -47,7 +48,11 @@ describe.each(drivers)('browser: every page fits the screen on %s', (driver) => 
   describe.each(viewports)('at $name size', (viewport) => {
     it("fits every page of an admin's menu", slow, async () => {
       const { base, deps } = app()
-      await app().fileFromGroup(`${viewport.name === 'phone' ? '2' : '3'}号楼屋顶漏水，家里墙皮都泡了`)
+      const filed = await app().fileFromGroup(
+        `${viewport.name === 'phone' ? '2' : '3'}号楼屋顶漏水，家里墙皮都泡了`,
+      )
+      // Chased, so the inbox shows a badge beside its status.
+      await app().chaseFromGroup(filed)
       const context = await chromium.context(viewport)
       try {
         const page = await login(context, base, deps.adminToken)
@@ -62,6 +67,7 @@ describe.each(drivers)('browser: every page fits the screen on %s', (driver) => 
             continue
           }
           await expectNoHorizontalOverflow(page, link.href)
+          await expectCardCellsAligned(page, link.href)
           await checkMenu(page, viewport, link.href)
           await screenshot(page, viewport, pageName(link.href))
         }
@@ -90,6 +96,7 @@ describe.each(drivers)('browser: every page fits the screen on %s', (driver) => 
         for (const href of kinds.values()) {
           expect(await open(page, base, href), href).toBe(200)
           await expectNoHorizontalOverflow(page, href)
+          await expectCardCellsAligned(page, href)
           await screenshot(page, viewport, pageName(href))
         }
       } finally {

@@ -67,6 +67,8 @@ export interface RunningApp {
   tokenOf(name: string): Promise<string>
   /** A resident says `text` to the bot in a demo group (农光里's by default); resolves to the request's number. */
   fileFromGroup(text: string, options?: { from?: string; topic?: string }): Promise<string>
+  /** 催办 from the group: the request's author chases it, and the chase is recorded. */
+  chaseFromGroup(number: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -87,6 +89,19 @@ export async function startApp(driver: Driver): Promise<RunningApp> {
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   const tokens = new Map<string, string>()
   const base = `http://127.0.0.1:${port}`
+  const sayInGroup = async (text: string, options: { from?: string; topic?: string } = {}) => {
+    const res = await fetch(`${base}/sandbox/api/say`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        room: options.topic ?? demoXiaoqu[0]!.topic,
+        from: options.from ?? '张桂兰',
+        text,
+        mentionBot: true,
+      }),
+    })
+    if (res.status !== 202) throw new Error(`the sandbox refused the message: ${await res.text()}`)
+  }
   return {
     deps,
     base,
@@ -102,23 +117,22 @@ export async function startApp(driver: Driver): Promise<RunningApp> {
       return token
     },
     async fileFromGroup(text, options = {}) {
-      const res = await fetch(`${base}/sandbox/api/say`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          room: options.topic ?? demoXiaoqu[0]!.topic,
-          from: options.from ?? '张桂兰',
-          text,
-          mentionBot: true,
-        }),
-      })
-      if (res.status !== 202) throw new Error(`the sandbox refused the message: ${await res.text()}`)
+      await sayInGroup(text, options)
       for (let i = 0; i < 1_200; i++) {
         const [row] = await deps.db.select().from(requests).where(eq(requests.text, text))
         if (row) return row.number
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
       throw new Error(`no request was filed for "${text}"`)
+    },
+    async chaseFromGroup(number) {
+      await sayInGroup(`催办 ${number}`)
+      for (let i = 0; i < 1_200; i++) {
+        const [row] = await deps.db.select().from(requests).where(eq(requests.number, number))
+        if (row && row.urgeCount > 0) return
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      throw new Error(`${number} was not chased`)
     },
     async close() {
       const http = server as Server

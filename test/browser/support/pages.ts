@@ -63,6 +63,32 @@ export async function expectNoHorizontalOverflow(page: Page, what: string) {
   ).toBeLessThanOrEqual(innerWidth + 1)
 }
 
+/**
+ * On a phone a table's rows are cards, a label beside each value: whatever a cell holds (its text, a
+ * link, a badge) starts where its first line starts, never under the label.
+ */
+export async function expectCardCellsAligned(page: Page, what: string) {
+  const misplaced = await page.$$eval('table.cards td[data-label]:not(.wide)', (cells) =>
+    cells.flatMap((td) => {
+      // Cards only where the table's head is hidden: on a desktop it is a table.
+      const head = td.closest('table')?.querySelector('thead')
+      if (!head || getComputedStyle(head).display !== 'none') return []
+      const rects: DOMRect[] = []
+      for (const node of Array.from(td.childNodes)) {
+        const range = document.createRange()
+        range.selectNodeContents(node)
+        if (node.nodeType === Node.ELEMENT_NODE) range.selectNode(node)
+        rects.push(...Array.from(range.getClientRects()).filter((r) => r.width > 0 && r.height > 0))
+      }
+      if (rects.length < 2) return []
+      const start = rects[0]!.left
+      const stray = rects.find((r) => r.left < start - 1)
+      return stray ? [`${td.getAttribute('data-label')}: ${td.textContent?.trim().slice(0, 40)}`] : []
+    }),
+  )
+  expect(misplaced, `${what}: a cell's content falls under its label`).toEqual([])
+}
+
 /** Whether the element is inside the visible part of the window. */
 export async function inViewport(page: Page, selector: string) {
   return page.$eval(selector, (el) => {
