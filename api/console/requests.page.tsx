@@ -1,6 +1,6 @@
 import { categoryCodes } from '../../core/classify/categories'
 import { maskPhone } from '../../core/people/residents'
-import type { RequestRow } from '../../core/requests/requests.repository'
+import { isOpenRequest as isOpen, openChases, type RequestRow } from '../../core/requests/requests.repository'
 import { roleNames, type StaffRow } from '../../core/shared/actor'
 import { requestStatuses } from '../../db/schema'
 import { currentDue, requestOverdue, requestStatusNames, time } from './format'
@@ -34,9 +34,8 @@ export interface ListedRequest {
 /** Who a request may be handed to (assignmentTargets), by the path of its xiaoqu. */
 export type CandidatesByPlace = ReadonlyMap<string, readonly StaffRow[]>
 
-const isOpen = (request: RequestRow) => request.status === 'submitted' || request.status === 'accepted'
 /** Open and chased by residents (催办): the inbox flags it, and its todo list puts it before the rest. */
-const chased = (request: RequestRow) => isOpen(request) && request.urgeCount > 0
+const chased = (request: RequestRow) => openChases(request) > 0
 const staffOption = (s: StaffRow) => ({ value: s.id, text: `${s.name}（${roleNames[s.role]}）` })
 
 /** 受理 / 办结 / 转派 on one row; each form returns to the inbox it was posted from (`back`). */

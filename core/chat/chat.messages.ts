@@ -1,5 +1,5 @@
 import { excerpt, statusNames } from '../requests/requests.messages'
-import type { RequestRow } from '../requests/requests.repository'
+import { isOpenRequest, openChases, type RequestRow } from '../requests/requests.repository'
 import { formatShanghai } from '../shared/time'
 import type { TaskRow } from '../tasks/tasks.usecases'
 
@@ -73,10 +73,10 @@ export function requestLines(
 ) {
   return rows.map(({ request, xiaoquName }) => {
     const due = request.status === 'submitted' ? request.responseDueAt : request.resolutionDueAt
-    const open = request.status === 'submitted' || request.status === 'accepted'
+    const open = isOpenRequest(request)
     const overdue = open && due < now
     const place = xiaoquName ? `${xiaoquName} ` : ''
-    const chased = open && request.urgeCount > 0 ? ` 居民催办${request.urgeCount}次` : ''
+    const chased = openChases(request) > 0 ? ` 居民催办${request.urgeCount}次` : ''
     return `${request.number}【${request.category}】${statusNames[request.status]} ${place}${excerpt(request.text, 18)}${open ? ` 时限${formatShanghai(due)}` : ''}${overdue ? ' ⚠已超时' : ''}${chased}`
   })
 }

@@ -23,6 +23,12 @@ export type NewRequest = typeof requests.$inferInsert
 export type RequestEventRow = typeof requestEvents.$inferSelect
 
 export const openStatuses = ['submitted', 'accepted'] as const
+/** Still to be acted on: submitted or accepted. */
+export const isOpenRequest = (request: Pick<RequestRow, 'status'>) =>
+  (openStatuses as readonly string[]).includes(request.status)
+/** The chases (催办) an officer still has to answer: an open request's count, none once it is resolved. */
+export const openChases = (request: Pick<RequestRow, 'status' | 'urgeCount'>) =>
+  isOpenRequest(request) ? request.urgeCount : 0
 
 export async function findRequestByNumber(db: DbOrTx, number: string, forUpdate = false) {
   const query = db.select().from(requests).where(eq(requests.number, number))

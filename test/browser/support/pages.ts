@@ -76,8 +76,7 @@ export async function expectCardCellsAligned(page: Page, what: string) {
       const rects: DOMRect[] = []
       for (const node of Array.from(td.childNodes)) {
         const range = document.createRange()
-        range.selectNodeContents(node)
-        if (node.nodeType === Node.ELEMENT_NODE) range.selectNode(node)
+        range.selectNode(node)
         rects.push(...Array.from(range.getClientRects()).filter((r) => r.width > 0 && r.height > 0))
       }
       if (rects.length < 2) return []
