@@ -1,4 +1,4 @@
-import type { RequestRow } from '../../core/requests/requests.repository'
+import { isOpenRequest, type RequestRow } from '../../core/requests/requests.repository'
 import { roleNames, type StaffRow } from '../../core/shared/actor'
 import { formatShanghaiFull } from '../../core/shared/time'
 import type { ProjectDocumentKind } from '../../db/schema'
@@ -37,7 +37,7 @@ export const ratingNames = { satisfied: '满意', unsatisfied: '不满意' } as 
 
 /** Which clock of an open request has run out, if any. */
 export function requestOverdue(request: RequestRow, now: Date): '响应超时' | '办结超时' | null {
-  const open = request.status === 'submitted' || request.status === 'accepted'
+  const open = isOpenRequest(request)
   if (open && request.resolutionDueAt < now) return '办结超时'
   if (request.status === 'submitted' && request.responseDueAt < now) return '响应超时'
   return null

@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx'
 import { categoryCodes } from '../../core/classify/categories'
 import { maxReplyLength } from '../../core/requests/reply'
-import type { RequestEventRow, RequestRow } from '../../core/requests/requests.repository'
+import { isOpenRequest, type RequestEventRow, type RequestRow } from '../../core/requests/requests.repository'
 import { roleNames, type StaffRow } from '../../core/shared/actor'
 import {
   channelNames,
@@ -215,7 +215,7 @@ export function RequestPage(props: {
 }) {
   const { request, events, replyTo } = props.detail
   const late = requestOverdue(request, props.now)
-  const open = request.status === 'submitted' || request.status === 'accepted'
+  const open = isOpenRequest(request)
   return (
     <Layout
       title={`诉求 ${request.number}`}

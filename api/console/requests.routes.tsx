@@ -54,8 +54,8 @@ export function registerRequestPages(app: Hono<ConsoleEnv>, kit: ConsoleKit) {
   async function candidatesFor(staff: StaffRow, rows: readonly ListedRequest[]) {
     const places = new Map<string, { path: string; name: string }>()
     for (const { request, xiaoquPath, xiaoquName } of rows) {
-      const open = request.status === 'submitted' || request.status === 'accepted'
-      if (open && xiaoquPath) places.set(xiaoquPath, { path: xiaoquPath, name: xiaoquName ?? '' })
+      if (repo.isOpenRequest(request) && xiaoquPath)
+        places.set(xiaoquPath, { path: xiaoquPath, name: xiaoquName ?? '' })
     }
     const byPlace = new Map<string, StaffRow[]>()
     for (const place of places.values()) byPlace.set(place.path, await assignmentTargets(db, staff, place))

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { categoryCodes } from '../../core/classify/categories'
-import type { RequestRow } from '../../core/requests/requests.repository'
+import { isOpenRequest, type RequestRow } from '../../core/requests/requests.repository'
 import { phoneFor } from '../../core/requests/requests.usecases'
 import type { StaffRow } from '../../core/shared/actor'
 import { requestChannels, requestStatuses } from '../../db/schema'
@@ -180,7 +180,7 @@ export function toRequestDto(
   row: RequestRow,
   extra: { xiaoquName?: string | null; authorName?: string | null; viewer: StaffRow; now: Date },
 ) {
-  const open = row.status === 'submitted' || row.status === 'accepted'
+  const open = isOpenRequest(row)
   const overdue =
     (row.status === 'submitted' && row.responseDueAt < extra.now) || (open && row.resolutionDueAt < extra.now)
   return {

@@ -168,7 +168,7 @@ type Candidate = Pick<repo.RequestRow, 'number' | 'category' | 'text'>
 
 /** A command about an open request said without a number: the sender's only one, or the reply listing them. */
 async function onlyOpenRequest(db: DbOrTx, authorId: number, word: string) {
-  return pickOne(await candidatesOf(db, authorId, ['submitted', 'accepted']), 'progress', word)
+  return pickOne(await candidatesOf(db, authorId, [...repo.openStatuses]), 'progress', word)
 }
 
 /** A resident's own requests in the given states, newest first: what a command without a number may mean. */

@@ -1,6 +1,6 @@
 import type { requestEventKinds } from '../../db/schema'
 import { formatShanghai } from '../shared/time'
-import type { RequestRow } from './requests.repository'
+import { isOpenRequest, type RequestRow } from './requests.repository'
 
 export const statusNames: Record<RequestRow['status'], string> = {
   submitted: '待受理',
@@ -71,7 +71,7 @@ export function progressReply(
   ]
   if (assigneeName) lines.push(`承办人：${assigneeName}`)
   if (request.status === 'submitted') lines.push(`响应时限：${formatShanghai(request.responseDueAt)}`)
-  if (request.status === 'submitted' || request.status === 'accepted') {
+  if (isOpenRequest(request)) {
     lines.push(`办结时限：${formatShanghai(request.resolutionDueAt)}`)
   }
   if (request.supportCount > 0) lines.push(`同求：${request.supportCount} 人`)
@@ -91,7 +91,7 @@ export function progressReply(
 export function statusReply(request: RequestRow) {
   const lines = [`诉求 ${request.number}【${request.category}】${statusNames[request.status]}`]
   if (request.status === 'submitted') lines.push(`响应时限：${formatShanghai(request.responseDueAt)}`)
-  if (request.status === 'submitted' || request.status === 'accepted') {
+  if (isOpenRequest(request)) {
     lines.push(`办结时限：${formatShanghai(request.resolutionDueAt)}`)
   }
   if (request.supportCount > 0) lines.push(`同求：${request.supportCount} 人`)
