@@ -6,6 +6,8 @@ export type Command =
   /** 催办: a resident chasing a request (no number: their only open one), in their own words. */
   | { kind: 'urge'; number?: string; text: string }
   | { kind: 'mine' }
+  /** 撤回: the author no longer needs the request (no number: their only open one); its holder decides. */
+  | { kind: 'withdraw'; number?: string; reason: string }
   | { kind: 'support'; number: string }
   /** No number: the resident's only resolved, unrated request, or a list to pick from. */
   | { kind: 'rate'; number?: string; rating: 'satisfied' | 'unsatisfied'; reason: string }
@@ -50,6 +52,7 @@ export interface QuotedNumbers {
 const usage: Record<string, string> = {
   进度: '进度 Q1024',
   催办: '催办 Q1024',
+  撤回: '撤回 Q1024',
   同求: '同求 Q1024',
   满意: '满意 Q1024',
   不满意: '不满意 Q1024 原因',
@@ -97,6 +100,8 @@ export const commandWords = [
   '报事',
   '进度',
   '催办',
+  '撤回',
+  '撤销',
   '同求',
   '满意',
   '帮助',
@@ -135,7 +140,8 @@ const smallTalkWords = {
   thanks:
     '谢谢|谢谢你|谢谢您|谢谢啦|谢啦|谢了|多谢|感谢|感谢你|感谢您|非常感谢|太感谢了|辛苦了|辛苦啦|辛苦|麻烦了|麻烦你了|麻烦您了|thanks|thankyou|thx',
   greeting: '你好|您好|大家好|在吗|在不在|在么|在嘛|hello|hi|哈喽|嗨|早上好|上午好|中午好|下午好|晚上好|早',
-  ack: '好的|好滴|好吧|好嘞|好|嗯|哦|噢|收到|知道了|明白了|明白|了解|okay|ok|行的|行|可以|没问题|还不错|不错|还行|还可以|挺好|很好|太好了|真好|点赞|赞',
+  // "已经修好了" said to the bot is news, not a new problem.
+  ack: '已经修好了|已修好|修好了|已经好了|弄好了|已经解决了|已解决|解决了|搞定了|好的|好滴|好吧|好嘞|好|嗯|哦|噢|收到|知道了|明白了|明白|了解|okay|ok|行的|行|可以|没问题|还不错|不错|还行|还可以|挺好|很好|太好了|真好|点赞|赞',
 }
 const smallTalkOnly = new RegExp(
   `^(?:${Object.values(smallTalkWords).join('|')}|啊|呀|哈|啦|的|了|呢)+$`,
@@ -158,19 +164,45 @@ const urgeWords =
 const progressWords =
   /怎么样|咋样|如何|进展|进度|到哪|处理了吗|修了吗|修好了吗|办了吗|办好了吗|解决了吗|有结果|什么情况|啥情况|有回复吗|有消息吗|有人管吗/
 const maxFollowUp = 40
+// What may follow 进度 or 催办 when no number is given ("进度查询", "催办一下").
+const progressFiller = /^(?:查询|查看|查一下|查下|一下|怎么样了?|咋样了?|如何了?|情况|呢|啊|呀)$/
+const urgeFiller = /^(?:一下|一下吧|下|吧|啊|呀|了)$/
 const numberFirst =
   /^(?:请问|问一下|问下|麻烦|帮我|我的|我那个)?(?:诉求|编号)?[qQ](\d{1,9})(?:号|的|这个|那个)?(?:诉求)?(.+)$/
 
 /**
  * A follow-up on one request: 催办 or 进度 for `number` when the text (without punctuation or emoji) chases
- * or asks after it; undefined for anything else, a new problem included.
+ * or asks after it; undefined for anything else, a new problem included. Without a number, it is about the
+ * resident's only open request, or the list to pick from.
  */
-function followUp(bare: string, said: string, number: string): Command | undefined {
+function followUp(bare: string, said: string, number?: string): Command | undefined {
   if (bare.length > maxFollowUp) return undefined
-  if (urgeWords.test(bare)) return { kind: 'urge', number, text: said }
-  if (progressWords.test(bare)) return { kind: 'progress', number }
+  if (urgeWords.test(bare))
+    return number ? { kind: 'urge', number, text: said } : { kind: 'urge', text: said }
+  if (progressWords.test(bare)) return number ? { kind: 'progress', number } : { kind: 'progress' }
+  if (number && withdrawWords.test(bare)) return { kind: 'withdraw', number, reason: said }
   return undefined
 }
+
+// The author saying a known request is no longer needed ("Q1005发错了", "不用了" under the bot's reply):
+// 撤回. Tried after a chase and a question, so "修好了吗" still asks.
+const withdrawWords =
+  /不用了|不需要了|不用修了|不用处理了|不用管了|不用来了|发错了|报错了|写错了|重复了|撤回|撤销|取消|作废|已经修好了|已修好|自己修好了|已经好了|已经解决了|已解决/
+const withdrawFirst =
+  /^(?:取消|撤回|撤销|作废)(?:诉求|编号)?[qQ](\d{1,9})(?:号|的|这个|那个)?(?:诉求)?(.{0,20})$/
+// What may follow 撤回 without a number: the resident's only open request.
+const withdrawFiller = /^(?:刚才|刚刚|上一|上|这|那)?(?:的|条|个)?(?:诉求|报修|消息)?(?:吧|了|一下)?$/
+
+// A resident asking after their own requests without a number, as people do: "查询", "查进度", "进度查询",
+// "查一下我的诉求", "我报的事怎么样了", "我反映的问题怎么还没人管". Whole texts only (without punctuation):
+// "我报的事" must be followed by a chase or a question, so "我报的是3号楼" is still filed.
+const ownQuery =
+  /^(?:请问|麻烦|帮我|帮忙)?(?:查询|查看|查一下|查下|查|看一下|看下|看看)(?:一下)?(?:我的)?(?:诉求|报修|问题|事情|工单)?(?:的)?(?:进度|进展|办理进度|处理进度|处理情况|办理情况|结果|处理结果)?$|^(?:我的)?(?:诉求|报修)?(?:进度|进展)(?:查询|查看)$/
+const ownSubject =
+  /^(?:请问|问一下|问下|麻烦问下)?我(?:之前|刚才|刚刚|上次|昨天|前天|前几天|前两天|上周)?(?:报|提|提交|反映|反应|报修|投诉|登记|说)(?:的|过的)(?:诉求|事情|事|问题|那个事|那件事|那个问题|那个)?(.{1,12})$/
+// What a resident asks when they want to know how to use the bot, or want a person: answered with 帮助.
+const howTo =
+  /^(?:请问)?(?:怎么|如何|怎样|咋)(?:报修|报事|提交诉求|提诉求|提交|反映问题|反映|反应问题|投诉|用|使用|操作|查进度|查询进度|查询|评价|催办)(?:啊|呀|呢)?$|^(?:人工|人工客服|转人工|找人工|要人工|客服|真人|你能干什么|你能做什么|你会什么|你是谁|有什么功能|功能|菜单|使用说明|说明|用法|怎么用)(?:啊|呀|呢|吗)?$/
 
 /** What a message with no command word is, when it is said to the bot. */
 function freeText(text: string, quoted?: QuotedNumbers): Command | undefined {
@@ -180,9 +212,20 @@ function freeText(text: string, quoted?: QuotedNumbers): Command | undefined {
     return /[?？]/.test(text) ? { kind: 'help' } : { kind: 'smallTalk', mood: 'ack' }
   const asked = askedAfter.exec(bare)
   if (asked) return { kind: 'progress', number: `Q${asked[1]}` }
+  if (ownQuery.test(bare)) return { kind: 'progress' }
+  const own = ownSubject.exec(bare)
+  if (own) {
+    const followed = followUp(own[1]!, text)
+    if (followed) return followed
+  }
+  if (howTo.test(bare)) return { kind: 'help' }
   const numbered = numberFirst.exec(bare)
   if (numbered && urgeWords.test(numbered[2]!) && bare.length <= maxFollowUp)
     return { kind: 'urge', number: `Q${numbered[1]}`, text }
+  if (numbered && withdrawWords.test(numbered[2]!) && bare.length <= maxFollowUp)
+    return { kind: 'withdraw', number: `Q${numbered[1]}`, reason: text }
+  const withdrawn = withdrawFirst.exec(bare)
+  if (withdrawn) return { kind: 'withdraw', number: `Q${withdrawn[1]}`, reason: text }
   if (quoted?.request) {
     const followed = followUp(bare, text, quoted.request)
     if (followed) return followed
@@ -201,7 +244,7 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
   const text =
     ctx.inRoom && !mentioned && !ctx.quoted ? said : said.replace(rated, (_m, not) => (not ? '不' : ''))
   const word = commandWords.find((w) => text.startsWith(w))
-  if (!word) {
+  const withoutCommand = (): Command => {
     if (text === '?' || text === '？') return { kind: 'help' }
     if (ctx.inRoom && !mentioned) {
       // Quoting the bot's message about a request is speaking to it, but only a follow-up on that request
@@ -216,6 +259,7 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     if (ctx.inRoom) return { kind: 'file', text }
     return { kind: 'unknown', text }
   }
+  if (!word) return withoutCommand()
   const rest = text
     .slice(word.length)
     .replace(/^[:：,，\s]+/, '')
@@ -248,11 +292,32 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     case '待办':
       return { kind: 'todo' }
     case '进度':
-      if (rest === '' && !ctx.quoted?.request) return { kind: 'progress' }
+      // "进度查询", "进度怎么样了": no number, said to the bot.
+      if ((rest === '' || (!quiet && progressFiller.test(rest.replace(chatter, '')))) && !ctx.quoted?.request)
+        return { kind: 'progress' }
+      // "进度太慢了", "进度怎么样了" said to the bot: a chase or a question about their own request.
+      if (!quiet && !ctx.quoted?.request && !numberPattern.test(rest)) {
+        const followed = followUp(rest.replace(chatter, ''), text)
+        if (followed) return followed
+      }
       return withNumber((number) => ({ kind: 'progress', number }))
     case '催办':
-      if (rest === '' && !ctx.quoted?.request) return { kind: 'urge', text: '' }
+      if ((rest === '' || (!quiet && urgeFiller.test(rest.replace(chatter, '')))) && !ctx.quoted?.request)
+        return { kind: 'urge', text: '' }
       return withNumber((number, tail) => ({ kind: 'urge', number, text: tail }))
+    case '撤回':
+    case '撤销': {
+      // "撤销停车收费" is a request: without a number, only "撤回" alone (or "撤回刚才的诉求") is one.
+      const match = numberPattern.exec(rest)
+      if (match) {
+        const number = `Q${match[1]!.replace(/^[qQ]/, '')}`
+        return { kind: 'withdraw', number, reason: (match[2] ?? '').trim() }
+      }
+      if (ctx.quoted?.request) return { kind: 'withdraw', number: ctx.quoted.request, reason: rest }
+      if (quiet) return { kind: 'ignore' }
+      if (withdrawFiller.test(rest.replace(chatter, ''))) return { kind: 'withdraw', reason: '' }
+      return withoutCommand()
+    }
     case '同求':
       return withNumber((number) => ({ kind: 'support', number }))
     case '满意':

@@ -14,11 +14,15 @@ import {
   progressReply,
   statusReply,
   urgedReply,
+  withdrawalReply,
 } from './requests.messages'
 import * as repo from './requests.repository'
 import * as requestsUseCases from './requests.usecases'
 
-type ResidentCommands = Pick<CommandHandlers, 'file' | 'progress' | 'urge' | 'mine' | 'support' | 'rate'>
+type ResidentCommands = Pick<
+  CommandHandlers,
+  'file' | 'progress' | 'urge' | 'withdraw' | 'mine' | 'support' | 'rate'
+>
 
 export const requestCommands: ResidentCommands = {
   async file(ctx, inbound, command, who) {
@@ -111,6 +115,35 @@ export const requestCommands: ResidentCommands = {
     }
   },
 
+  async withdraw(ctx, inbound, command, who) {
+    // Staff close a request by 办结: to them 撤回 shows where it stands.
+    if (who.staff)
+      return requestCommands.progress(ctx, inbound, { kind: 'progress', number: command.number }, who)
+    if (who.group?.kind === 'officers')
+      return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
+    const resident = await residentOf(ctx, inbound)
+    const number = command.number ?? (await onlyOpenRequest(ctx.db, resident.id, '撤回'))
+    if (typeof number !== 'string') return number
+    const request = await repo.findRequestByNumber(ctx.db, number, true)
+    if (!request) return { outcome: 'refused:requests.not_found', message: cannotFollow(number) }
+    // Only its author may say a request is not needed; anyone else gets what they may know of it.
+    if (request.residentId !== resident.id) {
+      const context = await repo.loadRequestContext(ctx.db, request)
+      const view = await mayFollow(ctx.db, request, context, inbound.senderId, who)
+      return {
+        outcome: 'refused:withdraw-not-yours',
+        message: view
+          ? `只有提交人可以撤回诉求 ${request.number}。\n${statusReply(request)}`
+          : cannotFollow(request.number),
+      }
+    }
+    const context = await repo.loadRequestContext(ctx.db, request)
+    const asked = await requestsUseCases.askWithdrawal(ctx, resident, request, context, command.reason)
+    if (asked === 'finished')
+      return { outcome: `withdraw:${request.number}:finished`, message: finishedReply(request, true) }
+    return { outcome: `withdraw:${request.number}:${asked}`, message: withdrawalReply(request.number, asked) }
+  },
+
   async mine(ctx, inbound) {
     const author = await residentOf(ctx, inbound)
     const rows = await repo.openRequestsOf(ctx.db, author.id, 10)
@@ -171,6 +204,9 @@ async function onlyOpenRequest(db: DbOrTx, authorId: number, word: string) {
   return pickOne(await candidatesOf(db, authorId, [...repo.openStatuses]), 'progress', word)
 }
 
+/** How many candidates a reply lists; one more is read to tell "10 条" from "10 条以上". */
+const candidatesShown = 10
+
 /** A resident's own requests in the given states, newest first: what a command without a number may mean. */
 async function candidatesOf(db: DbOrTx, residentId: number, statuses: repo.RequestRow['status'][]) {
   return db
@@ -178,7 +214,7 @@ async function candidatesOf(db: DbOrTx, residentId: number, statuses: repo.Reque
     .from(requests)
     .where(and(eq(requests.residentId, residentId), inArray(requests.status, statuses)))
     .orderBy(desc(requests.id))
-    .limit(10)
+    .limit(candidatesShown + 1)
 }
 
 /** The only candidate's number; otherwise the reply that lists them, or says there is none. */
@@ -196,11 +232,15 @@ function pickOne(candidates: Candidate[], purpose: 'rate' | 'progress', word: st
   const what = purpose === 'rate' ? '已办结待评价' : '办理中'
   const example =
     word === '不满意' ? `不满意 ${candidates[0]!.number} 原因` : `${word} ${candidates[0]!.number}`
+  const more = candidates.length > candidatesShown
+  const shown = candidates.slice(0, candidatesShown)
   return {
-    outcome: `${purpose}:choose:${candidates.length}`,
+    outcome: `${purpose}:choose:${more ? `${candidatesShown}+` : candidates.length}`,
     message: [
-      `您有 ${candidates.length} 条${what}的诉求，请带上编号，例如"${example}"：`,
-      ...candidates.map((c) => text.candidateLine(c)),
+      more
+        ? `您有 ${candidatesShown} 条以上${what}的诉求，请带上编号，例如"${example}"。最近 ${candidatesShown} 条：`
+        : `您有 ${candidates.length} 条${what}的诉求，请带上编号，例如"${example}"：`,
+      ...shown.map((c) => text.candidateLine(c)),
     ].join('\n'),
   }
 }

@@ -58,6 +58,7 @@ export const requestEventNames: Record<(typeof requestEventKinds)[number], strin
   extended: '延期',
   replied: '回复居民',
   urged: '居民催办',
+  withdrawal_asked: '居民申请撤回',
 }
 
 export function progressReply(
@@ -122,6 +123,20 @@ export const urgedNotice = (request: RequestRow, xiaoquName: string, who: string
       ? `响应时限 ${formatShanghai(request.responseDueAt)}。回复"受理 ${request.number}"受理。`
       : `办结时限 ${formatShanghai(request.resolutionDueAt)}。回复"办结 ${request.number} 办理结果"办结。`,
   ].join('\n')
+
+/** To the holder (or the officers' groups) when the author no longer needs a request: once per request. */
+export const withdrawalNotice = (request: RequestRow, xiaoquName: string, who: string, said: string) =>
+  [
+    `居民申请撤回：诉求 ${request.number}【${request.category}】${xiaoquName}（${statusNames[request.status]}）`,
+    `${who}：${excerpt(said.trim() || '不需要办理了', 40)}`,
+    `核实后请回复"办结 ${request.number} 居民撤回"办结；仍需办理的，请照常办理。`,
+  ].join('\n')
+
+/** The answer to 撤回: the request stays open until its holder checks with the resident and resolves it. */
+export const withdrawalReply = (number: string, outcome: 'asked' | 'again') =>
+  outcome === 'asked'
+    ? `已转告承办人：您不再需要办理诉求 ${number}。承办人核实后办结，办结时会通知您。`
+    : `您已申请撤回诉求 ${number}，承办人核实后办结，办结时会通知您。`
 
 /** The first line of the answer to 催办, before where the request stands. */
 export const urgedReply = (number: string, outcome: 'urged' | 'again' | 'joined') =>

@@ -51,6 +51,16 @@ export async function addRequestEvent(db: DbOrTx, event: typeof requestEvents.$i
   return row!
 }
 
+/** Whether the request's history holds an event of this kind. */
+export async function hasEvent(db: DbOrTx, requestId: number, kind: RequestEventRow['kind']) {
+  const [row] = await db
+    .select({ id: requestEvents.id })
+    .from(requestEvents)
+    .where(and(eq(requestEvents.requestId, requestId), eq(requestEvents.kind, kind)))
+    .limit(1)
+  return row !== undefined
+}
+
 /** Who chased the request (催办) since `since`: their resident ids. */
 export async function urgedSince(db: DbOrTx, requestId: number, since: Date) {
   const rows = await db

@@ -615,6 +615,35 @@ export async function urgeRequest(
   return chasers.length === 0 ? 'urged' : 'joined'
 }
 
+/**
+ * 撤回: the author says a request is no longer needed (filed by mistake, fixed meanwhile). The request is not
+ * closed by the resident's word: it is recorded in its history and its holder (or the officers' groups) told
+ * once, to check and resolve it, so no request leaves an officer's list without an officer's act.
+ */
+export async function askWithdrawal(
+  ctx: Ctx,
+  resident: ResidentRow,
+  request: repo.RequestRow,
+  context: Awaited<ReturnType<typeof repo.loadRequestContext>>,
+  said: string,
+): Promise<'asked' | 'again' | 'finished'> {
+  if (!repo.isOpenRequest(request)) return 'finished'
+  if (await repo.hasEvent(ctx.db, request.id, 'withdrawal_asked')) return 'again'
+  const now = ctx.clock.now()
+  await repo.addRequestEvent(ctx.db, {
+    requestId: request.id,
+    kind: 'withdrawal_asked',
+    actorKind: 'resident',
+    actorId: resident.id,
+    actorName: resident.name,
+    note: said.trim() ? messages.excerpt(said.trim(), 200) : null,
+    at: now,
+  })
+  const text = messages.withdrawalNotice(request, context.xiaoqu?.name ?? '', resident.name ?? '居民', said)
+  await tellHolder(ctx, context, text, `request:${request.number}:withdrawal`, now)
+  return 'asked'
+}
+
 /** The one answer to 同求 on a number of another xiaoqu, or on none: it does not say which. */
 export const notInYourXiaoqu = (number: string) =>
   notFound('requests.not_in_your_xiaoqu', messages.notInYourXiaoqu(number), { number })

@@ -90,6 +90,7 @@ export const requestEventKinds = [
   'extended',
   'replied',
   'urged',
+  'withdrawal_asked',
 ] as const
 
 export const requestEvents = pgTable(

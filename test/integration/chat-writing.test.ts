@@ -226,6 +226,92 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       expect(outcome).toBe(`progress:${number}`)
       expect(reply).toContain(number)
     })
+
+    it('asking in everyday words files nothing: 查询, 我报的事怎么样了, 怎么报修, 催办一下', async () => {
+      const world = await makeWorld(deps)
+      const count = async () => (await deps.db.select({ id: requests.id }).from(requests)).length
+      const none = await say(world, { text: '@改造助手 查询' })
+      expect(none.outcome).toBe('progress:none')
+      const number = await file(world)
+      const before = await count()
+      const asked = await say(world, { text: '@改造助手 我报的事怎么样了？' })
+      expect(asked.outcome).toBe(`progress:${number}`)
+      expect(asked.reply).toContain('响应时限')
+      expect((await say(world, { text: '@改造助手 进度查询' })).outcome).toBe(`progress:${number}`)
+      expect((await say(world, { text: '@改造助手 怎么报修' })).outcome).toBe('help')
+      expect((await say(world, { text: '@改造助手 催办一下' })).outcome).toBe(`urge:${number}:urged`)
+      expect(await count()).toBe(before)
+    })
+
+    it('a list to choose from says when there are more than it shows', async () => {
+      const world = await makeWorld(deps)
+      for (let i = 1; i <= 11; i++) await file(world, `${i}号楼楼道灯坏了`)
+      const { outcome, reply } = await say(world, { text: '@改造助手 查进度' })
+      expect(outcome).toBe('progress:choose:10+')
+      expect(reply).toContain('10 条以上')
+      expect(reply.split('\n').filter((line) => /^Q\d+【/.test(line))).toHaveLength(10)
+    })
+  })
+
+  describe('撤回: the author no longer needs a request', () => {
+    const withdrawalsOf = async (number: string) => {
+      const [request] = await deps.db.select().from(requests).where(eq(requests.number, number))
+      return deps.db
+        .select()
+        .from(requestEvents)
+        .where(and(eq(requestEvents.requestId, request!.id), eq(requestEvents.kind, 'withdrawal_asked')))
+    }
+
+    it('tells the holder once and leaves the request open for an officer to resolve', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      const asked = await say(world, { text: `@改造助手 ${number}发错了，不用了` })
+      expect(asked.outcome).toBe(`withdraw:${number}:asked`)
+      expect(asked.reply).toContain(`已转告承办人：您不再需要办理诉求 ${number}`)
+      expect(await statusOf(number)).toBe('submitted')
+      const events = await withdrawalsOf(number)
+      expect(events).toHaveLength(1)
+      expect(events[0]).toMatchObject({ actorKind: 'resident', actorName: world.resident.name })
+      expect(events[0]!.note).toContain('发错了')
+      // Nobody holds it yet: the officers' group is told, with how to resolve it.
+      const told = asked.written.filter((m) => m.conversationId === world.officersRoomId)
+      expect(told).toHaveLength(1)
+      expect(told[0]!.text).toContain(`居民申请撤回：诉求 ${number}`)
+      expect(told[0]!.text).toContain(`办结 ${number} 居民撤回`)
+      // Said again, under the bot's reply: recorded once, told once.
+      const again = await say(world, { text: '撤回', quote: botQuote(`已收到您的诉求，编号 ${number}。`) })
+      expect(again.outcome).toBe(`withdraw:${number}:again`)
+      expect(again.written.filter((m) => m.conversationId === world.officersRoomId)).toHaveLength(0)
+      expect(await withdrawalsOf(number)).toHaveLength(1)
+      // Its history shows it, in WeChat and in the console.
+      const progress = await say(world, { text: `进度 ${number}` })
+      expect(progress.reply).toContain('居民申请撤回：')
+      const app = createApi(deps)
+      const browser = new Browser(app)
+      const form = await browser.open('/console/login')
+      await browser.post(form, '/console/login', { token: world.officer.token })
+      expect((await browser.open(`/console/requests/${number}`)).html).toContain('居民申请撤回')
+      // Once resolved, there is nothing left to withdraw.
+      await resolve(world, number)
+      const late = await say(world, { text: `撤回 ${number}` })
+      expect(late.outcome).toBe(`withdraw:${number}:finished`)
+      expect(late.reply).toContain('已办结')
+    })
+
+    it('refuses anyone but the author, and keeps a request that only starts like 撤销', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      const neighbour = await say(world, {
+        senderId: uniqueId('wxid_neighbour'),
+        senderName: '李阿姨',
+        text: `@改造助手 撤回 ${number}`,
+      })
+      expect(neighbour.outcome).toBe('refused:withdraw-not-yours')
+      expect(neighbour.reply).toContain(`只有提交人可以撤回诉求 ${number}`)
+      expect(await withdrawalsOf(number)).toHaveLength(0)
+      const filed = await say(world, { text: '@改造助手 撤销停车位收费' })
+      expect(filed.outcome).toMatch(/^request:Q\d+$/)
+    })
   })
 
   describe('photos', () => {

@@ -318,16 +318,105 @@ describe('group chatter that only starts like a command', () => {
     expect(parseCommand('公告', dm)).toMatchObject({ kind: 'missingArgument', command: '公告' })
     expect(parseCommand('确认', dm)).toEqual({ kind: 'confirm' })
   })
-  it('still explains the form when the bot is @mentioned', () => {
-    expect(parseCommand('@改造助手 进度太慢了', room)).toMatchObject({
+  it('still explains the form when the bot is @mentioned and the rest is neither a chase nor a question', () => {
+    expect(parseCommand('@改造助手 进度表发一下', room)).toMatchObject({
       kind: 'missingArgument',
       command: '进度',
     })
+    // A chase said this way is one: 催办 of the resident's only open request.
+    expect(parseCommand('@改造助手 进度太慢了', room)).toEqual({ kind: 'urge', text: '进度太慢了' })
   })
   it('keeps line breaks of a filed description', () => {
     expect(parseCommand('报事 3号楼：\n楼道灯坏了\n门禁也坏了', room)).toEqual({
       kind: 'file',
       text: '3号楼：\n楼道灯坏了\n门禁也坏了',
     })
+  })
+})
+
+describe('a resident asking after their own requests, or how to use the bot, in their own words', () => {
+  const progress: string[] = [
+    '@改造助手 查询',
+    '@改造助手 查进度',
+    '@改造助手 进度查询',
+    '@改造助手 进度怎么样了？',
+    '@改造助手 查一下我的诉求',
+    '@改造助手 帮我查下我的报修进度',
+    '@改造助手 诉求进度查询',
+    '@改造助手 我报的事怎么样了',
+    '@改造助手 我前几天反映的问题有进展吗？',
+  ]
+  it.each(progress)('reads "%s" as 进度 without a number', (text) => {
+    expect(parseCommand(text, room)).toEqual({ kind: 'progress' })
+    expect(parseCommand(text.replace('@改造助手 ', ''), dm)).toEqual({ kind: 'progress' })
+  })
+
+  const urged: string[] = ['@改造助手 催办一下', '@改造助手 我报的事怎么还没人管', '@改造助手 进度太慢了吧']
+  it.each(urged)('reads "%s" as 催办 without a number', (text) => {
+    expect(parseCommand(text, room)).toMatchObject({ kind: 'urge' })
+    expect(parseCommand(text, room)).not.toHaveProperty('number')
+  })
+
+  const help: string[] = [
+    '@改造助手 怎么报修',
+    '@改造助手 如何使用？',
+    '@改造助手 人工客服',
+    '@改造助手 转人工',
+  ]
+  it.each(help)('answers "%s" with 帮助', (text) => {
+    expect(parseCommand(text, room)).toEqual({ kind: 'help' })
+  })
+
+  it('takes "已经修好了，谢谢" as thanks, not as a new problem', () => {
+    expect(parseCommand('@改造助手 已经修好了，谢谢', room)).toEqual({ kind: 'smallTalk', mood: 'thanks' })
+    expect(parseCommand('@改造助手 修好了', room)).toEqual({ kind: 'smallTalk', mood: 'ack' })
+  })
+
+  it('still files a problem that only starts like one of these', () => {
+    for (const text of [
+      '查下水道为什么总堵',
+      '我报的是3号楼2单元的灯',
+      '我提的建议是加装电梯什么时候能开始施工',
+      '怎么报修都没人来，3号楼的灯坏了一个月',
+      '电梯修好了又坏了',
+      '人工草坪被车压坏了',
+    ]) {
+      expect(parseCommand(`@改造助手 ${text}`, room)).toEqual({ kind: 'file', text })
+    }
+  })
+
+  it('leaves the group alone when the bot is not addressed', () => {
+    for (const text of ['进度查询', '进度太慢了', '催办一下', '查询', '我报的事怎么样了']) {
+      expect(parseCommand(text, room)).toEqual({ kind: 'ignore' })
+    }
+  })
+})
+
+describe('撤回: the author no longer needs a request', () => {
+  const quoting = (number: string): ParseContext => ({ ...room, quoted: { request: number } })
+  it.each([
+    ['@改造助手 撤回 Q1005', 'Q1005'],
+    ['撤回 Q1005', 'Q1005'],
+    ['@改造助手 撤销Q1005', 'Q1005'],
+    ['@改造助手 取消Q1005', 'Q1005'],
+    ['@改造助手 撤回诉求Q1005', 'Q1005'],
+    ['@改造助手 Q1005发错了，不用了', 'Q1005'],
+    ['@改造助手 Q1005已经修好了', 'Q1005'],
+  ])('reads "%s" as 撤回 of %s', (text, number) => {
+    expect(parseCommand(text, room)).toMatchObject({ kind: 'withdraw', number })
+  })
+
+  it('takes the quoted request when there is no number, and still asks when it is a question', () => {
+    expect(parseCommand('不用了，发错了', quoting('Q9'))).toMatchObject({ kind: 'withdraw', number: 'Q9' })
+    expect(parseCommand('撤回', quoting('Q9'))).toMatchObject({ kind: 'withdraw', number: 'Q9' })
+    expect(parseCommand('修好了吗', quoting('Q9'))).toEqual({ kind: 'progress', number: 'Q9' })
+  })
+
+  it('without a number, means the only open request only when nothing else is said', () => {
+    expect(parseCommand('@改造助手 撤回', room)).toEqual({ kind: 'withdraw', reason: '' })
+    expect(parseCommand('@改造助手 撤回刚才的诉求', room)).toEqual({ kind: 'withdraw', reason: '' })
+    expect(parseCommand('@改造助手 撤销停车位收费', room)).toEqual({ kind: 'file', text: '撤销停车位收费' })
+    expect(parseCommand('撤回', room)).toEqual({ kind: 'ignore' })
+    expect(parseCommand('我撤回了一条消息', room)).toEqual({ kind: 'ignore' })
   })
 })
