@@ -19,6 +19,7 @@ const commandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('file'), text: z.string() }),
   z.strictObject({ kind: z.literal('progress'), number: request.optional() }),
   z.strictObject({ kind: z.literal('urge'), number: request.optional(), text: z.string() }),
+  z.strictObject({ kind: z.literal('withdraw'), number: request.optional(), reason: z.string() }),
   z.strictObject({ kind: z.literal('mine') }),
   z.strictObject({ kind: z.literal('support'), number: request }),
   z.strictObject({
