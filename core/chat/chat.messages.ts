@@ -12,7 +12,7 @@ export function helpText(botName: string, who: { staff: boolean; inRoom: boolean
         '· 催办 Q1024：催促办理（也可以引用我的回复，说"怎么还没人来修"）',
         '· 我的诉求：查看我提交的未完结诉求',
         '· 撤回 Q1024：不再需要办理（发错了、已经修好了），承办人核实后办结',
-        '· 同求 Q1024：我也遇到同样的问题',
+        '· 同求 Q1024：我也遇到同样的问题（刚有人提交的，说"@改造助手 我家也是"即可）',
         '· 满意 Q1024 / 不满意 Q1024 原因：评价已办结的诉求',
         '· 意见 G12 内容：对正在公示的设计方案提意见',
         '· 征询 Z7：查看征询表决的进展（投票请私聊我）',
@@ -57,6 +57,8 @@ export const smallTalkReply = (botName: string, mood: 'thanks' | 'greeting' | 'a
 
 export const missingArgument = (command: string, example: string) =>
   `"${command}"后面缺少内容，请这样发：${example}`
+
+export const supportNeedsNumber = '请带上诉求编号，例如"同求 Q1024"；也可以引用那条诉求的回复，说"我家也是"。'
 
 export const needGroupToFile = (botName: string) =>
   `请在您小区的居民群里发"@${botName} 问题描述"提交诉求，这样我们才知道是哪个小区。`

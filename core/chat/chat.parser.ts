@@ -8,7 +8,8 @@ export type Command =
   | { kind: 'mine' }
   /** 撤回: the author no longer needs the request (no number: their only open one); its holder decides. */
   | { kind: 'withdraw'; number?: string; reason: string }
-  | { kind: 'support'; number: string }
+  /** No number: the latest request another resident filed in this group, when there is one. */
+  | { kind: 'support'; number?: string }
   /** No number: the resident's only resolved, unrated request, or a list to pick from. */
   | { kind: 'rate'; number?: string; rating: 'satisfied' | 'unsatisfied'; reason: string }
   | { kind: 'help' }
@@ -181,6 +182,7 @@ function followUp(bare: string, said: string, number?: string): Command | undefi
     return number ? { kind: 'urge', number, text: said } : { kind: 'urge', text: said }
   if (progressWords.test(bare)) return number ? { kind: 'progress', number } : { kind: 'progress' }
   if (number && withdrawWords.test(bare)) return { kind: 'withdraw', number, reason: said }
+  if (number && supportOnly.test(supportForm(said))) return { kind: 'support', number }
   return undefined
 }
 
@@ -190,6 +192,17 @@ const withdrawWords =
   /不用了|不需要了|不用修了|不用处理了|不用管了|不用来了|发错了|报错了|写错了|重复了|撤回|撤销|取消|作废|已经修好了|已修好|自己修好了|已经好了|已经解决了|已解决/
 const withdrawFirst =
   /^(?:取消|撤回|撤销|作废)(?:诉求|编号)?[qQ](\d{1,9})(?:号|的|这个|那个)?(?:诉求)?(.{0,20})$/
+// "+1", "我家也是", "同上" said to the bot, or under its reply: 同求 of that request (no number: the group's
+// latest). Whole texts only, so "我家也是楼道灯不亮" is still a request of its own.
+const supportOnly =
+  /^(?:\+\s*1|\+{1,3}|加一|加1|同上|同求|附议|顶|顶一下|我家也是|我家也一样|我们家也是|我们家也一样|我们楼也是|我们楼也一样|我们单元也是|我这也是|我这里也是|我这边也是|我们这也是|我们这边也是|我也是|我也一样|我也遇到了|我也遇到同样的问题|同样的问题|一样的问题|一样)(?:的|啊|呀|了|呢|\+1)?$/
+/** A text as `supportOnly` reads it: without blanks and punctuation, "＋" as "+" ("+1！" is "+1"). */
+const supportForm = (text: string) => text.replace(/[\s\p{P}]/gu, '').replace(/\uff0b/g, '+')
+// A rating in the words of an online review: 好评 is 满意, 差评 is 不满意 (which then asks why).
+const praise =
+  /^(?:给个|给|五星|五颗星|满分)?好评(?:啊|呀|了)?$|^修得(?:很|挺|非常|真|特别)?(?:好|不错)(?:谢谢|谢谢了|谢谢啦|感谢)?$/
+const complaint = /^(?:给个|给|一星)?差评(?:啊|呀|了)?$/
+
 // What may follow 撤回 without a number: the resident's only open request.
 const withdrawFiller = /^(?:刚才|刚刚|上一|上|这|那)?(?:的|条|个)?(?:诉求|报修|消息)?(?:吧|了|一下)?$/
 
@@ -219,6 +232,11 @@ function freeText(text: string, quoted?: QuotedNumbers): Command | undefined {
     if (followed) return followed
   }
   if (howTo.test(bare)) return { kind: 'help' }
+  if (supportOnly.test(supportForm(text))) {
+    return quoted?.request ? { kind: 'support', number: quoted.request } : { kind: 'support' }
+  }
+  if (praise.test(bare)) return { kind: 'rate', rating: 'satisfied', reason: '' }
+  if (complaint.test(bare)) return { kind: 'rate', rating: 'unsatisfied', reason: '' }
   const numbered = numberFirst.exec(bare)
   if (numbered && urgeWords.test(numbered[2]!) && bare.length <= maxFollowUp)
     return { kind: 'urge', number: `Q${numbered[1]}`, text }
@@ -319,6 +337,8 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
       return withoutCommand()
     }
     case '同求':
+      // "同求" alone: the request under the quote, or the group's latest.
+      if (rest === '' && !ctx.quoted?.request) return { kind: 'support' }
       return withNumber((number) => ({ kind: 'support', number }))
     case '满意':
       // "满意了！", "太满意啦" said to the bot: what follows is no number, only the tone.

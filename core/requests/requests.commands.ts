@@ -9,6 +9,7 @@ import * as errors from './requests.errors'
 import { planFilingForAuthor } from './requests.filing'
 import {
   cannotFollow,
+  excerpt,
   filedReply,
   finishedReply,
   progressReply,
@@ -162,17 +163,32 @@ export const requestCommands: ResidentCommands = {
   async support(ctx, inbound, command, who) {
     if (who.group?.kind === 'officers')
       return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
-    const { request, added } = await requestsUseCases.supportRequest(
-      ctx,
-      await residentOf(ctx, inbound),
-      command.number,
-      { xiaoquId: who.group?.xiaoquId },
-    )
+    const supporter = await residentOf(ctx, inbound)
+    // "+1" or "我家也是" with no number and no quote: the latest request another resident filed in this group
+    // within the last 3 days, named in the answer so a wrong guess is seen at once.
+    const latest = command.number
+      ? undefined
+      : who.group
+        ? await repo.latestFiledInGroup(
+            ctx.db,
+            who.group.id,
+            supporter.id,
+            supportWindowStart(ctx.clock.now()),
+          )
+        : undefined
+    const number = command.number ?? latest?.number
+    if (!number) return { outcome: 'support:none', message: text.supportNeedsNumber }
+    const { request, added } = await requestsUseCases.supportRequest(ctx, supporter, number, {
+      xiaoquId: who.group?.xiaoquId,
+    })
+    const which = latest
+      ? `${request.number}【${request.category}】${excerpt(request.text, 20)}`
+      : request.number
     return {
       outcome: `support:${request.number}`,
       message: added
-        ? `已为诉求 ${request.number} 加上您的同求，目前共 ${request.supportCount} 人同求。办理进展会在群里告知。`
-        : `您已同求过 ${request.number}，不会重复计数。`,
+        ? `已为诉求 ${which} 加上您的同求，目前共 ${request.supportCount} 人同求。办理进展会在群里告知。`
+        : `您已同求过 ${which}，不会重复计数。`,
     }
   },
 
@@ -196,6 +212,9 @@ export const requestCommands: ResidentCommands = {
         }
   },
 }
+
+/** How far back "+1" without a number looks for the group's latest request. */
+const supportWindowStart = (now: Date) => new Date(now.getTime() - 3 * 24 * 3600_000)
 
 type Candidate = Pick<repo.RequestRow, 'number' | 'category' | 'text'>
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, like, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, like, ne, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
 import {
   chatGroups,
@@ -49,6 +49,27 @@ export async function updateRequest(db: DbOrTx, id: number, values: Partial<NewR
 export async function addRequestEvent(db: DbOrTx, event: typeof requestEvents.$inferInsert) {
   const [row] = await db.insert(requestEvents).values(event).returning()
   return row!
+}
+
+/**
+ * The latest request filed in a group since `since` by someone other than `notBy` and not yet closed: what
+ * "+1" said there without a number backs.
+ */
+export async function latestFiledInGroup(db: DbOrTx, groupId: number, notBy: number, since: Date) {
+  const [row] = await db
+    .select({ number: requests.number })
+    .from(requests)
+    .where(
+      and(
+        eq(requests.groupId, groupId),
+        ne(requests.residentId, notBy),
+        ne(requests.status, 'closed'),
+        gte(requests.createdAt, since),
+      ),
+    )
+    .orderBy(desc(requests.id))
+    .limit(1)
+  return row
 }
 
 /** Whether the request's history holds an event of this kind. */

@@ -21,7 +21,7 @@ const commandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('urge'), number: request.optional(), text: z.string() }),
   z.strictObject({ kind: z.literal('withdraw'), number: request.optional(), reason: z.string() }),
   z.strictObject({ kind: z.literal('mine') }),
-  z.strictObject({ kind: z.literal('support'), number: request }),
+  z.strictObject({ kind: z.literal('support'), number: request.optional() }),
   z.strictObject({
     kind: z.literal('rate'),
     number: request.optional(),

@@ -253,6 +253,34 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
     })
   })
 
+  it('"+1" and "我家也是" back the group\'s latest request of someone else, named in the answer', async () => {
+    const world = await makeWorld(deps)
+    const number = await file(world, '2号楼电梯停了')
+    const neighbour = { senderId: uniqueId('wxid_neighbour'), senderName: '周阿姨' }
+    const backed = await say(world, { ...neighbour, text: '@改造助手 我家也是' })
+    expect(backed.outcome).toBe(`support:${number}`)
+    expect(backed.reply).toContain(`${number}【`)
+    expect(backed.reply).toContain('2号楼电梯停了')
+    expect(backed.reply).toContain('共 1 人同求')
+    const again = await say(world, { ...neighbour, text: '@改造助手 +1' })
+    expect(again.reply).toContain('您已同求过')
+    // The author's own "+1" has nothing of someone else's to back; nor has a private chat.
+    expect((await say(world, { text: '@改造助手 同上' })).outcome).toBe('support:none')
+    const alone = await say(world, { ...neighbour, text: '同求' }, 'private')
+    expect(alone.outcome).toBe('support:none')
+    expect(alone.reply).toContain('同求 Q1024')
+    // Three days on, a "+1" no longer reaches back to it.
+    deps.clock.advance(3 * 24 * 3600_000 + 60_000)
+    const late = await say(world, {
+      senderId: uniqueId('wxid_late'),
+      senderName: '吴大爷',
+      text: '@改造助手 +1',
+    })
+    expect(late.outcome).toBe('support:none')
+    const [row] = await deps.db.select().from(requests).where(eq(requests.number, number))
+    expect(row!.supportCount).toBe(1)
+  })
+
   describe('撤回: the author no longer needs a request', () => {
     const withdrawalsOf = async (number: string) => {
       const [request] = await deps.db.select().from(requests).where(eq(requests.number, number))

@@ -139,7 +139,8 @@ const missing: Case[] = [
     dm,
     { kind: 'missingArgument', command: '进度', usage: '进度 Q1024' },
   ],
-  ['同求 alone', '同求', room, { kind: 'missingArgument', command: '同求', usage: '同求 Q1024' }],
+  // The group's latest request, named in the answer (core/requests/requests.commands.ts).
+  ['同求 alone', '同求', room, { kind: 'support' }],
   ['满意 alone', '满意', dm, { kind: 'rate', rating: 'satisfied', reason: '' }],
   ['不满意 alone', '不满意', dm, { kind: 'rate', rating: 'unsatisfied', reason: '' }],
   [
@@ -418,5 +419,37 @@ describe('撤回: the author no longer needs a request', () => {
     expect(parseCommand('@改造助手 撤销停车位收费', room)).toEqual({ kind: 'file', text: '撤销停车位收费' })
     expect(parseCommand('撤回', room)).toEqual({ kind: 'ignore' })
     expect(parseCommand('我撤回了一条消息', room)).toEqual({ kind: 'ignore' })
+  })
+})
+
+describe('"+1" and online-review words, said to the bot', () => {
+  it.each([
+    '@改造助手 +1',
+    '@改造助手 ＋1！',
+    '@改造助手 我家也是',
+    '@改造助手 同上',
+    '@改造助手 我们楼也一样',
+  ])('reads "%s" as 同求 of the group\'s latest request', (text) => {
+    expect(parseCommand(text, room)).toEqual({ kind: 'support' })
+  })
+  it('backs the quoted request, said to the bot or not', () => {
+    const quoted: ParseContext = { ...room, quoted: { request: 'Q12' } }
+    expect(parseCommand('我家也是', quoted)).toEqual({ kind: 'support', number: 'Q12' })
+    expect(parseCommand('@改造助手 +1', quoted)).toEqual({ kind: 'support', number: 'Q12' })
+  })
+  it('leaves "+1" among neighbours alone, and files a problem of its own', () => {
+    expect(parseCommand('+1', room)).toEqual({ kind: 'ignore' })
+    expect(parseCommand('我家也是', room)).toEqual({ kind: 'ignore' })
+    expect(parseCommand('@改造助手 我家也是楼道灯不亮', room)).toEqual({
+      kind: 'file',
+      text: '我家也是楼道灯不亮',
+    })
+  })
+  it('takes 好评 as 满意 and 差评 as 不满意', () => {
+    const rated = (rating: string) => ({ kind: 'rate', rating, reason: '' })
+    expect(parseCommand('@改造助手 五星好评', room)).toEqual(rated('satisfied'))
+    expect(parseCommand('@改造助手 修得很好，谢谢', room)).toEqual(rated('satisfied'))
+    expect(parseCommand('@改造助手 差评！', room)).toEqual(rated('unsatisfied'))
+    expect(parseCommand('好评', room)).toEqual({ kind: 'ignore' })
   })
 })

@@ -154,9 +154,9 @@ describe('parseCommand under a quoted bot message', () => {
     expect(parseCommand('催办', room)).toEqual({ kind: 'urge', text: '' })
   })
 
-  it('without a quote, the same words in a group stay chatter or ask for the number', () => {
+  it("without a quote, the same words in a group stay chatter, or back the group's latest request", () => {
     expect(parseCommand('不满意 灯还是不亮', room)).toEqual({ kind: 'ignore' })
-    expect(parseCommand('同求', room)).toMatchObject({ kind: 'missingArgument', command: '同求' })
+    expect(parseCommand('同求', room)).toEqual({ kind: 'support' })
   })
 })
 
