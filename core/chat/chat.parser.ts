@@ -196,6 +196,11 @@ const withdrawFirst =
 // latest). Whole texts only, so "我家也是楼道灯不亮" is still a request of its own.
 const supportOnly =
   /^(?:\+\s*1|\+{1,3}|加一|加1|同上|同求|附议|顶|顶一下|我家也是|我家也一样|我们家也是|我们家也一样|我们楼也是|我们楼也一样|我们单元也是|我这也是|我这里也是|我这边也是|我们这也是|我们这边也是|我也是|我也一样|我也遇到了|我也遇到同样的问题|同样的问题|一样的问题|一样)(?:的|啊|呀|了|呢|\+1)?$/
+// Saying one wants to report something, without saying what ("我要投诉", "我想反映个问题"): asked what,
+// as a bare @mention is, rather than filed empty-handed.
+const intentOnly =
+  /^(?:你好|您好)?(?:我|我们)?(?:要|想|想要|需要|准备)?(?:投诉|反映|反应|报修|报事|举报|提|提个|提一个)(?:一下|个|一个|下)?(?:问题|事|事情|情况|诉求|意见)?(?:可以吗|行吗|找谁)?$/
+
 /** A text as `supportOnly` reads it: without blanks and punctuation, "＋" as "+" ("+1！" is "+1"). */
 const supportForm = (text: string) => text.replace(/[\s\p{P}]/gu, '').replace(/\uff0b/g, '+')
 // A rating in the words of an online review: 好评 is 满意, 差评 is 不满意 (which then asks why).
@@ -232,6 +237,8 @@ function freeText(text: string, quoted?: QuotedNumbers): Command | undefined {
     if (followed) return followed
   }
   if (howTo.test(bare)) return { kind: 'help' }
+  // An empty filing: refused with the question what and where, as a bare @mention is.
+  if (intentOnly.test(bare)) return { kind: 'file', text: '' }
   if (supportOnly.test(supportForm(text))) {
     return quoted?.request ? { kind: 'support', number: quoted.request } : { kind: 'support' }
   }

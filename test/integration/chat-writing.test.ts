@@ -240,6 +240,9 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       expect((await say(world, { text: '@改造助手 进度查询' })).outcome).toBe(`progress:${number}`)
       expect((await say(world, { text: '@改造助手 怎么报修' })).outcome).toBe('help')
       expect((await say(world, { text: '@改造助手 催办一下' })).outcome).toBe(`urge:${number}:urged`)
+      const what = await say(world, { text: '@改造助手 我要投诉' })
+      expect(what.outcome).toBe('refused:requests.empty')
+      expect(what.reply).toContain('出了什么问题')
       expect(await count()).toBe(before)
     })
 

@@ -453,3 +453,18 @@ describe('"+1" and online-review words, said to the bot', () => {
     expect(parseCommand('好评', room)).toEqual({ kind: 'ignore' })
   })
 })
+
+describe('saying one wants to report something, without saying what', () => {
+  it.each(['@改造助手 我要投诉', '@改造助手 我想反映个问题', '@改造助手 报修', '@改造助手 我要报修'])(
+    'reads "%s" as a filing with nothing in it, which is asked about rather than filed',
+    (text) => {
+      expect(parseCommand(text, room)).toEqual({ kind: 'file', text: '' })
+    },
+  )
+  it('files it when it says what', () => {
+    expect(parseCommand('@改造助手 我要投诉物业乱收费', room)).toEqual({
+      kind: 'file',
+      text: '我要投诉物业乱收费',
+    })
+  })
+})
