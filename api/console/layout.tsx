@@ -32,6 +32,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge.late{background:#cf222e;color:#fff}
 .badge.urgent{background:#bc4c00;color:#fff}
 .badge.ok{background:#1a7f37;color:#fff}
+.badge.info{background:#0969da;color:#fff}
 tr.late td{background:#fff5f5}
 .msg{padding:10px 14px;border-radius:6px;margin-bottom:16px;border:1px solid}
 .msg.error{background:#ffebe9;border-color:#ff8182;color:#82071e}

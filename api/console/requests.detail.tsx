@@ -1,7 +1,12 @@
 import type { Child } from 'hono/jsx'
 import { categoryCodes } from '../../core/classify/categories'
 import { maxReplyLength } from '../../core/requests/reply'
-import { isOpenRequest, type RequestEventRow, type RequestRow } from '../../core/requests/requests.repository'
+import {
+  isOpenRequest,
+  type RequestEventRow,
+  type RequestRow,
+  withdrawalAsked,
+} from '../../core/requests/requests.repository'
 import { roleNames, type StaffRow } from '../../core/shared/actor'
 import {
   channelNames,
@@ -107,6 +112,12 @@ function Facts(props: { detail: RequestDetail }) {
           '居民催办',
           request.urgeCount > 0 && request.lastUrgedAt
             ? `${request.urgeCount} 次，最近 ${time(request.lastUrgedAt)}（见办理记录）`
+            : null,
+        )}
+        {optional(
+          '居民申请撤回',
+          withdrawalAsked(request) && request.withdrawalAskedAt
+            ? `${time(request.withdrawalAskedAt)}（见办理记录）。与居民核实后，可办结并注明"居民撤回"`
             : null,
         )}
       </dl>

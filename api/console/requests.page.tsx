@@ -1,6 +1,11 @@
 import { categoryCodes } from '../../core/classify/categories'
 import { maskPhone } from '../../core/people/residents'
-import { isOpenRequest as isOpen, openChases, type RequestRow } from '../../core/requests/requests.repository'
+import {
+  isOpenRequest as isOpen,
+  openChases,
+  type RequestRow,
+  withdrawalAsked,
+} from '../../core/requests/requests.repository'
 import { roleNames, type StaffRow } from '../../core/shared/actor'
 import { requestStatuses } from '../../db/schema'
 import { currentDue, requestOverdue, requestStatusNames, time } from './format'
@@ -140,6 +145,9 @@ function RequestTable(props: {
           {requestStatusNames[request.status]} <Late label={requestOverdue(request, props.now)} />
           <Tag show={chased(request)} class="urgent">
             居民催办 {request.urgeCount} 次
+          </Tag>
+          <Tag show={withdrawalAsked(request)} class="info">
+            居民申请撤回
           </Tag>
         </>
       ),

@@ -84,6 +84,10 @@ export const RequestSchema = z
       description: 'Chases (催办) residents recorded, at most one a day each; who and what in /events',
     }),
     lastUrgedAt: z.string().nullable(),
+    withdrawalAskedAt: z.string().nullable().openapi({
+      description:
+        'When the author said the request is no longer needed (撤回); it stays open until an officer resolves it. Cleared when it is reopened',
+    }),
     overdue: z.boolean(),
     createdAt: z.string(),
   })
@@ -206,6 +210,7 @@ export function toRequestDto(
     supportCount: row.supportCount,
     urgeCount: row.urgeCount,
     lastUrgedAt: iso(row.lastUrgedAt),
+    withdrawalAskedAt: iso(row.withdrawalAskedAt),
     overdue,
     createdAt: row.createdAt.toISOString(),
   }

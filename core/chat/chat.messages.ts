@@ -1,5 +1,5 @@
 import { excerpt, statusNames } from '../requests/requests.messages'
-import { isOpenRequest, openChases, type RequestRow } from '../requests/requests.repository'
+import { isOpenRequest, openChases, type RequestRow, withdrawalAsked } from '../requests/requests.repository'
 import { formatShanghai } from '../shared/time'
 import type { TaskRow } from '../tasks/tasks.usecases'
 
@@ -80,7 +80,8 @@ export function requestLines(
     const overdue = open && due < now
     const place = xiaoquName ? `${xiaoquName} ` : ''
     const chased = openChases(request) > 0 ? ` 居民催办${request.urgeCount}次` : ''
-    return `${request.number}【${request.category}】${statusNames[request.status]} ${place}${excerpt(request.text, 18)}${open ? ` 时限${formatShanghai(due)}` : ''}${overdue ? ' ⚠已超时' : ''}${chased}`
+    const withdrawn = withdrawalAsked(request) ? ' 居民申请撤回' : ''
+    return `${request.number}【${request.category}】${statusNames[request.status]} ${place}${excerpt(request.text, 18)}${open ? ` 时限${formatShanghai(due)}` : ''}${overdue ? ' ⚠已超时' : ''}${chased}${withdrawn}`
   })
 }
 

@@ -29,6 +29,9 @@ export const isOpenRequest = (request: Pick<RequestRow, 'status'>) =>
 /** The chases (催办) an officer still has to answer: an open request's count, none once it is resolved. */
 export const openChases = (request: Pick<RequestRow, 'status' | 'urgeCount'>) =>
   isOpenRequest(request) ? request.urgeCount : 0
+/** An open request its author said they no longer need (撤回), for its holder to check and resolve. */
+export const withdrawalAsked = (request: Pick<RequestRow, 'status' | 'withdrawalAskedAt'>) =>
+  isOpenRequest(request) && request.withdrawalAskedAt !== null
 
 export async function findRequestByNumber(db: DbOrTx, number: string, forUpdate = false) {
   const query = db.select().from(requests).where(eq(requests.number, number))
@@ -70,16 +73,6 @@ export async function latestFiledInGroup(db: DbOrTx, groupId: number, notBy: num
     .orderBy(desc(requests.id))
     .limit(1)
   return row
-}
-
-/** Whether the request's history holds an event of this kind. */
-export async function hasEvent(db: DbOrTx, requestId: number, kind: RequestEventRow['kind']) {
-  const [row] = await db
-    .select({ id: requestEvents.id })
-    .from(requestEvents)
-    .where(and(eq(requestEvents.requestId, requestId), eq(requestEvents.kind, kind)))
-    .limit(1)
-  return row !== undefined
 }
 
 /** Who chased the request (催办) since `since`: their resident ids. */

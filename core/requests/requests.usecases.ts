@@ -142,6 +142,7 @@ export async function fileRequest(ctx: Ctx, input: FileRequestInput, plan?: Fili
     supportCount: 0,
     urgeCount: 0,
     lastUrgedAt: null,
+    withdrawalAskedAt: null,
     inboundMessageId: input.inboundMessageId ?? null,
     createdAt: now,
     updatedAt: now,
@@ -548,6 +549,8 @@ export async function rateRequest(
     rating,
     ratedAt: now,
     resolvedAt: null,
+    // Reopened by its author: they need it after all.
+    withdrawalAskedAt: null,
     updatedAt: now,
   })
   await repo.addRequestEvent(ctx.db, { ...base, kind: 'reopened', note: reason!.trim() })
@@ -628,8 +631,9 @@ export async function askWithdrawal(
   said: string,
 ): Promise<'asked' | 'again' | 'finished'> {
   if (!repo.isOpenRequest(request)) return 'finished'
-  if (await repo.hasEvent(ctx.db, request.id, 'withdrawal_asked')) return 'again'
+  if (request.withdrawalAskedAt) return 'again'
   const now = ctx.clock.now()
+  await repo.updateRequest(ctx.db, request.id, { withdrawalAskedAt: now })
   await repo.addRequestEvent(ctx.db, {
     requestId: request.id,
     kind: 'withdrawal_asked',

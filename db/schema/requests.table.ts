@@ -51,6 +51,8 @@ export const requests = pgTable(
     /** 催办: how many chases were recorded (one a day per resident), and the last one's time. */
     urgeCount: integer('urge_count').notNull().default(0),
     lastUrgedAt: instant('last_urged_at'),
+    /** 撤回: when the author said the request is no longer needed; cleared when it is reopened. */
+    withdrawalAskedAt: instant('withdrawal_asked_at'),
     inboundMessageId: text('inbound_message_id'),
     createdAt: createdAt(),
     updatedAt: instant('updated_at').notNull().defaultNow(),

@@ -321,12 +321,30 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       const browser = new Browser(app)
       const form = await browser.open('/console/login')
       await browser.post(form, '/console/login', { token: world.officer.token })
-      expect((await browser.open(`/console/requests/${number}`)).html).toContain('居民申请撤回')
-      // Once resolved, there is nothing left to withdraw.
+      expect((await browser.open(`/console/requests/${number}`)).html).toContain('可办结并注明')
+      // The inbox flags it, the API dates it, and the officer's 待办 marks it.
+      const flag = '<span class="badge info">居民申请撤回</span>'
+      expect((await browser.open('/console')).html).toContain(flag)
+      const api = apiCaller(() => app)
+      const detail = await api(world.officer.token, 'GET', `/requests/${number}`)
+      expect(detail.body.withdrawalAskedAt).toBe(events[0]!.at.toISOString())
+      const todo = await say(
+        world,
+        { senderId: world.officer.staff.wechatId!, senderName: world.officer.staff.name, text: '待办' },
+        'private',
+      )
+      expect(todo.reply).toMatch(new RegExp(`${number}【.*居民申请撤回`))
+      // Once resolved, there is nothing left to withdraw, and the flag goes.
       await resolve(world, number)
+      expect((await browser.open('/console')).html).not.toContain(flag)
       const late = await say(world, { text: `撤回 ${number}` })
       expect(late.outcome).toBe(`withdraw:${number}:finished`)
       expect(late.reply).toContain('已办结')
+      // Reopened by its author (不满意), it is needed again: a new 撤回 is asked afresh.
+      await say(world, { text: `不满意 ${number} 还是不亮` })
+      expect(await statusOf(number)).toBe('accepted')
+      expect((await api(world.officer.token, 'GET', `/requests/${number}`)).body.withdrawalAskedAt).toBeNull()
+      expect((await say(world, { text: `撤回 ${number}` })).outcome).toBe(`withdraw:${number}:asked`)
     })
 
     it('refuses anyone but the author, and keeps a request that only starts like 撤销', async () => {
