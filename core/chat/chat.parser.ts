@@ -19,7 +19,8 @@ export type Command =
   | { kind: 'complete'; number: string; note: string }
   | { kind: 'digest'; on: boolean }
   | { kind: 'claim'; text: string }
-  | { kind: 'vote'; number: string; choice: '同意' | '反对' | '弃权' }
+  /** No number: never a ballot, only the answer naming the campaigns the resident may vote in. */
+  | { kind: 'vote'; number?: string; choice: '同意' | '反对' | '弃权' }
   | { kind: 'campaign'; number: string }
   | { kind: 'accept'; number: string; note: string }
   | { kind: 'assign'; number: string; target: string; note: string }
@@ -48,6 +49,7 @@ export interface ParseContext {
 export interface QuotedNumbers {
   request?: string
   publicity?: string
+  campaign?: string
 }
 
 const usage: Record<string, string> = {
@@ -203,6 +205,10 @@ const intentOnly =
 
 /** A text as `supportOnly` reads it: without blanks and punctuation, "＋" as "+" ("+1！" is "+1"). */
 const supportForm = (text: string) => text.replace(/[\s\p{P}]/gu, '').replace(/\uff0b/g, '+')
+// A ballot in everyday words ("我同意", "赞成", "不同意"): with no campaign quoted, only answered with the
+// campaigns the resident may vote in; a ballot always names its campaign.
+const voteWords =
+  /^(?:我|本人|我家)?(?:(同意|赞成|支持|拥护)|(不同意|反对|不赞成|不支持))(?:的|了|啊|呀)?$|^(?:我|本人|我家)?弃权(?:了)?$/
 // A rating in the words of an online review: 好评 is 满意, 差评 is 不满意 (which then asks why).
 const praise =
   /^(?:给个|给|五星|五颗星|满分)?好评(?:啊|呀|了)?$|^修得(?:很|挺|非常|真|特别)?(?:好|不错)(?:谢谢|谢谢了|谢谢啦|感谢)?$/
@@ -241,6 +247,11 @@ function freeText(text: string, quoted?: QuotedNumbers): Command | undefined {
   if (intentOnly.test(bare)) return { kind: 'file', text: '' }
   if (supportOnly.test(supportForm(text))) {
     return quoted?.request ? { kind: 'support', number: quoted.request } : { kind: 'support' }
+  }
+  const voted = voteWords.exec(bare)
+  if (voted) {
+    const choice = voted[1] ? '同意' : voted[2] ? '反对' : '弃权'
+    return quoted?.campaign ? { kind: 'vote', number: quoted.campaign, choice } : { kind: 'vote', choice }
   }
   if (praise.test(bare)) return { kind: 'rate', rating: 'satisfied', reason: '' }
   if (complaint.test(bare)) return { kind: 'rate', rating: 'unsatisfied', reason: '' }
@@ -401,6 +412,14 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
     case '弃权':
     case '征询': {
       const match = /^([zZ]\d{1,9})$/.exec(rest)
+      const quotedCampaign = ctx.quoted?.campaign
+      if (!match && quotedCampaign && /^[的了啊呀！!。.~～]*$/.test(rest))
+        return word === '征询'
+          ? { kind: 'campaign', number: quotedCampaign }
+          : { kind: 'vote', number: quotedCampaign, choice: word }
+      // "同意" alone: the answer names the campaigns the resident may vote in, with the exact words.
+      if (!match && !quiet && word !== '征询' && /^[的了啊呀！!。.~～]*$/.test(rest))
+        return { kind: 'vote', choice: word }
       if (!match)
         return quiet ? { kind: 'ignore' } : { kind: 'missingArgument', command: word, usage: usage[word]! }
       const number = match[1]!.toUpperCase()
@@ -445,6 +464,7 @@ export function quotedNumbers(quoted: string): QuotedNumbers {
   return {
     request: only(/(?<![A-Za-z])([Qq]\d{1,9})(?!\d)/g),
     publicity: only(/(?<![A-Za-z])([Gg]\d{1,9})(?!\d)/g),
+    campaign: only(/(?<![A-Za-z])([Zz]\d{1,9})(?!\d)/g),
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { and, asc, desc, eq, inArray, isNotNull, lte, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm'
 import { type DbOrTx, rowsOf } from '../../db/client'
 import {
   type BallotChoice,
@@ -358,6 +358,30 @@ async function closeCampaign(ctx: Ctx, c: CampaignRow) {
     .where(eq(campaigns.id, c.id))
     .returning()
   await post(ctx, closed!, 'result', resultText(closed!))
+}
+
+/** Campaigns open now in which the resident has a verified household on the roll, closing soonest first. */
+export async function campaignsOpenTo(db: DbOrTx, residentId: number, now: Date) {
+  return db
+    .selectDistinct({
+      number: campaigns.number,
+      scopeName: campaigns.scopeName,
+      question: campaigns.question,
+      closesAt: campaigns.closesAt,
+    })
+    .from(campaigns)
+    .innerJoin(campaignRoll, eq(campaignRoll.campaignId, campaigns.id))
+    .innerJoin(
+      residentHouseholds,
+      and(
+        eq(residentHouseholds.householdId, campaignRoll.householdId),
+        eq(residentHouseholds.residentId, residentId),
+        isNotNull(residentHouseholds.verifiedAt),
+      ),
+    )
+    .where(and(eq(campaigns.status, 'open'), lte(campaigns.opensAt, now), gt(campaigns.closesAt, now)))
+    .orderBy(asc(campaigns.closesAt))
+    .limit(5)
 }
 
 /** Households a resident may vote for in this campaign: verified claims on the roll. */

@@ -1,7 +1,7 @@
 import { residentOf } from '../chat/chat.actors'
 import type { CommandHandlers } from '../chat/chat.types'
 import { formatShanghai } from '../shared/time'
-import { castVote, publicStatus } from './campaigns'
+import { campaignsOpenTo, castVote, publicStatus } from './campaigns'
 import { claimHousehold } from './households'
 
 /** 认证, 同意/反对/弃权 and 征询: private where privacy asks for it. */
@@ -22,15 +22,30 @@ export const consentCommands: Pick<CommandHandlers, 'claim' | 'vote' | 'campaign
     if (inbound.roomId) {
       return {
         outcome: 'refused:vote-in-room',
-        message: `为保护投票隐私，请私聊我发送"${command.choice} ${command.number}"，群里的消息不计票。`,
+        message: `为保护投票隐私，请私聊我发送"${command.choice} ${command.number ?? 'Z7'}"${command.number ? '' : '（Z7 换成征询编号）'}，群里的消息不计票。`,
       }
     }
-    const { campaign, households } = await castVote(
-      ctx,
-      await residentOf(ctx, inbound),
-      command.number,
-      command.choice,
-    )
+    const resident = await residentOf(ctx, inbound)
+    // A ballot always names its campaign: without a number, the answer says which ones and how.
+    if (!command.number) {
+      const open = await campaignsOpenTo(ctx.db, resident.id, ctx.clock.now())
+      if (open.length === 0)
+        return {
+          outcome: 'vote:no-number:none',
+          message:
+            '您目前没有可以投票的征询。征询开始时会通知您；还没认证房屋的，请先发"认证 3号楼2单元301"，经社区核实后即可投票。',
+        }
+      return {
+        outcome: `vote:no-number:${open.length}`,
+        message: [
+          `请带上征询编号，例如"${command.choice} ${open[0]!.number}"。您可以参加的征询：`,
+          ...open.map(
+            (c) => `${c.number}（${c.scopeName}）${c.question}，截止 ${formatShanghai(c.closesAt)}`,
+          ),
+        ].join('\n'),
+      }
+    }
+    const { campaign, households } = await castVote(ctx, resident, command.number, command.choice)
     return {
       outcome: `vote:${campaign.number}`,
       message: `已记录您对征询 ${campaign.number} 的意见：${command.choice}（${households.join('、')}）。截止 ${formatShanghai(campaign.closesAt)} 前可以改，以最后一次为准。`,

@@ -37,7 +37,10 @@ const commandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('claim'), text: nonEmpty }),
   z.strictObject({
     kind: z.literal('vote'),
-    number: z.string().regex(/^Z\d{1,9}$/),
+    number: z
+      .string()
+      .regex(/^Z\d{1,9}$/)
+      .optional(),
     choice: z.enum(['同意', '反对', '弃权']),
   }),
   z.strictObject({ kind: z.literal('campaign'), number: z.string().regex(/^Z\d{1,9}$/) }),

@@ -201,6 +201,12 @@ describe.each(drivers)('consent campaigns on %s', (driver) => {
     expect((await chat(sun, `同意 ${z}`)).reply).toContain('不在本次征询的范围')
     const inGroup = await chat(wang, `同意 ${z}`, world.roomId)
     expect(inGroup.reply).toContain('请私聊')
+    // A ballot in everyday words without the number casts nothing: the answer names the campaign and how.
+    const bare = await chat(li, '我不同意！')
+    expect(bare.reply).toContain(`反对 ${z}`)
+    expect(bare.reply).toContain('是否同意3号楼加装电梯')
+    expect((await chat(sun, '同意')).reply).toContain('没有可以投票的征询')
+    expect((await chat(li, '@改造助手 赞成', world.roomId)).reply).toContain('请私聊')
     expect((await chat(wang, `同意 ${z}`)).reply).toContain('3号楼1单元101、3号楼1单元102')
     expect((await chat(li, `反对 ${z}`)).reply).toContain('反对')
     // Li changes her mind; the last counts.

@@ -468,3 +468,27 @@ describe('saying one wants to report something, without saying what', () => {
     })
   })
 })
+
+describe('a ballot in everyday words', () => {
+  it.each([
+    ['我同意', '同意'],
+    ['赞成！', '同意'],
+    ['同意', '同意'],
+    ['不同意', '反对'],
+    ['我反对', '反对'],
+    ['弃权', '弃权'],
+  ])('reads "%s" in a private chat as %s without a number: never a ballot by itself', (text, choice) => {
+    expect(parseCommand(text, dm)).toEqual({ kind: 'vote', choice })
+  })
+  it('takes the number from a quoted campaign message', () => {
+    const quoted: ParseContext = { ...dm, quoted: { campaign: 'Z3' } }
+    expect(parseCommand('同意', quoted)).toEqual({ kind: 'vote', number: 'Z3', choice: '同意' })
+    expect(parseCommand('我不同意', quoted)).toEqual({ kind: 'vote', number: 'Z3', choice: '反对' })
+    expect(parseCommand('征询', quoted)).toEqual({ kind: 'campaign', number: 'Z3' })
+  })
+  it('leaves the group alone, and still asks for a number where one is garbled', () => {
+    expect(parseCommand('同意', room)).toEqual({ kind: 'ignore' })
+    expect(parseCommand('我同意', room)).toEqual({ kind: 'ignore' })
+    expect(parseCommand('同意 7', dm)).toMatchObject({ kind: 'missingArgument', command: '同意' })
+  })
+})
