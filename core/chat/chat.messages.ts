@@ -60,6 +60,10 @@ export const missingArgument = (command: string, example: string) =>
 
 export const supportNeedsNumber = '请带上诉求编号，例如"同求 Q1024"；也可以引用那条诉求的回复，说"我家也是"。'
 
+/** The answer to a filing with nothing in it: what to say, in the form this chat takes. */
+export const describeWhat = (botName: string, inRoom: boolean) =>
+  `请说明哪里、出了什么问题，例如："${inRoom ? `@${botName} ` : '报事 '}3号楼2单元楼道灯坏了"。`
+
 export const needGroupToFile = (botName: string) =>
   `请在您小区的居民群里发"@${botName} 问题描述"提交诉求，这样我们才知道是哪个小区。`
 

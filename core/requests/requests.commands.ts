@@ -5,7 +5,6 @@ import { residentOf } from '../chat/chat.actors'
 import * as text from '../chat/chat.messages'
 import type { CommandHandlers, Who } from '../chat/chat.types'
 import { scopeCovers } from '../shared/actor'
-import * as errors from './requests.errors'
 import { planFilingForAuthor } from './requests.filing'
 import {
   cannotFollow,
@@ -31,7 +30,10 @@ export const requestCommands: ResidentCommands = {
       return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
     // Refused before the plan draws a number: an empty filing leaves no gap in the numbers residents see.
     if (command.text.trim() === '') {
-      return { outcome: 'refused:requests.empty', message: errors.emptyDescription().message }
+      return {
+        outcome: 'refused:requests.empty',
+        message: text.describeWhat(ctx.config.botName, Boolean(inbound.roomId)),
+      }
     }
     // In a xiaoqu's group the author is written and the filing planned by one statement.
     const groupXiaoqu = who.group?.xiaoquId

@@ -243,6 +243,10 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       const what = await say(world, { text: '@改造助手 我要投诉' })
       expect(what.outcome).toBe('refused:requests.empty')
       expect(what.reply).toContain('出了什么问题')
+      expect(what.reply).toContain('@改造助手 3号楼')
+      const inPrivate = await say(world, { text: '你好，我想报修' }, 'private')
+      expect(inPrivate.outcome).toBe('refused:requests.empty')
+      expect(inPrivate.reply).toContain('"报事 3号楼')
       expect(await count()).toBe(before)
     })
 
