@@ -203,6 +203,11 @@ const supportOnly =
 const intentOnly =
   /^(?:你好|您好)?(?:我|我们)?(?:要|想|想要|需要|准备)?(?:投诉|反映|反应|报修|报事|举报|提|提个|提一个)(?:一下|个|一个|下)?(?:问题|事|事情|情况|诉求|意见)?(?:可以吗|行吗|找谁)?$/
 
+// Where one lives, said in a private chat ("我家住3号楼2单元301", "我是5号楼1单元101的"): 认证 of that home,
+// which an officer then verifies. The address must end the text, so a problem that names a flat is not one.
+const livesAt =
+  /^(?:你好|您好)?[，,]?(?:我家|我|本人)?(?:住|住在|家住|是)(?:在)?([^，。,.!！?？]{0,16}?\d+(?:号楼|号|栋|幢)(?:\d+单元)?\d+(?:室|号)?)(?:的|的业主|的住户)?$/
+
 /** A text as `supportOnly` reads it: without blanks and punctuation, "＋" as "+" ("+1！" is "+1"). */
 const supportForm = (text: string) => text.replace(/[\s\p{P}]/gu, '').replace(/\uff0b/g, '+')
 // A ballot in everyday words ("我同意", "赞成", "不同意"): with no campaign quoted, only answered with the
@@ -290,6 +295,8 @@ export function parseCommand(raw: string, ctx: ParseContext): Command {
         : undefined
       return followed ?? { kind: 'ignore' }
     }
+    const home = ctx.inRoom ? null : livesAt.exec(text.replace(/\s/g, ''))
+    if (home) return { kind: 'claim', text: home[1]! }
     const free = freeText(text, ctx.quoted)
     if (free) return free
     if (ctx.inRoom) return { kind: 'file', text }

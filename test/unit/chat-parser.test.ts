@@ -492,3 +492,17 @@ describe('a ballot in everyday words', () => {
     expect(parseCommand('同意 7', dm)).toMatchObject({ kind: 'missingArgument', command: '同意' })
   })
 })
+
+describe('where one lives, said in a private chat', () => {
+  it.each([
+    ['我家住3号楼2单元301', '3号楼2单元301'],
+    ['我是5号楼1单元101的', '5号楼1单元101'],
+    ['您好，我住在农光里3号楼2单元301', '农光里3号楼2单元301'],
+  ])('reads "%s" as 认证 %s', (text, address) => {
+    expect(parseCommand(text, dm)).toEqual({ kind: 'claim', text: address })
+  })
+  it('not in a group, and not a problem that names a flat', () => {
+    expect(parseCommand('@改造助手 我家住3号楼2单元301', room)).toMatchObject({ kind: 'file' })
+    expect(parseCommand('我家住3号楼2单元301，厨房漏水', dm)).toMatchObject({ kind: 'unknown' })
+  })
+})
