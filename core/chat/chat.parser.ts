@@ -22,7 +22,8 @@ export type Command =
   /** No number: never a ballot, only the answer naming the campaigns the resident may vote in. */
   | { kind: 'vote'; number?: string; choice: '同意' | '反对' | '弃权' }
   | { kind: 'campaign'; number: string }
-  | { kind: 'accept'; number: string; note: string }
+  /** `inferred`: read from everyday words under the bot's message ("我来处理"); from anyone but staff, silence. */
+  | { kind: 'accept'; number: string; note: string; inferred?: true }
   | { kind: 'assign'; number: string; target: string; note: string }
   | { kind: 'resolve'; number: string; note: string }
   | { kind: 'announce'; text: string }
@@ -185,8 +186,13 @@ function followUp(bare: string, said: string, number?: string): Command | undefi
   if (progressWords.test(bare)) return number ? { kind: 'progress', number } : { kind: 'progress' }
   if (number && withdrawWords.test(bare)) return { kind: 'withdraw', number, reason: said }
   if (number && supportOnly.test(supportForm(said))) return { kind: 'support', number }
+  if (number && takeOn.test(bare)) return { kind: 'accept', number, note: '', inferred: true }
   return undefined
 }
+
+// An officer taking a request on, under the bot's notice of it ("我来处理", "收到，我去看看"): 受理.
+const takeOn =
+  /^(?:收到|好的|好)?(?:我来处理|我来办|我去处理|我来跟进|我跟进|我负责|我去看看|我去现场|我这就去|马上处理|马上去处理|这就去处理|已安排|我来安排|我安排)(?:一下|下)?(?:吧|了)?$/
 
 // The author saying a known request is no longer needed ("Q1005发错了", "不用了" under the bot's reply):
 // 撤回. Tried after a chase and a question, so "修好了吗" still asks.

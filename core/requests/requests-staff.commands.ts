@@ -7,6 +7,8 @@ import * as requestsUseCases from './requests.usecases'
 /** What officers say about a request in chat: 受理, 转派, 办结. */
 export const requestStaffCommands: Pick<CommandHandlers, 'accept' | 'assign' | 'resolve'> = {
   async accept(ctx, _inbound, command, who) {
+    // "我来处理" under the bot's message is 受理 only from staff; from a resident it is their own talk.
+    if (command.inferred && !who.staff) return { outcome: 'ignored' }
     const updated = await requestsUseCases.acceptRequest(
       ctx,
       staffActorOf(who),

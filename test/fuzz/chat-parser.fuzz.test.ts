@@ -44,7 +44,12 @@ const commandSchema = z.discriminatedUnion('kind', [
     choice: z.enum(['同意', '反对', '弃权']),
   }),
   z.strictObject({ kind: z.literal('campaign'), number: z.string().regex(/^Z\d{1,9}$/) }),
-  z.strictObject({ kind: z.literal('accept'), number: request, note: z.string() }),
+  z.strictObject({
+    kind: z.literal('accept'),
+    number: request,
+    note: z.string(),
+    inferred: z.literal(true).optional(),
+  }),
   z.strictObject({
     kind: z.literal('assign'),
     number: request,

@@ -288,6 +288,25 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
     expect(row!.supportCount).toBe(1)
   })
 
+  it('"我来处理" under the bot\'s notice is 受理 from an officer, and nothing from a resident', async () => {
+    const world = await makeWorld(deps)
+    const number = await file(world)
+    const notice = botQuote(`新诉求 ${number}【照明】\n回复"受理 ${number}"受理。`)
+    const resident = await say(world, { text: '我来处理', quote: notice })
+    expect(resident.outcome).toBe('ignored')
+    expect(resident.written).toHaveLength(0)
+    expect(await statusOf(number)).toBe('submitted')
+    const officer = await say(world, {
+      senderId: world.officer.staff.wechatId!,
+      senderName: world.officer.staff.name,
+      roomId: world.officersRoomId,
+      text: '收到，我来处理',
+      quote: notice,
+    })
+    expect(officer.outcome).toBe(`accepted:${number}`)
+    expect(await statusOf(number)).toBe('accepted')
+  })
+
   describe('撤回: the author no longer needs a request', () => {
     const withdrawalsOf = async (number: string) => {
       const [request] = await deps.db.select().from(requests).where(eq(requests.number, number))

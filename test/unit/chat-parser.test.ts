@@ -506,3 +506,16 @@ describe('where one lives, said in a private chat', () => {
     expect(parseCommand('我家住3号楼2单元301，厨房漏水', dm)).toMatchObject({ kind: 'unknown' })
   })
 })
+
+describe('an officer taking a request on under the bot notice', () => {
+  const quoted: ParseContext = { ...room, quoted: { request: 'Q30' } }
+  it.each(['我来处理', '收到，我去看看', '好的 马上处理'])(
+    'reads "%s" as 受理 of the quoted request',
+    (text) => {
+      expect(parseCommand(text, quoted)).toEqual({ kind: 'accept', number: 'Q30', note: '', inferred: true })
+    },
+  )
+  it('only under a quote', () => {
+    expect(parseCommand('我来处理', room)).toEqual({ kind: 'ignore' })
+  })
+})
