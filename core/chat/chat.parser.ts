@@ -214,6 +214,10 @@ const intentOnly =
 const livesAt =
   /^(?:你好|您好)?[，,]?(?:我家|我|本人)?(?:住|住在|家住|是)(?:在)?([^，。,.!！?？]{0,16}?\d+(?:号楼|号|栋|幢)(?:\d+单元)?\d+(?:室|号)?)(?:的|的业主|的住户)?$/
 
+// An officer asking for their list in other words ("我的待办", "查看任务", "今天有什么要处理的"): 待办.
+const todoWords =
+  /^(?:我的|查看|查一下|看看|看下|列出)?(?:待办|待办事项|待办任务|任务|任务列表|待处理|待办清单)(?:列表|清单)?$|^(?:今天|现在|我)?有(?:什么|啥|哪些)(?:要|需要|待)(?:处理|办)的?(?:吗|呢)?$/
+
 /** A text as `supportOnly` reads it: without blanks and punctuation, "＋" as "+" ("+1！" is "+1"). */
 const supportForm = (text: string) => text.replace(/[\s\p{P}]/gu, '').replace(/\uff0b/g, '+')
 // A ballot in everyday words ("我同意", "赞成", "不同意"): with no campaign quoted, only answered with the
@@ -254,6 +258,7 @@ function freeText(text: string, quoted?: QuotedNumbers): Command | undefined {
     if (followed) return followed
   }
   if (howTo.test(bare)) return { kind: 'help' }
+  if (todoWords.test(bare)) return { kind: 'todo' }
   // An empty filing: refused with the question what and where, as a bare @mention is.
   if (intentOnly.test(bare)) return { kind: 'file', text: '' }
   if (supportOnly.test(supportForm(text))) {

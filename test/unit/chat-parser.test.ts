@@ -519,3 +519,12 @@ describe('an officer taking a request on under the bot notice', () => {
     expect(parseCommand('我来处理', room)).toEqual({ kind: 'ignore' })
   })
 })
+
+describe('an officer asking for their list in other words', () => {
+  it.each(['我的待办', '查看任务', '今天有什么要处理的？'])('reads "%s" as 待办', (text) => {
+    expect(parseCommand(text, dm)).toEqual({ kind: 'todo' })
+  })
+  it('still files a problem about a task', () => {
+    expect(parseCommand('@改造助手 任务太多了，施工队半夜干活', room)).toMatchObject({ kind: 'file' })
+  })
+})
