@@ -18,6 +18,7 @@ import {
 } from './requests.messages'
 import * as repo from './requests.repository'
 import * as requestsUseCases from './requests.usecases'
+import { requestStaffCommands } from './requests-staff.commands'
 
 type ResidentCommands = Pick<
   CommandHandlers,
@@ -119,9 +120,20 @@ export const requestCommands: ResidentCommands = {
   },
 
   async withdraw(ctx, inbound, command, who) {
-    // Staff close a request by 办结: to them 撤回 shows where it stands.
-    if (who.staff)
+    // Staff close a request by 办结: "已修好" under the bot's message about it is one, with those words as
+    // the result; anything else shows where it stands.
+    if (who.staff) {
+      if (command.number && officerDone.test(command.reason)) {
+        const note = command.reason.trim()
+        return requestStaffCommands.resolve(
+          ctx,
+          inbound,
+          { kind: 'resolve', number: command.number, note },
+          who,
+        )
+      }
       return requestCommands.progress(ctx, inbound, { kind: 'progress', number: command.number }, who)
+    }
     if (who.group?.kind === 'officers')
       return { outcome: 'refused:officers-group', message: text.notInOfficersUse }
     const resident = await residentOf(ctx, inbound)
@@ -214,6 +226,9 @@ export const requestCommands: ResidentCommands = {
         }
   },
 }
+
+/** Said by an officer about a request: it is done. */
+const officerDone = /修好|已处理|处理好|处理完|解决了|已解决|办好|办完|已完成|完成了|搞定/
 
 /** How far back "+1" without a number looks for the group's latest request. */
 const supportWindowStart = (now: Date) => new Date(now.getTime() - 3 * 24 * 3600_000)

@@ -305,6 +305,18 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
     })
     expect(officer.outcome).toBe(`accepted:${number}`)
     expect(await statusOf(number)).toBe('accepted')
+    // "已修好" under it resolves it, those words the result the resident is told.
+    const done = await say(world, {
+      senderId: world.officer.staff.wechatId!,
+      senderName: world.officer.staff.name,
+      roomId: world.officersRoomId,
+      text: '已修好，换了新灯泡',
+      quote: botQuote(`诉求 ${number} 已受理`),
+    })
+    expect(done.outcome).toBe(`resolved:${number}`)
+    expect(await statusOf(number)).toBe('resolved')
+    const told = done.written.find((m) => m.conversationId === world.roomId)
+    expect(told?.text).toContain('已办结：已修好，换了新灯泡')
   })
 
   describe('撤回: the author no longer needs a request', () => {
