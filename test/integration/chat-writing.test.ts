@@ -2,6 +2,7 @@ import { and, eq, gt } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApi } from '../../api/app'
 import { handleInbound, type Inbound } from '../../core/chat/chat.usecases'
+import type { RequestEventRow } from '../../core/requests/requests.repository'
 import { acceptRequest, resolveRequest } from '../../core/requests/requests.usecases'
 import {
   attachments,
@@ -65,6 +66,14 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
     return outcome!.slice('request:'.length)
   }
 
+  /** The request's history events of one kind. */
+  const eventsOf = async (number: string, kind: RequestEventRow['kind']) => {
+    const [request] = await deps.db.select().from(requests).where(eq(requests.number, number))
+    return deps.db
+      .select()
+      .from(requestEvents)
+      .where(and(eq(requestEvents.requestId, request!.id), eq(requestEvents.kind, kind)))
+  }
   const statusOf = async (number: string) =>
     (await deps.db.select().from(requests).where(eq(requests.number, number)))[0]!.status
   const resolve = (world: World, number: string) =>
@@ -117,13 +126,7 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
   })
 
   describe('催办: chasing a request', () => {
-    const urgesOf = async (number: string) => {
-      const [request] = await deps.db.select().from(requests).where(eq(requests.number, number))
-      return deps.db
-        .select()
-        .from(requestEvents)
-        .where(and(eq(requestEvents.requestId, request!.id), eq(requestEvents.kind, 'urged')))
-    }
+    const urgesOf = (number: string) => eventsOf(number, 'urged')
     const requestCount = async () => (await deps.db.select({ id: requests.id }).from(requests)).length
 
     it("a follow-up under the bot's reply chases the request instead of filing a new one", async () => {
@@ -320,13 +323,7 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
   })
 
   describe('撤回: the author no longer needs a request', () => {
-    const withdrawalsOf = async (number: string) => {
-      const [request] = await deps.db.select().from(requests).where(eq(requests.number, number))
-      return deps.db
-        .select()
-        .from(requestEvents)
-        .where(and(eq(requestEvents.requestId, request!.id), eq(requestEvents.kind, 'withdrawal_asked')))
-    }
+    const withdrawalsOf = (number: string) => eventsOf(number, 'withdrawal_asked')
 
     it('tells the holder once and leaves the request open for an officer to resolve', async () => {
       const world = await makeWorld(deps)
