@@ -644,7 +644,8 @@ export async function askWithdrawal(
     at: now,
   })
   const text = messages.withdrawalNotice(request, context.xiaoqu?.name ?? '', resident.name ?? '居民', said)
-  await tellHolder(ctx, context, text, `request:${request.number}:withdrawal`, now)
+  // Once per open period: `withdrawalAskedAt` keeps it to one, and a reopen clears it for the next.
+  await tellHolder(ctx, context, text, `request:${request.number}:withdrawal:${now.getTime()}`, now)
   return 'asked'
 }
 

@@ -379,6 +379,21 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
       expect((await say(world, { text: `撤回 ${number}` })).outcome).toBe(`withdraw:${number}:asked`)
     })
 
+    it('tells the same holder again once the author has reopened the request', async () => {
+      const world = await makeWorld(deps)
+      const number = await file(world)
+      await acceptRequest(deps, world.officer.actor, number)
+      const toHolder = (said: Awaited<ReturnType<typeof say>>) =>
+        said.written.filter(
+          (m) => m.conversationId === world.officer.staff.wechatId && m.text.includes('居民申请撤回'),
+        )
+      expect(toHolder(await say(world, { text: `撤回 ${number}` }))).toHaveLength(1)
+      await resolve(world, number)
+      await say(world, { text: `不满意 ${number} 还是不亮` })
+      deps.clock.advance(60_000)
+      expect(toHolder(await say(world, { text: `撤回 ${number}` }))).toHaveLength(1)
+    })
+
     it('refuses anyone but the author, and keeps a request that only starts like 撤销', async () => {
       const world = await makeWorld(deps)
       const number = await file(world)
