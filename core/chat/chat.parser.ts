@@ -184,7 +184,9 @@ function followUp(bare: string, said: string, number?: string): Command | undefi
   if (urgeWords.test(bare))
     return number ? { kind: 'urge', number, text: said } : { kind: 'urge', text: said }
   if (progressWords.test(bare)) return number ? { kind: 'progress', number } : { kind: 'progress' }
-  if (number && withdrawWords.test(bare)) return { kind: 'withdraw', number, reason: said }
+  // "已修好吗？" asks; "已修好" says so.
+  if (number && withdrawWords.test(bare))
+    return asks(said) ? { kind: 'progress', number } : { kind: 'withdraw', number, reason: said }
   if (number && supportOnly.test(supportForm(said))) return { kind: 'support', number }
   if (number && takeOn.test(bare)) return { kind: 'accept', number, note: '', inferred: true }
   return undefined
@@ -198,6 +200,8 @@ const takeOn =
 // 撤回. Tried after a chase and a question, so "修好了吗" still asks.
 const withdrawWords =
   /不用了|不需要了|不用修了|不用处理了|不用管了|不用来了|发错了|报错了|写错了|重复了|撤回|撤销|取消|作废|已经修好了|已修好|自己修好了|已经好了|已经解决了|已解决/
+/** A question, by its mark or its closing particle ("已修好吗", "不用了？"). */
+const asks = (said: string) => /[?？]|[吗呢嘛][\s。.!！~～]*$/.test(said)
 const withdrawFirst =
   /^(?:取消|撤回|撤销|作废)(?:诉求|编号)?[qQ](\d{1,9})(?:号|的|这个|那个)?(?:诉求)?(.{0,20})$/
 // "+1", "我家也是", "同上" said to the bot, or under its reply: 同求 of that request (no number: the group's
@@ -274,8 +278,10 @@ function freeText(text: string, quoted?: QuotedNumbers): Command | undefined {
   const numbered = numberFirst.exec(bare)
   if (numbered && urgeWords.test(numbered[2]!) && bare.length <= maxFollowUp)
     return { kind: 'urge', number: `Q${numbered[1]}`, text }
-  if (numbered && withdrawWords.test(numbered[2]!) && bare.length <= maxFollowUp)
-    return { kind: 'withdraw', number: `Q${numbered[1]}`, reason: text }
+  if (numbered && withdrawWords.test(numbered[2]!) && bare.length <= maxFollowUp) {
+    const number = `Q${numbered[1]}`
+    return asks(text) ? { kind: 'progress', number } : { kind: 'withdraw', number, reason: text }
+  }
   const withdrawn = withdrawFirst.exec(bare)
   if (withdrawn) return { kind: 'withdraw', number: `Q${withdrawn[1]}`, reason: text }
   if (quoted?.request) {

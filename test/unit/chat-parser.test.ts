@@ -528,3 +528,10 @@ describe('an officer asking for their list in other words', () => {
     expect(parseCommand('@改造助手 任务太多了，施工队半夜干活', room)).toMatchObject({ kind: 'file' })
   })
 })
+
+describe('a question that uses the words of 撤回 asks', () => {
+  it.each(['已修好吗', 'Q9已经修好了吗？', '不用了？'])('reads "%s" as 进度', (text) => {
+    const quoted: ParseContext = { ...room, quoted: { request: 'Q9' } }
+    expect(parseCommand(text, quoted)).toEqual({ kind: 'progress', number: 'Q9' })
+  })
+})
