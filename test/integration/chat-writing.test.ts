@@ -299,20 +299,18 @@ describe.each(drivers)('how people really write, on %s', (driver) => {
     expect(resident.outcome).toBe('ignored')
     expect(resident.written).toHaveLength(0)
     expect(await statusOf(number)).toBe('submitted')
-    const officer = await say(world, {
+    // The officer, in the officers' group.
+    const inOfficers = {
       senderId: world.officer.staff.wechatId!,
       senderName: world.officer.staff.name,
       roomId: world.officersRoomId,
-      text: '收到，我来处理',
-      quote: notice,
-    })
+    }
+    const officer = await say(world, { ...inOfficers, text: '收到，我来处理', quote: notice })
     expect(officer.outcome).toBe(`accepted:${number}`)
     expect(await statusOf(number)).toBe('accepted')
     // "已修好" under it resolves it, those words the result the resident is told.
     const done = await say(world, {
-      senderId: world.officer.staff.wechatId!,
-      senderName: world.officer.staff.name,
-      roomId: world.officersRoomId,
+      ...inOfficers,
       text: '已修好，换了新灯泡',
       quote: botQuote(`诉求 ${number} 已受理`),
     })
