@@ -141,9 +141,9 @@ export const requestCommands: ResidentCommands = {
     if (typeof number !== 'string') return number
     const request = await repo.findRequestByNumber(ctx.db, number, true)
     if (!request) return { outcome: 'refused:requests.not_found', message: cannotFollow(number) }
+    const context = await repo.loadRequestContext(ctx.db, request)
     // Only its author may say a request is not needed; anyone else gets what they may know of it.
     if (request.residentId !== resident.id) {
-      const context = await repo.loadRequestContext(ctx.db, request)
       const view = await mayFollow(ctx.db, request, context, inbound.senderId, who)
       return {
         outcome: 'refused:withdraw-not-yours',
@@ -152,7 +152,6 @@ export const requestCommands: ResidentCommands = {
           : cannotFollow(request.number),
       }
     }
-    const context = await repo.loadRequestContext(ctx.db, request)
     const asked = await requestsUseCases.askWithdrawal(ctx, resident, request, context, command.reason)
     if (asked === 'finished')
       return { outcome: `withdraw:${request.number}:finished`, message: finishedReply(request, true) }
@@ -180,15 +179,10 @@ export const requestCommands: ResidentCommands = {
     const supporter = await residentOf(ctx, inbound)
     // "+1" or "我家也是" with no number and no quote: the latest request another resident filed in this group
     // within the last 3 days, named in the answer so a wrong guess is seen at once.
-    const latest = command.number
-      ? undefined
-      : who.group
-        ? await repo.latestFiledInGroup(
-            ctx.db,
-            who.group.id,
-            supporter.id,
-            supportWindowStart(ctx.clock.now()),
-          )
+    const since = supportWindowStart(ctx.clock.now())
+    const latest =
+      !command.number && who.group
+        ? await repo.latestFiledInGroup(ctx.db, who.group.id, supporter.id, since)
         : undefined
     const number = command.number ?? latest?.number
     if (!number) return { outcome: 'support:none', message: text.supportNeedsNumber }
