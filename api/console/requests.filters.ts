@@ -12,7 +12,7 @@ const InboxQuery = FilterQuery.extend({
 })
 
 export type InboxFilters = Omit<z.infer<typeof InboxQuery>, 'before'>
-export const filterKeys = ['q', 'status', 'category', 'xiaoquId', 'overdue', 'assignee'] as const
+export const filterKeys = ['q', 'status', 'category', 'xiaoquId', 'overdue', 'assignee', 'flag'] as const
 
 /**
  * Reads the filters from a query string. Blank fields (a form's 全部) mean no filter; a bad value is reported

@@ -1,5 +1,6 @@
 import { categoryCodes } from '../../core/classify/categories'
 import { maskPhone } from '../../core/people/residents'
+import { requestFlagNames, requestFlags } from '../../core/requests/requests.list'
 import {
   isOpenRequest as isOpen,
   openChases,
@@ -242,6 +243,13 @@ function FilterForm(props: { filters: InboxFilters; options: InboxOptions }) {
           { value: 'none', text: '未分配' },
           ...props.options.holders.map((s) => ({ value: s.id, text: s.name })),
         ]}
+      />
+      <Select
+        label="居民"
+        name="flag"
+        blank="全部"
+        value={f.flag}
+        options={requestFlags.map((flag) => ({ value: flag, text: requestFlagNames[flag] }))}
       />
       <button type="submit">筛选</button>
       <a href={consolePath}>清除筛选</a>

@@ -166,6 +166,7 @@ export function registerRequestRoutes(app: OpenAPIHono<ApiEnv>, deps: Deps) {
         xiaoquId: q.xiaoquId,
         overdue: q.overdue,
         assignee: q.assignee,
+        flag: q.flag,
         q: q.q,
         before: q.cursor ? Number(q.cursor) : undefined,
         limit: q.limit + 1,

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { categoryCodes } from '../../core/classify/categories'
+import { requestFlags } from '../../core/requests/requests.list'
 import { isOpenRequest, type RequestRow } from '../../core/requests/requests.repository'
 import { phoneFor } from '../../core/requests/requests.usecases'
 import type { StaffRow } from '../../core/shared/actor'
@@ -38,6 +39,13 @@ export const FilterQuery = z.object({
     .openapi({
       description: 'The holder’s staff id, or `none` for requests nobody holds (未分配)',
       example: 'none',
+    }),
+  flag: z
+    .enum(requestFlags, { error: 'flag 应为 withdrawal（居民申请撤回）或 urged（居民催办过）' })
+    .optional()
+    .openapi({
+      description:
+        'Open requests whose author asked to withdraw them (withdrawal), or that residents chased (urged)',
     }),
   q: z.string().trim().min(1, '请输入要搜索的关键词').max(50, '关键词不超过 50 字').optional().openapi({
     description:

@@ -6,6 +6,7 @@ import {
   getTableColumns,
   ilike,
   inArray,
+  isNotNull,
   isNull,
   like,
   lt,
@@ -27,6 +28,8 @@ export interface RequestFilters {
   overdue?: boolean
   /** Held by this staff member, or by nobody (未分配). */
   assignee?: number | 'none'
+  /** Open requests a resident asked to withdraw (撤回), or chased (催办). */
+  flag?: RequestFlag
   /** A keyword of the request's text, or its number (Q1234). */
   q?: string
   /** Scope for property staff: only what they hold. */
@@ -36,6 +39,14 @@ export interface RequestFilters {
   before?: number
   limit: number
   now: Date
+}
+
+/** What residents asked of open requests, as the list filters them: withdrawal (撤回) or a chase (催办). */
+export const requestFlags = ['withdrawal', 'urged'] as const
+export type RequestFlag = (typeof requestFlags)[number]
+export const requestFlagNames: Record<RequestFlag, string> = {
+  withdrawal: '居民申请撤回',
+  urged: '居民催办过',
 }
 
 /**
@@ -118,6 +129,7 @@ function shapeOf(f: RequestFilters) {
     residentId: !!f.residentId,
     before: !!f.before,
     overdue: f.overdue,
+    flag: f.flag,
     scope: !!scope,
   }
   const values: Record<string, unknown> = {
@@ -165,6 +177,13 @@ function buildList(db: DbOrTx, s: ReturnType<typeof shapeOf>['shape'], v: (name:
     s.residentId ? eq(requests.residentId, p('residentId')) : undefined,
     s.before ? lt(requests.id, p('before')) : undefined,
     s.overdue === true ? overdueAt(now) : s.overdue === false ? not(overdueAt(now)) : undefined,
+    // Each has a partial index of the open requests it holds (few), newest first. Its predicate is written in
+    // whole: a prepared statement's generic plan can use a partial index only for a predicate it can prove.
+    s.flag === 'withdrawal'
+      ? and(isNotNull(requests.withdrawalAskedAt), sql`${requests.status} in ${openList()}`)
+      : s.flag === 'urged'
+        ? sql`${requests.urgeCount} > 0 and ${requests.status} in ${openList()}`
+        : undefined,
     s.scope && s.assignee === 'one'
       ? // What one officer holds: the scope's xiaoqu as an array computed once (an InitPlan), so the page is
         // read newest first through (assignee, id) with the scope as a filter. As a subquery the planner may
@@ -209,6 +228,12 @@ function buildList(db: DbOrTx, s: ReturnType<typeof shapeOf>['shape'], v: (name:
     .where(sql`${requests.id} = any(array(${page}))`)
     .orderBy(desc(requests.id))
 }
+
+/**
+ * The open statuses as SQL literals, as the partial indexes on open requests name them (made when called:
+ * the repository, which defines them, imports this module).
+ */
+const openList = () => sql.raw(`(${openStatuses.map((status) => `'${status}'`).join(', ')})`)
 
 /** A deadline has passed while the request is open: its response (still submitted) or its resolution. */
 function overdueAt(now: SQL) {

@@ -1,7 +1,14 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createXiaoqu } from '../../core/areas/areas.usecases'
-import { acceptRequest, fileRequest, resolveRequest } from '../../core/requests/requests.usecases'
+import * as repo from '../../core/requests/requests.repository'
+import {
+  acceptRequest,
+  askWithdrawal,
+  fileRequest,
+  resolveRequest,
+  urgeRequest,
+} from '../../core/requests/requests.usecases'
 import { auditLog, outbox, requestEvents, requests, residents } from '../../db/schema'
 import { type Browser, type ConsoleApp, consoleSuite, csrfOf, type Page } from '../support/console'
 import type { TestDeps } from '../support/deps'
@@ -119,6 +126,54 @@ describe.each(drivers)('console: inbox, filters, bulk assign and request actions
     expect(bad.status).toBe(400)
     expect(bad.html).toContain('筛选条件有误')
     expect(bad.html).toContain('分类应为')
+  })
+
+  it('filters the inbox and the API to what residents asked: 居民申请撤回 and 居民催办过', async () => {
+    const s = await setup()
+    const ask = (number: string, what: 'withdraw' | 'urge') =>
+      deps.db.transaction(async (tx) => {
+        const ctx = { ...deps, db: tx }
+        const row = (await repo.findRequestByNumber(tx, number, true))!
+        const context = await repo.loadRequestContext(tx, row)
+        return what === 'withdraw'
+          ? askWithdrawal(ctx, s.world.resident, row, context, '发错了')
+          : urgeRequest(ctx, s.world.resident, row, context, '怎么还没修')
+      })
+    expect(await ask(s.light.number, 'withdraw')).toBe('asked')
+    expect(await ask(s.drain.number, 'urge')).toBe('urged')
+    const browser = await login(s.world.officer.token)
+    const inbox = await browser.open('/console')
+    const flags = /<select name="flag">([\s\S]*?)<\/select>/.exec(inbox.html)?.[1] ?? ''
+    expect(flags).toContain('<option value="withdrawal">居民申请撤回</option>')
+    expect(flags).toContain('<option value="urged">居民催办过</option>')
+    expect(listed((await browser.open('/console?flag=withdrawal')).html)).toEqual([s.light.number])
+    const urged = await browser.open('/console?flag=urged')
+    expect(listed(urged.html)).toEqual([s.drain.number])
+    // The choice stays selected, and the actions' forms come back to the same list.
+    expect(urged.html).toContain('<option value="urged" selected="">居民催办过</option>')
+    expect(urged.html).toContain('name="back" value="/console?flag=urged"')
+    const bad = await browser.open('/console?flag=everything')
+    expect(bad.status).toBe(400)
+    expect(bad.html).toContain('flag 应为 withdrawal（居民申请撤回）或 urged（居民催办过）')
+
+    const api = async (query: string) => {
+      const res = await app.request(`/api/v1/requests?${query}`, {
+        headers: { authorization: `Bearer ${s.world.officer.token}` },
+      })
+      return { status: res.status, body: (await res.json()) as { items?: { number: string }[] } }
+    }
+    expect((await api('flag=withdrawal')).body.items?.map((i) => i.number)).toEqual([s.light.number])
+    expect((await api('flag=urged&status=submitted')).body.items?.map((i) => i.number)).toEqual([
+      s.drain.number,
+    ])
+    const wrong = await api('flag=everything')
+    expect(wrong.status).toBe(400)
+    expect(JSON.stringify(wrong.body)).toContain('flag 应为')
+    // Once resolved, a request is no longer waiting on what was asked.
+    await deps.db.transaction((tx) =>
+      resolveRequest({ ...deps, db: tx }, s.world.officer.actor, s.light.number, '居民撤回'),
+    )
+    expect(listed((await browser.open('/console?flag=withdrawal')).html)).toEqual([])
   })
 
   it('pages back with the filters kept in the 更早 link', async () => {

@@ -75,6 +75,39 @@ describe.each(drivers)('request list query plans on %s', (driver) => {
       })
     ).map((r) => r.request.number)
 
+  type Tx = Parameters<Parameters<typeof deps.db.transaction>[0]>[0]
+  /** The plan a prepared statement of these filters gets when it is planned once for any values. */
+  const explainGeneric = async (tx: Tx, filters: Partial<repo.RequestFilters>) => {
+    const { sql: text, params } = listQuery(deps.db, {
+      limit: 21,
+      now: deps.clock.now(),
+      scopePath: w.home.street.path,
+      ...filters,
+    }).toSQL()
+    const name = `generic_${uniqueId('p').replace(/\W/g, '_')}`
+    await tx.execute(sql`set local plan_cache_mode = force_generic_plan`)
+    await tx.execute(sql.raw(`prepare ${name} as ${text}`))
+    const literal = (v: unknown) =>
+      typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`
+    const rows = rowsOf<Record<string, string>>(
+      await tx.execute(sql.raw(`explain (costs off) execute ${name}(${params.map(literal).join(', ')})`)),
+    )
+    await tx.execute(sql.raw(`deallocate ${name}`))
+    return rows.map((row) => Object.values(row).join(' ')).join('\n')
+  }
+  /** `work` in a transaction that is rolled back, statistics and all. */
+  const rolledBack = async (work: (tx: Tx) => Promise<void>) => {
+    const rollback = new Error('rollback')
+    await deps.db
+      .transaction(async (tx) => {
+        await work(tx)
+        throw rollback
+      })
+      .catch((error: unknown) => {
+        if (error !== rollback) throw error
+      })
+  }
+
   it('finds a category through its index, with the scope checked in the index', async () => {
     expect(await plan({ category: '照明' })).toContain('requests_category_id_xiaoqu')
     const found = await numbers({ category: '照明' })
@@ -99,56 +132,65 @@ describe.each(drivers)('request list query plans on %s', (driver) => {
   it('reads what one officer holds newest first in a generic plan too', async () => {
     // A prepared statement may be planned once for any values (PGlite chose so after five runs). With the
     // scope as a join, that plan walked the scope's xiaoqu and sorted all the officer held.
-    const { sql: text, params } = listQuery(deps.db, {
-      limit: 21,
-      now: deps.clock.now(),
-      scopePath: w.home.street.path,
-      assignee: w.home.officer.staff.id,
-    }).toSQL()
-    const name = `generic_${uniqueId('p').replace(/\W/g, '_')}`
-    const explainGeneric = async (tx: Parameters<Parameters<typeof deps.db.transaction>[0]>[0]) => {
-      await tx.execute(sql`set local plan_cache_mode = force_generic_plan`)
-      await tx.execute(sql.raw(`prepare ${name} as ${text}`))
-      const literal = (v: unknown) =>
-        typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`
-      const rows = rowsOf<Record<string, string>>(
-        await tx.execute(sql.raw(`explain (costs off) execute ${name}(${params.map(literal).join(', ')})`)),
-      )
-      await tx.execute(sql.raw(`deallocate ${name}`))
-      return rows.map((row) => Object.values(row).join(' ')).join('\n')
-    }
-    const rollback = new Error('rollback')
     let explained = ''
-    await deps.db
-      .transaction(async (tx) => {
-        // A street's inbox (rolled back at the end, statistics and all): 60 xiaoqu, 40 officers, each holding
-        // a thousand requests across them.
-        await tx.execute(sql`
+    await rolledBack(async (tx) => {
+      // A street's inbox: 60 xiaoqu, 40 officers, each holding a thousand requests across them.
+      await tx.execute(sql`
           insert into xiaoqu (community_id, name, path, created_at)
           select ${w.home.community.id}::int, 'G' || i, ${w.home.xiaoqu.path}::text || 'g' || i || '/', now()
           from generate_series(1, 60) as i`)
-        await tx.execute(sql`
+      await tx.execute(sql`
           insert into staff (name, role, scope_path, created_at)
           select 'G' || i, 'officer', ${w.home.street.path}::text, now() from generate_series(1, 40) as i`)
-        await tx.execute(sql`
+      await tx.execute(sql`
           insert into requests (number, xiaoqu_id, channel, text, category, menu_item, urgency, status,
             assignee_staff_id, response_due_at, resolution_due_at)
           select 'H' || i, x.ids[1 + i % array_length(x.ids, 1)], 'wechat', '楼道灯坏了', '其他', '补市政基础设施',
             'normal', 'accepted', s.ids[1 + i / 7 % array_length(s.ids, 1)], now(), now()
           from generate_series(1, 40000) as i, (select array_agg(id) as ids from staff) s,
             (select array_agg(id) as ids from xiaoqu) x`)
-        await tx.execute(sql`analyze requests`)
-        explained = await explainGeneric(tx)
-        throw rollback
-      })
-      .catch((error: unknown) => {
-        if (error !== rollback) throw error
-      })
+      await tx.execute(sql`analyze requests`)
+      explained = await explainGeneric(tx, { assignee: w.home.officer.staff.id })
+    })
     // The page is read newest first through an index, stopping at 21: nothing of theirs is sorted.
     expect(explained).toMatch(
       /Limit\n.*(\n.*)*Index Scan Backward using requests_(assignee_id|pkey) on requests/,
     )
     expect(explained).not.toMatch(/Bitmap Heap Scan on requests|top-N|Sort Key: requests_1/)
+  })
+
+  it('finds the open requests residents asked to withdraw or chased through partial indexes, generic plans too', async () => {
+    await rolledBack(async (tx) => {
+      // Of the 20,000: every 200th (+3) open and chased, every 200th (+4) open with a withdrawal asked; and
+      // one of each kind closed, which the filters leave out.
+      await tx.execute(sql`
+        update requests set status = 'accepted', urge_count = 2
+        where number in (select 'P' || i from generate_series(3, 20000, 200) as i) or number = 'P5'`)
+      await tx.execute(sql`
+        update requests set status = 'submitted', withdrawal_asked_at = now()
+        where number in (select 'P' || i from generate_series(4, 20000, 200) as i) or number = 'P6'`)
+      await tx.execute(sql`update requests set status = 'closed' where number in ('P5', 'P6')`)
+      await tx.execute(sql`analyze requests`)
+      for (const [flag, index, rest] of [
+        ['urged', 'requests_urged_open', 3],
+        ['withdrawal', 'requests_withdrawal_open', 4],
+      ] as const) {
+        expect(await explainGeneric(tx, { flag })).toContain(index)
+        const found = (
+          await repo.listRequests(tx, {
+            limit: 200,
+            now: deps.clock.now(),
+            scopePath: w.home.street.path,
+            flag,
+          })
+        ).map((r) => Number(r.request.number.slice(1)))
+        // The home street's (i % 3 ≠ 2) of the 100, newest first.
+        const expected = Array.from({ length: 100 }, (_, k) => 19_800 - 200 * k + rest).filter(
+          (i) => i % 3 !== 2,
+        )
+        expect(found).toEqual(expected)
+      }
+    })
   })
 
   it('lists the unassigned in a scope newest first, with an index of their own per xiaoqu', async () => {

@@ -2,7 +2,15 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createXiaoqu } from '../../core/areas/areas.usecases'
 import * as repo from '../../core/requests/requests.repository'
-import { acceptRequest, assignRequest, fileRequest } from '../../core/requests/requests.usecases'
+import {
+  acceptRequest,
+  askWithdrawal,
+  assignRequest,
+  fileRequest,
+  rateRequest,
+  resolveRequest,
+  urgeRequest,
+} from '../../core/requests/requests.usecases'
 import { rowsOf } from '../../db/client'
 import { createTestDeps, type TestDeps } from '../support/deps'
 import { makeWorld, uniqueId } from '../support/factories'
@@ -110,6 +118,42 @@ describe.each(drivers)('request list filters and keyword search on %s', (driver)
     expect(await numbers(w, { assignee: 'none', xiaoquId: w.world.xiaoqu.id, q: '楼' })).toEqual([
       w.light.number,
     ])
+  })
+
+  it('narrows to the open requests residents asked to withdraw (撤回) or chased (催办), in the scope only', async () => {
+    const w = await setup()
+    const tx = <T>(work: (ctx: TestDeps) => Promise<T>) => deps.db.transaction((db) => work({ ...deps, db }))
+    const asked = async (request: repo.RequestRow, what: 'withdraw' | 'urge', resident = w.world.resident) =>
+      tx(async (ctx) => {
+        const row = (await repo.findRequestByNumber(ctx.db, request.number, true))!
+        const context = await repo.loadRequestContext(ctx.db, row)
+        return what === 'withdraw'
+          ? askWithdrawal(ctx, resident, row, context, '发错了')
+          : urgeRequest(ctx, resident, row, context, '怎么还没修')
+      })
+    expect(await numbers(w, { flag: 'withdrawal' })).toEqual([])
+    expect(await numbers(w, { flag: 'urged' })).toEqual([])
+    expect(await asked(w.light, 'withdraw')).toBe('asked')
+    expect(await asked(w.drain, 'urge')).toBe('urged')
+    expect(await asked(w.parking, 'urge')).toBe('urged')
+    // The other street's, asked of too, stays out of this street's lists.
+    expect(await asked(w.theirLight, 'withdraw', w.elsewhere.resident)).toBe('asked')
+    expect(await numbers(w, { flag: 'withdrawal' })).toEqual([w.light.number])
+    expect(await numbers(w, { flag: 'urged' })).toEqual([w.drain.number, w.parking.number].sort())
+    expect(await numbers(w, { flag: 'urged', status: 'accepted' })).toEqual([w.parking.number])
+    expect(await numbers(w, { flag: 'urged', q: '下水道' })).toEqual([w.drain.number])
+    expect(await numbers(w, { flag: 'withdrawal' }, null)).toEqual(
+      [w.light.number, w.theirLight.number].sort(),
+    )
+    // Resolved, neither is asked of any more. Reopened by its author (不满意), it is wanted after all.
+    const officer = w.world.officer.actor
+    await tx((ctx) => resolveRequest(ctx, officer, w.light.number, '居民撤回'))
+    await tx((ctx) => resolveRequest(ctx, officer, w.parking.number, '已清理占用车辆'))
+    expect(await numbers(w, { flag: 'withdrawal' })).toEqual([])
+    expect(await numbers(w, { flag: 'urged' })).toEqual([w.drain.number])
+    await tx((ctx) => rateRequest(ctx, w.world.resident, w.light.number, 'unsatisfied', '灯又坏了'))
+    expect(await numbers(w, { status: 'accepted' })).toContain(w.light.number)
+    expect(await numbers(w, { flag: 'withdrawal' })).toEqual([])
   })
 
   it('never returns another street’s rows, whatever the filter: a xiaoqu out of scope matches nothing', async () => {

@@ -1,0 +1,2 @@
+CREATE INDEX "requests_withdrawal_open" ON "requests" USING btree ("id") WHERE withdrawal_asked_at is not null and status in ('submitted', 'accepted');--> statement-breakpoint
+CREATE INDEX "requests_urged_open" ON "requests" USING btree ("id") WHERE urge_count > 0 and status in ('submitted', 'accepted');
