@@ -212,10 +212,10 @@ function buildList(db: DbOrTx, s: ReturnType<typeof shapeOf>['shape'], v: (name:
   // on PGlite, which plans each EXECUTE afresh, joins cost more to plan than the page to read (an empty
   // page, as for a xiaoqu outside the caller's scope, took 1.9 ms with joins against 1.0 as now).
   // Written out whole: drizzle leaves the columns of a one-table select unqualified.
-  const name = (table: string, column: string, key: string, as: string) =>
-    sql<
-      string | null
-    >`(${sql.raw(`select n.${column} from ${table} n where n.id = "requests"."${key}"`)})`.as(as)
+  const name = (table: string, column: string, key: string, as: string) => {
+    const lookup = `select n.${column} from ${table} n where n.id = "requests"."${key}"`
+    return sql<string | null>`(${sql.raw(lookup)})`.as(as)
+  }
   return db
     .select({
       ...getTableColumns(requests),
