@@ -194,7 +194,8 @@ export interface InboxOptions {
 function FilterForm(props: { filters: InboxFilters; options: InboxOptions }) {
   const f = props.filters
   return (
-    <form method="get" action={consolePath} class="toolbar" aria-label="筛选诉求">
+    // Back at the list when filtered: on a phone the 待办 above it can be screens long.
+    <form method="get" action={`${consolePath}#list`} class="toolbar" aria-label="筛选诉求">
       <Input
         label="关键词或编号"
         name="q"
@@ -296,12 +297,12 @@ export function InboxPage(props: {
       </h2>
       <p class="muted">交给您办理的，以及辖区内尚未指定承办人的诉求；超时的排在最前，其次是居民催办的。</p>
       <RequestTable label="我的待办诉求" rows={todo} empty="没有待办诉求。" {...table} />
-      <h2>{props.filtered ? '符合条件的诉求' : '辖区内最近的诉求'}</h2>
+      <h2 id="list">{props.filtered ? '符合条件的诉求' : '辖区内最近的诉求'}</h2>
       <FilterForm filters={props.filters} options={props.options} />
       <RequestTable label="诉求列表" rows={props.recent} empty="没有符合条件的诉求。" {...table} />
       {props.olderHref ? (
         <p>
-          <a href={props.olderHref}>更早的诉求 →</a>
+          <a href={`${props.olderHref}#list`}>更早的诉求 →</a>
         </p>
       ) : null}
       <section class="card">

@@ -188,6 +188,10 @@ describe.each(drivers)('console: inbox, filters, bulk assign and request actions
     expect(older).toBeDefined()
     const href = older!.replaceAll('&amp;', '&')
     expect(new URL(href, 'http://x').searchParams.get('q')).toBe('楼道灯')
+    // Both the link and the filter form land at the list, past the 待办 above it.
+    expect(new URL(href, 'http://x').hash).toBe('#list')
+    expect(first.html).toContain('<form method="get" action="/console#list"')
+    expect(first.html).toContain('<h2 id="list">符合条件的诉求</h2>')
     const second = await browser.open(href)
     expect(listed(second.html)).toEqual([filed[1], filed[0]])
   })
